@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import { LiaisonError } from '../errors/index.js'
+import { postgresDialect, type StorageDialect, sqliteDialect } from './storage-dialect.js'
+import type { VaultDb } from './vault-db.js'
+
+// COUNT(*) and identity columns are int8 in PostgreSQL; their values fit a JS number here.
+pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10))
+pg.types.setTypeParser(1700, (value: string) => Number.parseFloat(value))
+
+/** Where a vault keeps its data: `sqlite:PATH` (or a bare path) or `postgres://…`. */
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolSize?: number }
+
+export interface Storage {
+  readonly db: Kysely<VaultDb>
+  readonly dialect: StorageDialect
+  readonly config: DatabaseConfig
+  close(): Promise<void>
+}
+
+export function parseDatabaseUrl(value: string): DatabaseConfig {
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) return { kind: 'postgres', url: value }
+  if (value.startsWith('sqlite:')) return { kind: 'sqlite', path: value.slice('sqlite:'.length) }
+  if (value.includes('://'))
+    throw new LiaisonError(
+      'METADATA_INVALID',
+      `Unsupported database address "${value}": use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.`,
+    )
+  return { kind: 'sqlite', path: value }
+}
+
+/** Opens the database of one vault. SQLite runs in WAL mode with synchronous=FULL. */
+export function createDatabase(config: DatabaseConfig): Storage {
+  if (config.kind === 'sqlite') {
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
+    const db = new Kysely<VaultDb>({
+      dialect: new SqliteDialect({
+        database: async () => {
+          const handle = new SqliteDatabase(config.path)
+          handle.pragma('journal_mode = WAL')
+          handle.pragma('synchronous = FULL')
+          handle.pragma('busy_timeout = 10000')
+          handle.pragma('foreign_keys = ON')
+          return handle
+        },
+      }),
+    })
+    return { db, dialect: sqliteDialect, config, close: () => db.destroy() }
+  }
+  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 })
+  const db = new Kysely<VaultDb>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: postgresDialect, config, close: () => db.destroy() }
+}

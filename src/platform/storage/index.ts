@@ -1,0 +1,12 @@
+export { createDatabase, type DatabaseConfig, parseDatabaseUrl, type Storage } from './database.js'
+export { LATEST_SCHEMA_VERSION, type Migration, MIGRATIONS, migrateToLatest } from './migrations.js'
+export {
+  COLUMN_TYPES,
+  type ColumnType,
+  postgresDialect,
+  STORAGE_KINDS,
+  type StorageDialect,
+  type StorageKind,
+  sqliteDialect,
+} from './storage-dialect.js'
+export type { VaultDb, VaultRow } from './vault-db.js'

@@ -1,0 +1,91 @@
+import { type Kysely, sql } from 'kysely'
+import { LiaisonError } from '../errors/index.js'
+import type { Storage } from './database.js'
+import type { StorageDialect } from './storage-dialect.js'
+import type { VaultDb } from './vault-db.js'
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  up(db: Kysely<VaultDb>, dialect: StorageDialect): Promise<void>
+}
+
+/** Forward-only system-table migrations. Object tables come from metadata (see metadata/object-tables). */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'platform core',
+    async up(db, dialect) {
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table vault_setting (key text primary key, value text not null)`.execute(db)
+      await sql`create table id_sequence (name text primary key, next_value bigint not null)`.execute(db)
+      await sql`create table custom_field (
+        object_name text not null, field_name text not null, definition text not null, created_date text not null,
+        primary key (object_name, field_name))`.execute(db)
+      await sql`create table audit_trail (
+        id ${serial}, grouping_id text not null, timestamp text not null, user_id text, user_name text not null,
+        action text not null, object_name text not null, record_id text not null, field_name text,
+        old_value text, new_value text, event_description text not null, connection text, message_id text)`.execute(db)
+      await sql`create index audit_trail_record on audit_trail (object_name, record_id, id)`.execute(db)
+      await sql`create index audit_trail_time on audit_trail (timestamp)`.execute(db)
+      await sql`create table user_credential (user_id text primary key, password_hash text not null, changed_date text not null)`.execute(
+        db,
+      )
+      await sql`create table api_session (
+        id_hash text primary key, user_id text not null, created_date text not null, last_used_date text not null,
+        ended_date text)`.execute(db)
+      await sql`create index api_session_user on api_session (user_id)`.execute(db)
+      await sql`create table login_attempt (id ${serial}, username text not null, attempted_date text not null, succeeded integer not null)`.execute(
+        db,
+      )
+      await sql`create index login_attempt_user on login_attempt (username, attempted_date)`.execute(db)
+      // B22: the audit trail is append-only, enforced by the database itself.
+      if (dialect.kind === 'postgres') {
+        await sql`create function audit_trail_append_only() returns trigger language plpgsql as $$
+          begin raise exception 'the audit trail is append-only'; end $$`.execute(db)
+        await sql`create trigger audit_trail_no_update before update or delete on audit_trail
+          for each row execute function audit_trail_append_only()`.execute(db)
+      } else {
+        await sql`create trigger audit_trail_no_update before update on audit_trail
+          begin select raise(abort, 'the audit trail is append-only'); end`.execute(db)
+        await sql`create trigger audit_trail_no_delete before delete on audit_trail
+          begin select raise(abort, 'the audit trail is append-only'); end`.execute(db)
+      }
+    },
+  },
+])
+
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
+
+/**
+ * Brings the system tables up to date. Safe when several processes start at once: the schema lock
+ * lets one migrate while the others wait and then find nothing to do. Refuses a database that a
+ * newer Liaison has migrated.
+ */
+export async function migrateToLatest(storage: Storage): Promise<{ applied: number[] }> {
+  const { db, dialect } = storage
+  return dialect.withSchemaLock(db, async (trx) => {
+    await sql`create table if not exists liaison_migration (version integer primary key, name text not null, applied_date text not null)`.execute(
+      trx,
+    )
+    const rows = await trx.selectFrom('liaison_migration').select('version').execute()
+    const done = new Set(rows.map((r) => Number(r.version)))
+    const newest = Math.max(0, ...done)
+    if (newest > LATEST_SCHEMA_VERSION)
+      throw new LiaisonError(
+        'SCHEMA_TOO_NEW',
+        `The database is at schema version ${newest} but this Liaison knows only up to ${LATEST_SCHEMA_VERSION}; upgrade Liaison before starting it on this database.`,
+      )
+    const applied: number[] = []
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue
+      await migration.up(trx, dialect)
+      await trx
+        .insertInto('liaison_migration')
+        .values({ version: migration.version, name: migration.name, applied_date: new Date().toISOString() })
+        .execute()
+      applied.push(migration.version)
+    }
+    return { applied }
+  })
+}

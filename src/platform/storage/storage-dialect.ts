@@ -1,0 +1,97 @@
+import { type Kysely, sql } from 'kysely'
+import { LiaisonError } from '../errors/index.js'
+import type { VaultDb } from './vault-db.js'
+
+export const STORAGE_KINDS = ['sqlite', 'postgres'] as const
+export type StorageKind = (typeof STORAGE_KINDS)[number]
+
+/** Column types a table can declare; each dialect maps them to its own SQL type. */
+export const COLUMN_TYPES = ['text', 'integer', 'real', 'bigint'] as const
+export type ColumnType = (typeof COLUMN_TYPES)[number]
+
+/**
+ * What Kysely does not hide: one object per database with capability flags and small hooks.
+ * Code outside `storage/` asks this object instead of testing which database runs.
+ */
+export interface StorageDialect {
+  readonly kind: StorageKind
+  /** The highest number of bound parameters one statement may carry. */
+  readonly maxParameters: number
+  sqlType(type: ColumnType): string
+  /** Column definition of an auto-numbered primary key. */
+  readonly serialPrimaryKey: string
+  /** Runs `fn` in a transaction that holds the vault-wide schema lock (one process at a time). */
+  withSchemaLock<T>(db: Kysely<VaultDb>, fn: (trx: Kysely<VaultDb>) => Promise<T>): Promise<T>
+  /** Turns a driver error into a LiaisonError when it is one we know, else returns undefined. */
+  translateError(error: unknown): LiaisonError | undefined
+  /** Case-insensitive equality of a column against a bound value. */
+  caseInsensitiveLike: 'like' | 'ilike'
+}
+
+const SCHEMA_LOCK_KEY = 731_1946
+
+function driverCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code
+    return typeof code === 'string' ? code : undefined
+  }
+  return undefined
+}
+
+function uniqueViolation(error: unknown): LiaisonError {
+  const message = error instanceof Error ? error.message : String(error)
+  return new LiaisonError('UNIQUE_VIOLATION', `A unique value is already used by another record (${message}).`, {
+    cause: error,
+  })
+}
+
+export const sqliteDialect: StorageDialect = Object.freeze({
+  kind: 'sqlite' as const,
+  maxParameters: 32_000,
+  caseInsensitiveLike: 'like' as const,
+  serialPrimaryKey: 'integer primary key autoincrement',
+  sqlType(type: ColumnType): string {
+    return { text: 'text', integer: 'integer', real: 'real', bigint: 'integer' }[type]
+  },
+  async withSchemaLock<T>(db: Kysely<VaultDb>, fn: (trx: Kysely<VaultDb>) => Promise<T>): Promise<T> {
+    // SQLite grants the write lock to the first writer; starting with a write makes the busy
+    // timeout apply before any read, so concurrent starters queue instead of failing.
+    await sql`create table if not exists liaison_schema_lock (id integer primary key, taken_at text)`.execute(db)
+    return db.transaction().execute(async (trx) => {
+      await sql`insert or replace into liaison_schema_lock (id, taken_at) values (1, ${new Date().toISOString()})`.execute(
+        trx,
+      )
+      return fn(trx)
+    })
+  },
+  translateError(error: unknown): LiaisonError | undefined {
+    const code = driverCode(error)
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return uniqueViolation(error)
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+      return new LiaisonError('STORAGE_BUSY', 'The vault database is busy; retry shortly.', { cause: error })
+    return undefined
+  },
+})
+
+export const postgresDialect: StorageDialect = Object.freeze({
+  kind: 'postgres' as const,
+  maxParameters: 65_000,
+  caseInsensitiveLike: 'ilike' as const,
+  serialPrimaryKey: 'bigint generated always as identity primary key',
+  sqlType(type: ColumnType): string {
+    return { text: 'text', integer: 'integer', real: 'double precision', bigint: 'bigint' }[type]
+  },
+  async withSchemaLock<T>(db: Kysely<VaultDb>, fn: (trx: Kysely<VaultDb>) => Promise<T>): Promise<T> {
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${SCHEMA_LOCK_KEY})`.execute(trx)
+      return fn(trx)
+    })
+  },
+  translateError(error: unknown): LiaisonError | undefined {
+    const code = driverCode(error)
+    if (code === '23505') return uniqueViolation(error)
+    if (code === '40001' || code === '40P01' || code === '55P03')
+      return new LiaisonError('STORAGE_BUSY', 'The vault database is busy; retry shortly.', { cause: error })
+    return undefined
+  },
+})
