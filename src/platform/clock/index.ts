@@ -1,0 +1,1 @@
+export { type Clock, isoTimestamp, ManualClock, systemClock } from './clock.js'
