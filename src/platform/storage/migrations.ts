@@ -53,6 +53,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       }
     },
   },
+  {
+    version: 2,
+    name: 'vql cursors',
+    async up(db) {
+      // next_page links stay valid for 72 h after their last use, across processes (VQL paging).
+      await sql`create table vql_cursor (
+        id text primary key, query text not null, user_id text not null, api_version text not null,
+        created_date text not null, last_used_date text not null)`.execute(db)
+      await sql`create index vql_cursor_last_used on vql_cursor (last_used_date)`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
