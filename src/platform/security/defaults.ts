@@ -1,0 +1,39 @@
+/** Tunables of users, sessions and rate limits. Units are in the names. */
+
+/** A session ends after this long without a request; the clock restarts after each request. */
+export const SESSION_IDLE_TIMEOUT_MS = 30 * 60 * 1000
+/** No session lives longer than this, however busy (Vault's fixed 48 h maximum). */
+export const SESSION_MAX_LIFETIME_MS = 48 * 60 * 60 * 1000
+/** `last_used_date` is written at most this often per session, so a request is not a write. */
+export const SESSION_TOUCH_INTERVAL_MS = 5_000
+/** How long a process trusts its cached view of a session; keeps logouts elsewhere visible quickly. */
+export const SESSION_CACHE_TTL_MS = 2_000
+/** Sessions one process keeps in its cache; the least recently used are dropped first. */
+export const SESSION_CACHE_MAX_ENTRIES = 10_000
+/** Random bytes in a session id (hex-encoded, so twice as many characters). */
+export const SESSION_ID_BYTES = 32
+
+/** Failed logins of one username within the window after which further attempts are refused. */
+export const LOGIN_THROTTLE_MAX_FAILURES = 5
+/** The sliding window in which failed logins count. */
+export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60 * 1000
+/** How often a process deletes login attempts older than the window. */
+export const LOGIN_ATTEMPT_PRUNE_INTERVAL_MS = 60 * 1000
+
+/** scrypt cost parameter N (CPU and memory cost, a power of two). */
+export const PASSWORD_SCRYPT_COST_N = 16_384
+/** scrypt block size r. */
+export const PASSWORD_SCRYPT_BLOCK_SIZE_R = 8
+/** scrypt parallelisation p. */
+export const PASSWORD_SCRYPT_PARALLELISM_P = 1
+export const PASSWORD_SALT_BYTES = 16
+export const PASSWORD_KEY_BYTES = 64
+/** Stored hashes with a larger N are refused, so a forged row cannot make a login eat the memory. */
+export const PASSWORD_SCRYPT_COST_N_MAX = 1 << 17
+
+/** API calls per vault per burst window (Vault's default). */
+export const API_BURST_LIMIT_CALLS = 2_000
+/** The fixed burst window. */
+export const API_BURST_WINDOW_MS = 5 * 60 * 1000
+/** Delay of every call over the burst limit until the window ends (Vault since v21.1). */
+export const API_BURST_DELAY_MS = 500

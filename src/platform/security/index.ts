@@ -1,0 +1,20 @@
+export { BurstLimiter, type BurstLimiterOptions, type BurstTicket } from './burst-limiter.js'
+export {
+  API_BURST_DELAY_MS,
+  API_BURST_LIMIT_CALLS,
+  API_BURST_WINDOW_MS,
+  LOGIN_THROTTLE_MAX_FAILURES,
+  LOGIN_THROTTLE_WINDOW_MS,
+  SESSION_IDLE_TIMEOUT_MS,
+  SESSION_MAX_LIFETIME_MS,
+} from './defaults.js'
+export { type LoginAttempt, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
+export { hashPassword, verifyPassword } from './passwords.js'
+export { assertAccess, canAccess } from './permissions.js'
+export {
+  SessionStore,
+  type SessionStoreOptions,
+  type SessionUser,
+  USER_STATUSES,
+  type UserStatus,
+} from './session-store.js'
