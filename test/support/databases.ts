@@ -6,7 +6,8 @@ import pg from 'pg'
 import type { DatabaseConfig } from '../../src/platform/storage/index.js'
 
 /** The database the suite runs on: LIAISON_DB=sqlite (default) or postgres. Read only here. */
-export const TEST_DB_KIND: 'sqlite' | 'postgres' = process.env.LIAISON_DB === 'postgres' ? 'postgres' : 'sqlite'
+export const TEST_DB_KIND: 'sqlite' | 'postgres' =
+  process.env.LIAISON_DB === 'postgres' ? 'postgres' : 'sqlite'
 
 /** Server used when LIAISON_DB=postgres; a fresh database is created on it per call. */
 export const TEST_PG_URL = process.env.LIAISON_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'

@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ERROR_CODES, type ErrorCode, LiaisonError } from '../platform/errors/index.js'
+import type { RecordResult } from '../platform/records/index.js'
+import type { RequestSession } from './fastify-types.js'
+
+export type ResponseStatus = 'SUCCESS' | 'WARNING' | 'FAILURE' | 'EXCEPTION'
+
+/** The signed-in user of a guarded route (the session hook guarantees it). */
+export function sessionOf(request: FastifyRequest): RequestSession {
+  if (request.session === undefined)
+    throw new LiaisonError('SESSION_MISSING', 'This endpoint needs a session.')
+  return request.session
+}
+
+/** Vault's failure body for a LiaisonError. `EXCEPTION` marks system errors, `FAILURE` user errors. */
+export function failureBody(error: LiaisonError): {
+  responseStatus: ResponseStatus
+  errors: { type: string; message: string }[]
+} {
+  const status: ResponseStatus = error.spec.vaultType === 'UNEXPECTED_ERROR' ? 'EXCEPTION' : 'FAILURE'
+  return { responseStatus: status, errors: [{ type: error.vaultType, message: error.message }] }
+}
+
+/** HTTP 200 as Vault answers, unless the client asked for real statuses with X-Liaison-Http-Status. */
+export function httpStatusFor(request: FastifyRequest, code: ErrorCode): number {
+  return request.headers['x-liaison-http-status'] === 'true' ? ERROR_CODES[code].http : 200
+}
+
+/** The bulk answer: results in input order; WARNING at the top when any record warned. */
+export function bulkBody(
+  results: readonly RecordResult[],
+  urlOf: (id: string) => string,
+): Record<string, unknown> {
+  const anyWarning = results.some((r) => r.responseStatus === 'WARNING')
+  return {
+    responseStatus: anyWarning ? 'WARNING' : 'SUCCESS',
+    ...(anyWarning
+      ? { warnings: [{ warning_type: 'NO_DATA_CHANGES', message: 'One or more records had no changes.' }] }
+      : {}),
+    data: results.map((r) => {
+      if (r.responseStatus === 'FAILURE')
+        return {
+          responseStatus: 'FAILURE',
+          errors: r.errors ?? [],
+          ...(r.idParamValue === undefined ? {} : { data: { id_param_value: r.idParamValue } }),
+        }
+      return {
+        responseStatus: r.responseStatus,
+        ...(r.warnings === undefined ? {} : { warnings: r.warnings }),
+        data: {
+          id: r.id,
+          url: urlOf(r.id!),
+          ...(r.event === undefined ? {} : { event: r.event }),
+          ...(r.idParamValue === undefined ? {} : { id_param_value: r.idParamValue }),
+        },
+      }
+    }),
+  }
+}
+
+/** Sets X-VaultAPI-Status from the body and sends it. */
+export function send(reply: FastifyReply, body: Record<string, unknown>): FastifyReply {
+  const status = typeof body.responseStatus === 'string' ? body.responseStatus : 'SUCCESS'
+  void reply.header('X-VaultAPI-Status', status)
+  return reply.send(body)
+}

@@ -1,0 +1,102 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { crmProfile } from '../apps/crm/index.js'
+import { medicalProfile } from '../apps/medical/index.js'
+import { parseDatabaseUrl } from '../platform/storage/index.js'
+import { VAULT_ENVIRONMENTS, type VaultEnvironment } from '../platform/vault/index.js'
+import { ensurePeople, serveVault } from './vault-server.js'
+import { formatWorldTable, startWorld } from './world.js'
+
+function port(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535')
+  return n
+}
+
+/** Stops the given closer once on SIGINT or SIGTERM, then exits. */
+function stopOnSignal(name: string, close: () => Promise<void>): void {
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    process.stdout.write(`\n${signal}: stopping ${name}…\n`)
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`Error while stopping: ${String(error)}\n`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+const program = new Command()
+program
+  .name('liaison')
+  .description('Liaison: a Medical Vault, Vault CRMs, and the Medical-CRM connection between them.')
+
+program
+  .command('up')
+  .description('Start the embedded world: a Medical Vault and three Vault CRMs in one process')
+  .option('--dir <dir>', 'data folder (one SQLite file per vault)', '.liaison')
+  .option('--port <port>', 'first port; the vaults take consecutive ports', port, 4100)
+  .action(async (options: { dir: string; port: number }) => {
+    const world = await startWorld({
+      dir: options.dir,
+      port: options.port,
+      log: (l) => process.stdout.write(`${l}\n`),
+    })
+    stopOnSignal('the world', world.close)
+    process.stdout.write(
+      `${formatWorldTable(world.info)}\n\nWrote ${world.dir}/world.json. Ctrl-C stops the world.\n`,
+    )
+  })
+
+program
+  .command('serve')
+  .description('Serve one vault')
+  .requiredOption('--profile <profile>', 'medical or crm')
+  .requiredOption('--db <db>', 'sqlite:PATH or postgres://USER@HOST:PORT/DATABASE')
+  .option('--port <port>', 'port', port, 4100)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--name <name>', 'vault name')
+  .option('--environment <environment>', 'production or sandbox', 'production')
+  .action(
+    async (options: {
+      profile: string
+      db: string
+      port: number
+      host: string
+      name?: string
+      environment: string
+    }) => {
+      if (options.profile !== 'medical' && options.profile !== 'crm')
+        throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
+      if (!(VAULT_ENVIRONMENTS as readonly string[]).includes(options.environment))
+        throw new InvalidArgumentError(
+          `--environment must be production or sandbox, not ${options.environment}`,
+        )
+      const served = await serveVault(
+        {
+          name: options.name ?? options.profile,
+          profile: options.profile === 'medical' ? medicalProfile : crmProfile,
+          environment: options.environment as VaultEnvironment,
+          database: parseDatabaseUrl(options.db),
+        },
+        options.port,
+        options.host,
+      )
+      const people = await ensurePeople(served.vault, [])
+      stopOnSignal(served.vault.name, served.close)
+      process.stdout.write(
+        `${JSON.stringify({ name: served.vault.name, url: served.url, vaultId: served.vault.id, admin: people.admin, integrationUser: { username: people.integrationUser.username } })}\n`,
+      )
+    },
+  )
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

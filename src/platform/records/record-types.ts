@@ -1,0 +1,58 @@
+import type { AuditActor } from '../audit/index.js'
+import type { VaultErrorType } from '../errors/index.js'
+import type { SecurityProfile } from '../metadata/index.js'
+
+/**
+ * Records glossary.
+ * - input: one record as a client sent it (JSON object or CSV row), unchecked.
+ * - stored row: the record as its table holds it (see metadata/object-tables).
+ * - result: what one input became, in input order: an id, or errors; upserts add the event.
+ */
+
+/** Who writes: a person or the connection acting as its integration user. */
+export interface RecordActor extends AuditActor {
+  readonly securityProfile: SecurityProfile | 'system'
+}
+
+export interface ApiError {
+  readonly type: VaultErrorType
+  readonly message: string
+}
+
+export interface ApiWarning {
+  readonly warning_type: 'NO_DATA_CHANGES'
+  readonly message: string
+}
+
+export type UpsertEvent = 'created__sys' | 'updated__sys'
+
+export interface RecordResult {
+  readonly responseStatus: 'SUCCESS' | 'WARNING' | 'FAILURE'
+  readonly id?: string
+  readonly event?: UpsertEvent
+  readonly idParamValue?: string
+  readonly errors?: readonly ApiError[]
+  readonly warnings?: readonly ApiWarning[]
+}
+
+export type StoredRow = Readonly<Record<string, unknown>>
+
+/** Most records one bulk call may carry (Vault's limit). */
+export const BULK_RECORDS_MAX = 500
+
+export interface WriteOptions {
+  /** JSON keeps value types; CSV and form values are all text. (Default: 'json') */
+  readonly origin?: 'json' | 'text'
+  /** A unique field that identifies records instead of `id` (upsert on create). */
+  readonly idParam?: string
+}
+
+/**
+ * A rule that may refuse a change to an existing record (B10 locks transferred inquiries).
+ * Returns a message a person can act on, or undefined to allow the change.
+ */
+export type RecordGuard = (
+  existing: StoredRow,
+  change: { readonly operation: 'edit' | 'delete' | 'action'; readonly fields: readonly string[] },
+  actor: RecordActor,
+) => string | undefined
