@@ -1,0 +1,2 @@
+export { seedMedicalDemoData } from './medical-demo-data.js'
+export { medicalProfile } from './medical-profile.js'
