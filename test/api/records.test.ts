@@ -314,8 +314,8 @@ describe('B23: bad input gets a clear error and changes nothing', () => {
     const { body } = await t.call('POST', `${API}/vobjects/person_information__v`, {
       session: agent,
       body: [
-        { name__v: 'p', primary__v: 'yes' },
-        { name__v: 'p', case_contact__v: 'NOPE0000' },
+        { name__v: 'p', type__v: 'email__v', primary__v: 'yes' },
+        { name__v: 'p', type__v: 'email__v', case_contact__v: 'NOPE0000' },
       ],
     })
     const [bool, ref] = results(body)
