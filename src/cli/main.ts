@@ -96,6 +96,26 @@ program
     },
   )
 
+program
+  .command('bench')
+  .description('Run the benchmarks; print a table and write bench/latest.json')
+  .option('--quick', 'a shorter run (under two minutes)', false)
+  .option('--only <prefix>', 'only benchmarks whose name starts with this')
+  .option(
+    '--pg <url>',
+    'PostgreSQL server for the PostgreSQL figures',
+    process.env.LIAISON_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  )
+  .action(async (options: { quick: boolean; only?: string; pg: string }) => {
+    // bench/ sits beside src/ in the checkout; it is loaded only when asked for.
+    const { runBenchmarks } = await import('../../bench/run-benchmarks.js')
+    await runBenchmarks(
+      { quick: options.quick, log: (l) => process.stdout.write(`${l}\n`), postgresUrl: options.pg },
+      options.only,
+    )
+    process.exit(0)
+  })
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
   process.exit(1)

@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
+import { recordsBulkCreate } from './records-bulk-create.bench.js'
+
+export const BENCHMARKS: readonly Benchmark[] = [recordsBulkCreate]
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+
+function table(results: readonly BenchResult[]): string {
+  const rows = [
+    ['name', 'value', 'unit', 'baseline', 'ratio', 'target'],
+    ...results.map((r) => [
+      r.name,
+      String(r.value),
+      r.unit,
+      String(r.baseline),
+      String(r.ratio),
+      r.target ?? '',
+    ]),
+  ]
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** Runs every benchmark, prints a table and writes bench/latest.json. */
+export async function runBenchmarks(options: BenchOptions, only?: string): Promise<BenchResult[]> {
+  const results: BenchResult[] = []
+  for (const bench of BENCHMARKS) {
+    if (only !== undefined && !bench.name.startsWith(only)) continue
+    options.log(`${bench.name}…`)
+    results.push(...(await bench.run(options)))
+  }
+  options.log(`\n${table(results)}`)
+  const file = join(HERE, 'latest.json')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+  options.log(`\nWrote ${file}`)
+  return results
+}

@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { expectEventually } from '../support/expect-eventually.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const API = '/api/v25.2'
+
+interface WorldFile {
+  vaults: {
+    name: string
+    profile: string
+    environment: string
+    url: string
+    vaultId: number
+    admin: { username: string; password: string }
+    integrationUser: { username: string }
+    users: { username: string; password: string; role: string }[]
+  }[]
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'liaison-world-'))
+const port = 20_000 + Math.floor(Math.random() * 30_000)
+const children: ChildProcess[] = []
+
+function startWorld(): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  let output = ''
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/liaison.js'), 'up', '--dir', dir, '--port', String(port)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  children.push(child)
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
+  return { child, exited, output: () => output }
+}
+
+async function login(url: string, username: string, password: string): Promise<string> {
+  const response = await fetch(`${url}${API}/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }),
+  })
+  const body = (await response.json()) as { responseStatus: string; sessionId: string }
+  expect(body.responseStatus).toBe('SUCCESS')
+  return body.sessionId
+}
+
+async function vql(url: string, session: string, q: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}${API}/query`, {
+    method: 'POST',
+    headers: { authorization: session, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ q }),
+  })
+  return (await response.json()) as Record<string, unknown>
+}
+
+async function countOf(url: string, session: string, object: string): Promise<number> {
+  const body = await vql(url, session, `SELECT id FROM ${object} PAGESIZE 1`)
+  expect(body.responseStatus).toBe('SUCCESS')
+  return Number((body.responseDetails as { total: number }).total)
+}
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the embedded world (liaison up)', () => {
+  let first: WorldFile
+
+  it('starts four vaults, writes world.json only when all answer, and prints the table', async () => {
+    const world = startWorld()
+    const file = join(dir, 'world.json')
+    await expectEventually(() => expect(existsSync(file)).toBe(true), { timeoutMs: 90_000 })
+    first = JSON.parse(readFileSync(file, 'utf8')) as WorldFile
+    expect(first.vaults.map((v) => [v.name, v.profile, v.environment])).toEqual([
+      ['medical', 'medical', 'production'],
+      ['crm-na', 'crm', 'production'],
+      ['crm-eu', 'crm', 'production'],
+      ['crm-sandbox', 'crm', 'sandbox'],
+    ])
+    first.vaults.forEach((v, i) => expect(v.url).toBe(`http://127.0.0.1:${port + i}`))
+    const medical = first.vaults[0]!
+    expect(medical.users.map((u) => u.role).sort()).toEqual(['agent', 'content_manager', 'read_only'])
+    for (const crm of first.vaults.slice(1))
+      expect(crm.users.map((u) => u.role).sort()).toEqual(['read_only', 'rep'])
+    for (const v of first.vaults) {
+      const session = await login(v.url, v.admin.username, v.admin.password)
+      for (const u of v.users) await login(v.url, u.username, u.password)
+      const me = await fetch(`${v.url}${API}/metadata/vobjects`, { headers: { authorization: session } })
+      expect(me.headers.get('x-vaultapi-vaultid')).toBe(String(v.vaultId))
+    }
+    await expectEventually(() => expect(world.output()).toContain('world.json'), { timeoutMs: 10_000 })
+    for (const v of first.vaults) expect(world.output()).toContain(v.admin.username)
+
+    world.child.kill('SIGINT')
+    expect(await world.exited).toBe(0)
+  })
+
+  it('restarts on the same data, then stops cleanly on SIGTERM', async () => {
+    const medical = first.vaults[0]!
+    const world = startWorld()
+    await expectEventually(
+      async () => {
+        const again = JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as WorldFile
+        const session = await login(again.vaults[0]!.url, medical.admin.username, medical.admin.password)
+        expect(session).not.toBe('')
+      },
+      { timeoutMs: 90_000 },
+    )
+    const again = JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as WorldFile
+    expect(again.vaults.map((v) => v.vaultId)).toEqual(first.vaults.map((v) => v.vaultId))
+    const session = await login(medical.url, medical.admin.username, medical.admin.password)
+    const countries = await countOf(medical.url, session, 'country__v')
+    expect(countries).toBeGreaterThanOrEqual(250)
+    const crm = again.vaults[1]!
+    const crmSession = await login(crm.url, crm.admin.username, crm.admin.password)
+    expect(await countOf(crm.url, crmSession, 'account__v')).toBeGreaterThanOrEqual(200)
+    world.child.kill('SIGTERM')
+    expect(await world.exited).toBe(0)
+  })
+})
