@@ -91,7 +91,7 @@ describe('the embedded world (liaison up)', () => {
       ['crm-eu', 'crm', 'production'],
       ['crm-sandbox', 'crm', 'sandbox'],
     ])
-    first.vaults.forEach((v, i) => expect(v.url).toBe(`http://127.0.0.1:${port + i}`))
+    expect(first.vaults.map((v) => v.url)).toEqual([0, 1, 2, 3].map((i) => `http://127.0.0.1:${port + i}`))
     const medical = first.vaults[0]!
     expect(medical.users.map((u) => u.role).sort()).toEqual(['agent', 'content_manager', 'read_only'])
     for (const crm of first.vaults.slice(1))
