@@ -63,7 +63,7 @@ class CheckingWriter implements RecordWriter {
       this.problems.push(`unknown object ${objectName}`)
       return records.map(() => 'unknown')
     }
-    records.forEach((record, i) => this.#check(object, record, `${objectName}[${i}]`))
+    for (const [i, record] of records.entries()) this.#check(object, record, `${objectName}[${i}]`)
     this.calls.push({ objectName, records: [...records] })
     return records.map(() => {
       this.#next += 1
