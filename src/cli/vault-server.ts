@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../api/app.js'
+import { type ApiServer, buildApp } from '../api/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { SecurityProfile } from '../platform/metadata/index.js'
 import { BULK_RECORDS_MAX, type RecordWriter } from '../platform/records/index.js'
@@ -106,7 +105,7 @@ export async function ensurePeople(vault: Vault, roles: readonly DemoRole[]): Pr
 
 export interface RunningVault {
   readonly vault: Vault
-  readonly app: FastifyInstance
+  readonly app: ApiServer
   readonly url: string
   close(): Promise<void>
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { buildApp } from '../../src/api/app.js'
+import { buildApp } from '../../src/api/index.js'
 import type { Clock } from '../../src/platform/clock/index.js'
 import type { ProfileDefinition, SecurityProfile } from '../../src/platform/metadata/index.js'
 import { createUser, SYSTEM_ACTOR, Vault, type VaultEnvironment } from '../../src/platform/vault/index.js'

@@ -1,0 +1,102 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const SRC = resolve(import.meta.dirname, '../src')
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory()
+      ? files(path)
+      : path.endsWith('.ts') && !path.endsWith('.test.ts')
+        ? [path]
+        : []
+  })
+}
+
+/** The module a file belongs to: `platform/records`, `apps/crm`, `connection/flows`, `api`, `cli`. */
+function moduleOf(path: string): string {
+  const parts = relative(SRC, path).split('/')
+  return parts[0] === 'platform' || parts[0] === 'apps' || parts[0] === 'connection'
+    ? `${parts[0]}/${parts[1]}`
+    : parts[0]!
+}
+
+/** Which module may import which (STYLE.md §1). */
+function allowed(from: string, to: string): boolean {
+  if (from === to) return true
+  if (from === 'cli') return true
+  if (to === 'platform/errors') return true
+  if (from === 'platform/errors') return false
+  if (from.startsWith('platform/')) return to.startsWith('platform/')
+  if (from.startsWith('apps/')) return to.startsWith('platform/')
+  if (from.startsWith('connection/')) return to.startsWith('platform/') || to.startsWith('connection/')
+  if (from === 'api') return to.startsWith('platform/') || to.startsWith('connection/')
+  return false
+}
+
+const PLATFORM_ORDER = [
+  'errors',
+  'clock',
+  'storage',
+  'audit',
+  'metadata',
+  'security',
+  'records',
+  'vql',
+  'vault',
+]
+
+describe('module boundaries (STYLE.md §1)', () => {
+  const imports = files(SRC).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)].map((m) => ({
+      file: relative(SRC, file),
+      from: moduleOf(file),
+      to: moduleOf(resolve(file, '..', m[1]!)),
+      spec: m[1]!,
+    })),
+  )
+
+  it('imports only what the layer table allows', () => {
+    const bad = imports.filter((i) => !allowed(i.from, i.to)).map((i) => `${i.file} → ${i.spec}`)
+    expect(bad).toEqual([])
+  })
+
+  it('crosses into another module only through its index.ts', () => {
+    const bad = imports
+      .filter((i) => i.from !== i.to && !/\/index\.js$/.test(i.spec))
+      .map((i) => `${i.file} → ${i.spec}`)
+    expect(bad).toEqual([])
+  })
+
+  it('keeps platform layers acyclic: lower layers never import higher ones', () => {
+    const rank = (m: string) => PLATFORM_ORDER.indexOf(m.replace('platform/', ''))
+    const bad = imports
+      .filter((i) => i.from.startsWith('platform/') && i.to.startsWith('platform/') && i.from !== i.to)
+      .filter((i) => rank(i.to) === -1 || rank(i.from) === -1 || rank(i.to) > rank(i.from))
+      .map((i) => `${i.file} → ${i.spec}`)
+    expect(bad).toEqual([])
+  })
+
+  it('keeps each third-party package in its home', () => {
+    const homes: Record<string, string[]> = {
+      'better-sqlite3': ['platform/storage'],
+      pg: ['platform/storage'],
+      fastify: ['api'],
+      '@fastify/': ['api'],
+      commander: ['cli'],
+      'graphile-worker': ['platform/jobs'],
+    }
+    const bad: string[] = []
+    for (const file of files(SRC)) {
+      const from = moduleOf(file)
+      for (const m of readFileSync(file, 'utf8').matchAll(/^import[^'"]*from '([^.][^']*)'/gm)) {
+        for (const [pkg, home] of Object.entries(homes))
+          if ((m[1] === pkg || m[1]!.startsWith(pkg.endsWith('/') ? pkg : `${pkg}/`)) && !home.includes(from))
+            bad.push(`${relative(SRC, file)} imports ${m[1]}`)
+      }
+    }
+    expect(bad).toEqual([])
+  })
+})
