@@ -25,7 +25,7 @@ import {
   sv,
 } from '@faker-js/faker'
 import { LiaisonError } from '../../platform/errors/index.js'
-import { ISO_COUNTRIES } from '../../platform/metadata/iso-countries.js'
+import { ISO_COUNTRIES } from '../../platform/metadata/index.js'
 import type { RecordWriter } from '../../platform/records/index.js'
 
 /**

@@ -4,8 +4,8 @@ import {
   type CompiledObject,
   compileMetadata,
   type FieldType,
+  PLATFORM_OBJECTS,
 } from '../../platform/metadata/index.js'
-import { PLATFORM_OBJECTS } from '../../platform/metadata/platform-objects.js'
 import { parseFieldValue, type RecordWriter } from '../../platform/records/index.js'
 // The one place the two apps meet: prefixes and demo products must agree across both profiles.
 import { medicalProfile, seedMedicalDemoData } from '../medical/index.js'

@@ -5,7 +5,7 @@ import type {
   PicklistDefinition,
   ProfileDefinition,
 } from '../../platform/metadata/index.js'
-import { createProfile } from '../../platform/metadata/platform-objects.js'
+import { createProfile } from '../../platform/metadata/index.js'
 
 /**
  * The Vault CRM profile: accounts and addresses, medical inquiries, products, connection settings,

@@ -1,5 +1,5 @@
 import { base, en, Faker } from '@faker-js/faker'
-import { ISO_COUNTRIES } from '../../platform/metadata/iso-countries.js'
+import { ISO_COUNTRIES } from '../../platform/metadata/index.js'
 import type { RecordWriter } from '../../platform/records/index.js'
 
 /**

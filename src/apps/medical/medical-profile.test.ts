@@ -4,8 +4,8 @@ import {
   type CompiledObject,
   compileMetadata,
   type FieldType,
+  PLATFORM_OBJECTS,
 } from '../../platform/metadata/index.js'
-import { PLATFORM_OBJECTS } from '../../platform/metadata/platform-objects.js'
 import { parseFieldValue, type RecordWriter } from '../../platform/records/index.js'
 import { seedMedicalDemoData } from './medical-demo-data.js'
 import { medicalProfile } from './medical-profile.js'

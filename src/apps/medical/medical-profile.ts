@@ -6,7 +6,7 @@ import type {
   PicklistDefinition,
   ProfileDefinition,
 } from '../../platform/metadata/index.js'
-import { createProfile } from '../../platform/metadata/platform-objects.js'
+import { createProfile } from '../../platform/metadata/index.js'
 
 /**
  * The Medical Vault (MedInquiry) profile: countries, products, case contacts, cases and case

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process'
+import { resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
+import { crmProfile } from '../../apps/crm/index.js'
+import { medicalProfile } from '../../apps/medical/index.js'
+import { Vault } from './vault.js'
+
+const databases: TestDatabase[] = []
+
+afterAll(async () => {
+  for (const d of databases) await d.drop()
+})
+
+describe('opening vaults', () => {
+  it('lets several processes open one new database at once: one migrates, the others wait', {
+    timeout: 120_000,
+  }, async () => {
+    const database = await createTestDatabase('concurrent')
+    databases.push(database)
+    const script = resolve(import.meta.dirname, '../../../test/support/open-vault-process.ts')
+    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', script, database.url])
+    const outputs = await Promise.all([run(), run(), run()])
+    const ids = outputs.map((o) => o.stdout.trim())
+    expect(ids[0]).toMatch(/^\d+$/)
+    expect(new Set(ids).size).toBe(1)
+  })
+
+  it('keeps its vault id across restarts and refuses a database of another profile', async () => {
+    const database = await createTestDatabase('identity')
+    databases.push(database)
+    const config = {
+      name: 'medical',
+      profile: medicalProfile,
+      environment: 'production' as const,
+      database: database.config,
+    }
+    const first = await Vault.open(config)
+    const id = first.id
+    await first.close()
+    const again = await Vault.open(config)
+    expect(again.id).toBe(id)
+    await again.close()
+    await expect(Vault.open({ ...config, name: 'crm', profile: crmProfile })).rejects.toThrow(
+      /belongs to a medical vault/,
+    )
+  })
+})
