@@ -1,0 +1,10 @@
+export type {
+  DeadJob,
+  EnqueueOptions,
+  JobContext,
+  JobHandler,
+  JobHandlers,
+  JobPayloads,
+  JobQueue,
+  JobTask,
+} from './job-queue.js'
