@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { VaultDb } from './vault-db.js'
 
@@ -26,6 +26,27 @@ export interface StorageDialect {
   translateError(error: unknown): LiaisonError | undefined
   /** Case-insensitive equality of a column against a bound value. */
   caseInsensitiveLike: 'like' | 'ilike'
+  /**
+   * Case-sensitive LIKE (VQL values are case-sensitive; SQLite's LIKE is not). `pattern` uses `%`
+   * and `_` as wildcards and `\` as the escape character; it is bound as a parameter.
+   */
+  caseSensitiveLike(value: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
+}
+
+/** Rewrites a LIKE pattern (`%`, `_`, `\` escapes) as the equivalent GLOB pattern. */
+function likeToGlob(pattern: string): string {
+  let out = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === '\\' && i + 1 < pattern.length) {
+      const next = pattern[++i]!
+      out += next === '*' || next === '?' || next === '[' ? `[${next}]` : next
+    } else if (c === '%') out += '*'
+    else if (c === '_') out += '?'
+    else if (c === '*' || c === '?' || c === '[') out += `[${c}]`
+    else out += c
+  }
+  return out
 }
 
 const SCHEMA_LOCK_KEY = 731_1946
@@ -49,6 +70,9 @@ export const sqliteDialect: StorageDialect = Object.freeze({
   kind: 'sqlite' as const,
   maxParameters: 32_000,
   caseInsensitiveLike: 'like' as const,
+  // GLOB is SQLite's case-sensitive LIKE and still uses an index for a fixed prefix.
+  caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
+    sql<SqlBool>`${value} glob ${likeToGlob(pattern)}`,
   serialPrimaryKey: 'integer primary key autoincrement',
   sqlType(type: ColumnType): string {
     return { text: 'text', integer: 'integer', real: 'real', bigint: 'integer' }[type]
@@ -77,6 +101,8 @@ export const postgresDialect: StorageDialect = Object.freeze({
   kind: 'postgres' as const,
   maxParameters: 65_000,
   caseInsensitiveLike: 'ilike' as const,
+  caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
+    sql<SqlBool>`${value} like ${pattern} escape '\\'`,
   serialPrimaryKey: 'bigint generated always as identity primary key',
   sqlType(type: ColumnType): string {
     return { text: 'text', integer: 'integer', real: 'double precision', bigint: 'bigint' }[type]

@@ -1,0 +1,173 @@
+import type { RawBuilder } from 'kysely'
+import type { CompiledMetadata, CompiledObject, FieldType, PicklistDefinition } from '../metadata/index.js'
+import type { FromOption } from './ast.js'
+
+/**
+ * Query targets: what may follow FROM. Every object of the vault is one; `documents`,
+ * `ALLVERSIONS documents`, `binders` and `relationships` plug in later through a
+ * VqlTargetProvider that declares its own table, fields and state types.
+ */
+
+export interface TargetField {
+  readonly name: string
+  readonly label: string
+  readonly type: FieldType
+  /** The SQL column holding the value. */
+  readonly column: string
+  readonly required: boolean
+  readonly unique: boolean
+  readonly maxLength?: number
+  readonly picklist?: PicklistDefinition
+  readonly multiValue: boolean
+  /** Referenced target, for Object fields. */
+  readonly object?: string
+}
+
+export interface TargetRelationship {
+  readonly name: string
+  /** outbound: many-to-one, dot lookups; inbound: one-to-many, subqueries. */
+  readonly direction: 'outbound' | 'inbound'
+  /** The target at the other end. */
+  readonly target: string
+  /** outbound: this target's column holding the other's id; inbound: the other's column holding this id. */
+  readonly column: string
+}
+
+/** Document status functions (STEADYSTATE() …) and the state types they stand for. */
+export const STATUS_FUNCTIONS = {
+  STEADYSTATE: 'steady_state__v',
+  OBSOLETESTATE: 'obsolete_state__v',
+  SUPERSEDEDSTATE: 'superseded_state__v',
+  DELETEDSTATE: 'deleted_state__v',
+} as const
+export type StatusFunction = keyof typeof STATUS_FUNCTIONS
+
+export interface QueryTarget {
+  readonly name: string
+  readonly label: string
+  readonly labelPlural: string
+  readonly table: string
+  /** The name permissions are checked against (`ctx.canRead`). */
+  readonly securedAs: string
+  readonly fields: readonly TargetField[]
+  readonly fieldByName: ReadonlyMap<string, TargetField>
+  readonly relationships: ReadonlyMap<string, TargetRelationship>
+  /** The column that identifies a row, used for stable order and subquery joins. */
+  readonly idColumn: string
+  /** Object lifecycles: state name → state type (STATETYPE()), and state labels (TOLABEL(state__v)). */
+  readonly lifecycle?: {
+    readonly field: string
+    readonly typeOf: ReadonlyMap<string, string>
+    readonly labelOf: ReadonlyMap<string, string>
+  }
+  /** Document lifecycles: the status field and which of its values each state type covers. */
+  readonly statusStates?: {
+    readonly field: string
+    readonly valuesOf: Readonly<Partial<Record<StatusFunction, readonly string[]>>>
+  }
+  /** FIND is allowed (and CONTENT is a scope when `findContent` is set). */
+  readonly supportsFind: boolean
+  readonly findContentColumn?: string
+  /** FROM options this target accepts (ALLVERSIONS documents, …). */
+  readonly fromOptions: readonly FromOption[]
+  /** Rows a plain FROM hides (older document versions); `alias` is the table alias. */
+  rowFilter?(option: FromOption | undefined, alias: string): RawBuilder<unknown> | undefined
+}
+
+/** Supplies targets that are not objects (documents, binders, …). */
+export interface VqlTargetProvider {
+  /** The target named `name`, if this provider has it. */
+  target(name: string, metadata: CompiledMetadata): QueryTarget | undefined
+  /** Every target this provider has (SHOW TARGETS). */
+  targets(metadata: CompiledMetadata): readonly QueryTarget[]
+}
+
+/** The query target of one object. */
+export function objectTarget(object: CompiledObject, metadata: CompiledMetadata): QueryTarget {
+  const fields: TargetField[] = object.fields.map((f) => {
+    const picklist = f.picklist === undefined ? undefined : metadata.picklistByName.get(f.picklist)
+    return Object.freeze({
+      name: f.name,
+      label: f.label,
+      type: f.type,
+      column: f.name,
+      required: f.required === true,
+      unique: f.unique === true,
+      multiValue: f.multiValue === true,
+      ...(f.maxLength === undefined ? {} : { maxLength: f.maxLength }),
+      ...(picklist === undefined ? {} : { picklist }),
+      ...(f.object === undefined ? {} : { object: f.object }),
+    })
+  })
+  const relationships = new Map<string, TargetRelationship>()
+  for (const r of object.outbound)
+    relationships.set(r.relationship_name, {
+      name: r.relationship_name,
+      direction: 'outbound',
+      target: r.object,
+      column: r.field,
+    })
+  for (const r of object.inbound)
+    relationships.set(r.relationship_name, {
+      name: r.relationship_name,
+      direction: 'inbound',
+      target: r.object,
+      column: r.field,
+    })
+  const lifecycle = object.lifecycle
+  return Object.freeze({
+    name: object.name,
+    label: object.label,
+    labelPlural: object.definition.labelPlural,
+    table: object.name,
+    securedAs: object.name,
+    fields,
+    fieldByName: new Map(fields.map((f) => [f.name, f])),
+    relationships,
+    idColumn: 'id',
+    ...(lifecycle === undefined
+      ? {}
+      : {
+          lifecycle: {
+            field: 'state__v',
+            typeOf: new Map(
+              lifecycle.states.filter((s) => s.stateType !== undefined).map((s) => [s.name, s.stateType!]),
+            ),
+            labelOf: new Map(lifecycle.states.map((s) => [s.name, s.label])),
+          },
+        }),
+    supportsFind: true,
+    fromOptions: [],
+  })
+}
+
+/** Finds targets by name: objects first, then the providers'. */
+export class TargetRegistry {
+  readonly #metadata: CompiledMetadata
+  readonly #providers: readonly VqlTargetProvider[]
+  readonly #cache = new Map<string, QueryTarget | undefined>()
+
+  constructor(metadata: CompiledMetadata, providers: readonly VqlTargetProvider[]) {
+    this.#metadata = metadata
+    this.#providers = providers
+  }
+
+  get(name: string): QueryTarget | undefined {
+    if (this.#cache.has(name)) return this.#cache.get(name)
+    const object = this.#metadata.objectByName.get(name)
+    let target = object === undefined ? undefined : objectTarget(object, this.#metadata)
+    for (const p of this.#providers) {
+      if (target !== undefined) break
+      target = p.target(name, this.#metadata)
+    }
+    this.#cache.set(name, target)
+    return target
+  }
+
+  all(): QueryTarget[] {
+    return [
+      ...this.#metadata.objects.map((o) => this.get(o.name)!),
+      ...this.#providers.flatMap((p) => p.targets(this.#metadata)),
+    ]
+  }
+}
