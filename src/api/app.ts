@@ -10,6 +10,7 @@ import { assertApiVersion } from './api-version.js'
 import { authRoutes, rootRoutes, sessionRoutes } from './auth.routes.js'
 import { failureBody, httpStatusFor } from './envelope.js'
 import { metadataRoutes } from './metadata.routes.js'
+import { queryRoutes } from './query.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
 import './fastify-types.js'
 
@@ -156,6 +157,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(sessionRoutes)
         await guarded.register(metadataRoutes)
         await guarded.register(vobjectsRoutes)
+        await guarded.register(queryRoutes)
         for (const plugin of options.guardedPlugins ?? []) await guarded.register(plugin)
       })
     },
