@@ -39,6 +39,11 @@ function selectList(select: CompiledSelect): Sql {
   ])
 }
 
+/** The one statement that reads a page of the main query. */
+export function pageQuery(select: CompiledSelect, limit: number, offset: number): Sql {
+  return sql`select ${selectList(select)} from ${select.from} ${whereClause(select.where)} ${orderClause(select)} limit ${limit} offset ${offset}`
+}
+
 function shapeRow(select: CompiledSelect, row: Row): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const c of select.columns) out[c.key] = c.shape(row[c.sqlAlias])
@@ -139,11 +144,7 @@ async function run(ctx: VqlContext, options: RunOptions): Promise<VqlResponse> {
   const remaining = maxrows === undefined ? Number.POSITIVE_INFINITY : Math.max(0, maxrows - pageoffset)
   const limit = Math.min(pagesize, remaining)
   let rows: Row[] = []
-  if (limit > 0)
-    rows = await execute(
-      ctx,
-      sql`select ${selectList(select)} from ${select.from} ${whereClause(select.where)} ${orderClause(select)} limit ${limit} offset ${skip + pageoffset}`,
-    )
+  if (limit > 0) rows = await execute(ctx, pageQuery(select, limit, skip + pageoffset))
   let total: number
   if (limit > 0 && rows.length < limit && (rows.length > 0 || pageoffset === 0))
     // A short page is the last one: the total is known without counting the whole table.

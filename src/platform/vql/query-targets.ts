@@ -82,8 +82,22 @@ export interface VqlTargetProvider {
   targets(metadata: CompiledMetadata): readonly QueryTarget[]
 }
 
+/**
+ * Targets are derived from immutable compiled metadata, so they are memoised per compiled object:
+ * a pure cache (new metadata brings new objects), not shared state between vaults.
+ */
+const OBJECT_TARGETS = new WeakMap<CompiledObject, QueryTarget>()
+
 /** The query target of one object. */
 export function objectTarget(object: CompiledObject, metadata: CompiledMetadata): QueryTarget {
+  const cached = OBJECT_TARGETS.get(object)
+  if (cached !== undefined) return cached
+  const target = buildObjectTarget(object, metadata)
+  OBJECT_TARGETS.set(object, target)
+  return target
+}
+
+function buildObjectTarget(object: CompiledObject, metadata: CompiledMetadata): QueryTarget {
   const fields: TargetField[] = object.fields.map((f) => {
     const picklist = f.picklist === undefined ? undefined : metadata.picklistByName.get(f.picklist)
     return Object.freeze({
