@@ -20,3 +20,5 @@ export const MAX_FIND_TERM_CHARS = 250
 export const MAX_FIND_SCOPE_FIELDS = 25
 /** Aliases are at most this long. */
 export const MAX_ALIAS_CHARS = 40
+/** A PAGEOFFSET clause may not page past this many records (v23.1+); next_page links may. */
+export const MAX_MANUAL_PAGE_OFFSET_ROWS = 10_000

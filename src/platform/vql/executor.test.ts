@@ -239,6 +239,7 @@ describe('WHERE operators', () => {
       fc.asyncProperty(
         fc.oneof(
           fc.string(),
+          fc.string({ unit: 'grapheme' }).filter((g) => !g.includes('\u0000')),
           fc.constantFrom(
             ...CASES.map((c) => String(c.name__v)),
             "'; drop table case__v; --",
@@ -253,7 +254,82 @@ describe('WHERE operators', () => {
           expect(await ids(`SELECT id FROM case__v WHERE name__v = '${literal}'`)).toEqual(expected)
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
+    )
+  })
+})
+
+describe('robustness', () => {
+  it('answers or refuses with a LiaisonError, never a database error, for generated queries', async () => {
+    const field = fc.constantFrom(
+      'id',
+      'name__v',
+      'subject__v',
+      'notes__v',
+      'amount__v',
+      'urgent__v',
+      'due_date__v',
+      'modified_date__v',
+      'priority__v',
+      'countries__v',
+      'state__v',
+      'product__v',
+      'TOLABEL(priority__v)',
+      'CASEINSENSITIVE(name__v)',
+      'TONAME(countries__v)',
+      'LONGTEXT(notes__v)',
+      'product__vr.name__v',
+    )
+    const value = fc.oneof(
+      fc.string({ maxLength: 12 }).map((s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`),
+      fc
+        .double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })
+        .map((n) => String(Math.round(n * 100) / 100)),
+      fc.constantFrom(
+        'true',
+        'false',
+        'null',
+        'TODAY',
+        'LAST_DAYS:3',
+        "'2026-03-18'",
+        "'2026-03-18T10:00:00.000Z'",
+        "'us__v'",
+        "STATETYPE('complete_state__sys')",
+        'STEADYSTATE()',
+        "'Al%'",
+      ),
+    )
+    const op = fc.constantFrom('=', '!=', '<', '>', '<=', '>=', 'LIKE', 'CONTAINS', 'IN', 'BETWEEN')
+    const condition = fc
+      .tuple(field, op, value, value)
+      .map(([f, o, v, w]) =>
+        o === 'CONTAINS' || o === 'IN'
+          ? `${f} ${o} (${v}, ${w})`
+          : o === 'BETWEEN'
+            ? `${f} BETWEEN ${v} AND ${w}`
+            : `${f} ${o} ${v}`,
+      )
+    const q = fc
+      .tuple(
+        field,
+        fc.array(condition, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('AND', 'OR'),
+        fc.option(field),
+      )
+      .map(
+        ([select, conds, join, order]) =>
+          `SELECT id, ${select} AS x FROM case__v WHERE ${conds.join(` ${join} `)}${order === null ? '' : ` ORDER BY ${order} DESC`}`,
+      )
+    await fc.assert(
+      fc.asyncProperty(q, async (text) => {
+        try {
+          await query(text)
+        } catch (error) {
+          if (!isLiaisonError(error) || (error.code !== 'QUERY_INVALID' && error.code !== 'QUERY_SYNTAX'))
+            throw error
+        }
+      }),
+      { numRuns: 300 },
     )
   })
 })
@@ -472,6 +548,7 @@ describe('errors', () => {
     ["SELECT id FROM case__v FIND ('x') ORDER BY RANK", 'QUERY_INVALID', 'RANK'],
     ['SELECT id FROM ALLVERSIONS case__v', 'QUERY_INVALID', 'ALLVERSIONS'],
     ['SELECT id FROM case__v WHERE', 'QUERY_SYNTAX', 'line 1'],
+    ['SELECT id FROM case__v PAGEOFFSET 10001', 'QUERY_INVALID', 'next_page'],
     [`SELECT id FROM case__v WHERE name__v = '${'x'.repeat(50_000)}'`, 'QUERY_INVALID', '50000'],
   ] as const)('%s → %s', async (q, code, mentions) => {
     const error = await failure(q)

@@ -1,7 +1,12 @@
 import { sql } from 'kysely'
 import { isLiaisonError, LiaisonError } from '../errors/index.js'
 import { type CompiledSelect, type CompiledSubquery, compileSelect, type Sql } from './compiler.js'
-import { DEFAULT_PAGE_SIZE_ROWS, MAX_PAGE_SIZE_ROWS, MAX_QUERY_LENGTH_CHARS } from './defaults.js'
+import {
+  DEFAULT_PAGE_SIZE_ROWS,
+  MAX_MANUAL_PAGE_OFFSET_ROWS,
+  MAX_PAGE_SIZE_ROWS,
+  MAX_QUERY_LENGTH_CHARS,
+} from './defaults.js'
 import { invalidQuery } from './errors.js'
 import { parseVql } from './parser.js'
 import { TargetRegistry } from './query-targets.js'
@@ -140,7 +145,12 @@ async function run(ctx: VqlContext, options: RunOptions): Promise<VqlResponse> {
     checkPaging('pagesize', options.pagesize) ?? select.paging.pagesize ?? DEFAULT_PAGE_SIZE_ROWS,
     MAX_PAGE_SIZE_ROWS,
   )
-  const pageoffset = checkPaging('pageoffset', options.pageoffset) ?? select.paging.pageoffset ?? 0
+  const manualOffset = select.paging.pageoffset
+  if (manualOffset !== undefined && manualOffset > MAX_MANUAL_PAGE_OFFSET_ROWS)
+    throw invalidQuery(
+      `PAGEOFFSET ${manualOffset} pages past ${MAX_MANUAL_PAGE_OFFSET_ROWS} records; follow the next_page link of the answer instead.`,
+    )
+  const pageoffset = checkPaging('pageoffset', options.pageoffset) ?? manualOffset ?? 0
   const remaining = maxrows === undefined ? Number.POSITIVE_INFINITY : Math.max(0, maxrows - pageoffset)
   const limit = Math.min(pagesize, remaining)
   let rows: Row[] = []

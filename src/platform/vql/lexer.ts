@@ -70,6 +70,14 @@ export function decodeStringLiteral(raw: string): string {
 
 /** Splits a query into tokens, ending with one `eof` token. */
 export function tokenize(q: string): Token[] {
+  // PostgreSQL cannot hold NUL in text, so no value could match it; refuse it on every database alike.
+  const nul = q.indexOf('\u0000')
+  if (nul >= 0) {
+    const before = q.slice(0, nul)
+    const line = before.split('\n').length
+    const column = nul - before.lastIndexOf('\n')
+    throw syntaxError({ line, column, offset: nul }, 'text without NUL characters', 'a NUL character')
+  }
   const tokens: Token[] = []
   let i = 0
   let line = 1

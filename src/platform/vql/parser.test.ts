@@ -106,6 +106,7 @@ describe('parseVql', () => {
     'SELECT id FROM product__v ORDER BY',
     'SELECT id FROM product__v)',
     'SHOW FIELDS case__v',
+    "SELECT id FROM a__v WHERE name__v = 'a\u0000b'",
   ])('refuses %s with QUERY_SYNTAX', (q) => {
     expect(syntaxErrorOf(q).code).toBe('QUERY_SYNTAX')
   })

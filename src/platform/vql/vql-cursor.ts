@@ -14,6 +14,9 @@ export interface VqlCursor {
 export async function createCursor(ctx: VqlContext, query: string, apiVersion: string): Promise<string> {
   const id = randomUUID()
   const now = isoTimestamp(ctx.clock)
+  // Links dead for 72 hours can never be used again; drop them as new ones are made.
+  const expired = new Date(ctx.clock.now() - CURSOR_TTL_MS).toISOString()
+  await ctx.storage.db.deleteFrom('vql_cursor').where('last_used_date', '<', expired).execute()
   await ctx.storage.db
     .insertInto('vql_cursor')
     .values({
