@@ -64,6 +64,25 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       await sql`create index vql_cursor_last_used on vql_cursor (last_used_date)`.execute(db)
     },
   },
+  {
+    version: 3,
+    name: 'jobs',
+    async up(db, dialect) {
+      // The embedded job runner's table (platform/jobs SqliteJobQueue). PostgreSQL vaults normally
+      // run jobs on graphile-worker, but the table costs nothing there and lets the same runner be tested.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table job (
+        id ${serial}, task text not null, payload text not null, queue_name text, job_key text,
+        run_at text not null, attempts integer not null, max_attempts integer not null,
+        locked_at text, locked_by text, last_error text, created_date text not null,
+        state text not null check (state in ('waiting', 'running', 'dead')))`.execute(db)
+      // At most one waiting job per key; a running job keeps its key so a successor waits for it.
+      await sql`create unique index job_waiting_key on job (job_key) where state = 'waiting'`.execute(db)
+      await sql`create index job_key_state on job (job_key, state)`.execute(db)
+      await sql`create index job_ready on job (state, run_at)`.execute(db)
+      await sql`create index job_queue on job (queue_name, state, id)`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
