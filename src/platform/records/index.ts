@@ -13,6 +13,7 @@ export {
   type ApiError,
   type ApiWarning,
   BULK_RECORDS_MAX,
+  type ObjectAction,
   type RecordActor,
   type RecordGuard,
   type RecordResult,

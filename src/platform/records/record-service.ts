@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { type AuditEntryDraft, appendAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { ERROR_CODES, type ErrorCode, LiaisonError } from '../errors/index.js'
@@ -25,6 +25,7 @@ import { formatRecordId, formatRecordName, reserveSequence } from './record-sequ
 import {
   type ApiError,
   BULK_RECORDS_MAX,
+  type ObjectAction,
   type RecordActor,
   type RecordGuard,
   type RecordResult,
@@ -85,6 +86,7 @@ export class RecordService {
   readonly #vaultId: number
   readonly #permissions: PermissionTable
   readonly #guards = new Map<string, RecordGuard[]>()
+  readonly #objectActions = new Map<string, Map<string, ObjectAction>>()
 
   constructor(options: RecordServiceOptions) {
     this.#storage = options.storage
@@ -103,6 +105,14 @@ export class RecordService {
     const list = this.#guards.get(objectName) ?? []
     list.push(guard)
     this.#guards.set(objectName, list)
+  }
+
+  /** Adds an object action (not a lifecycle transition) that later layers implement. */
+  addObjectAction(objectName: string, action: ObjectAction): void {
+    this.#registry.object(objectName)
+    const actions = this.#objectActions.get(objectName) ?? new Map<string, ObjectAction>()
+    actions.set(action.name, action)
+    this.#objectActions.set(objectName, actions)
   }
 
   /** Throws ACCESS_DENIED unless the actor's security profile grants the access. */
@@ -450,11 +460,18 @@ export class RecordService {
       .where('id', '=', id)
       .executeTakeFirst()
     if (row === undefined) throw new LiaisonError('RECORD_NOT_FOUND', `No ${objectName} record has id ${id}.`)
-    if (object.lifecycle === undefined || !this.canAccess(actor, objectName, 'edit')) return []
+    if (!this.canAccess(actor, objectName, 'edit')) return []
+    const objectActions = [...(this.#objectActions.get(objectName)?.values() ?? [])]
+      .filter((a) => a.availableFor?.(row) ?? true)
+      .map((a) => ({ name: a.name, label: a.label, type: 'object_action' }))
+    if (object.lifecycle === undefined) return objectActions
     const state = String(row.state__v)
-    return object.lifecycle.actions
-      .filter((a) => a.from.includes(state))
-      .map((a) => ({ name: a.name, label: a.label, type: 'lifecycle_state_user_action' }))
+    return [
+      ...object.lifecycle.actions
+        .filter((a) => a.from.includes(state))
+        .map((a) => ({ name: a.name, label: a.label, type: 'lifecycle_state_user_action' })),
+      ...objectActions,
+    ]
   }
 
   /** Runs a lifecycle action on up to 500 records; one result per id in input order. */
@@ -466,9 +483,14 @@ export class RecordService {
   ): Promise<RecordResult[]> {
     const object = this.#registry.object(objectName)
     this.#assertBatch(ids)
+    const objectAction = this.#objectActions.get(objectName)?.get(actionName)
+    if (objectAction !== undefined) return this.#runObjectAction(actor, object, ids, objectAction)
     const action = object.lifecycle?.actionByName.get(actionName)
     if (action === undefined || object.lifecycle === undefined) {
-      const known = object.lifecycle?.actions.map((a) => a.name).join(', ')
+      const known = [
+        ...(object.lifecycle?.actions.map((a) => a.name) ?? []),
+        ...(this.#objectActions.get(objectName)?.keys() ?? []),
+      ].join(', ')
       throw new LiaisonError(
         'ACTION_UNKNOWN',
         `Object ${objectName} has no action ${actionName}${known ? `; its actions are ${known}` : ''}.`,
@@ -537,6 +559,54 @@ export class RecordService {
       }
       await this.#audit(db, actor, audit)
       return results
+    })
+  }
+
+  async #runObjectAction(
+    actor: RecordActor,
+    object: CompiledObject,
+    ids: readonly string[],
+    action: ObjectAction,
+  ): Promise<RecordResult[]> {
+    this.assertAccess(actor, object.name, 'edit')
+    return this.#write(async (db) => {
+      const rows = new Map<string, StoredRow>()
+      for (const part of chunk([...new Set(ids)], 500))
+        for (const row of await db.selectFrom(object.name).selectAll().where('id', 'in', part).execute())
+          rows.set(String(row.id), row)
+      const results: (RecordResult | undefined)[] = ids.map(() => undefined)
+      const selected: StoredRow[] = []
+      const positions: number[] = []
+      const seen = new Set<string>()
+      ids.forEach((id, i) => {
+        const row = rows.get(id)
+        if (row === undefined)
+          results[i] = {
+            responseStatus: 'FAILURE',
+            errors: [apiError('RECORD_NOT_FOUND', `No ${object.name} record has id ${id}.`)],
+          }
+        else if (seen.has(id))
+          results[i] = {
+            responseStatus: 'FAILURE',
+            errors: [
+              apiError('DUPLICATE_KEY_IN_REQUEST', `Record ${id} appears more than once in the request.`),
+            ],
+          }
+        else {
+          seen.add(id)
+          selected.push(row)
+          positions.push(i)
+        }
+      })
+      if (selected.length > 0) {
+        const outcomes = await action.run(db as Transaction<VaultDb>, actor, selected)
+        outcomes.forEach((outcome, k) => {
+          results[positions[k]!] = outcome
+        })
+      }
+      return results.map(
+        (r) => r ?? { responseStatus: 'FAILURE' as const, errors: [apiError('INTERNAL', 'No result.')] },
+      )
     })
   }
 

@@ -1,6 +1,8 @@
+import type { Transaction } from 'kysely'
 import type { AuditActor } from '../audit/index.js'
 import type { VaultErrorType } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
+import type { VaultDb } from '../storage/index.js'
 
 /**
  * Records glossary.
@@ -56,3 +58,15 @@ export type RecordGuard = (
   change: { readonly operation: 'edit' | 'delete' | 'action'; readonly fields: readonly string[] },
   actor: RecordActor,
 ) => string | undefined
+
+/**
+ * An action that is not a lifecycle transition (`transfer_to_medical__v`, `reprocess__sys`).
+ * It runs once for all selected records, inside one transaction, and answers per record in order.
+ */
+export interface ObjectAction {
+  readonly name: string
+  readonly label: string
+  /** Whether the action is offered for this record (GET …/actions). (Default: always) */
+  availableFor?(record: StoredRow): boolean
+  run(trx: Transaction<VaultDb>, actor: RecordActor, records: readonly StoredRow[]): Promise<RecordResult[]>
+}

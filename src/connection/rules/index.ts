@@ -1,0 +1,23 @@
+export {
+  type AppliedRules,
+  applyFieldRules,
+  type FieldRuleIssue,
+  type LookupResolver,
+  queryFieldsFor,
+} from './apply-field-rules.js'
+export {
+  type CompiledFieldRule,
+  type CompiledIntegrationRule,
+  loadRuleSet,
+  type RuleSet,
+} from './rule-set.js'
+export { seedConnectionConfiguration } from './seed-connection-configuration.js'
+export {
+  CONNECTION_SIDES,
+  type ConnectionSide,
+  type FieldRuleDefinition,
+  INTEGRATION_POINTS,
+  type IntegrationRuleDefinition,
+  STANDARD_CONFIGURATION,
+  STANDARD_REFERENCE_LOOKUPS,
+} from './standard-configuration.js'

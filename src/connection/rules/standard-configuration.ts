@@ -1,0 +1,272 @@
+/**
+ * The standard configuration seeded per connection, as typed data (STYLE §5): integrations, their
+ * points, and on the target side the integration rules with their field rules. Admins edit the
+ * seeded records; the engine compiles the records, never this file, so there is one path from
+ * configuration to behaviour.
+ */
+
+export const CONNECTION_SIDES = ['medical', 'crm'] as const
+export type ConnectionSide = (typeof CONNECTION_SIDES)[number]
+
+export interface FieldRuleDefinition {
+  readonly targetObject: string
+  readonly targetField: string
+  readonly queryObject?: string
+  /** A field of the query object, or a lookup through its outbound relationships (`account__vr.first_name__v`). */
+  readonly queryField?: string
+  readonly fieldDefault?: string
+  /** A `reference_lookup_type__sys` to map the source value through. */
+  readonly referenceLookup?: string
+}
+
+export interface IntegrationRuleDefinition {
+  readonly apiName: string
+  readonly integrationPoint: string
+  readonly primaryQueryObject: string
+  readonly active: boolean
+  readonly description: string
+  readonly fieldRules: readonly FieldRuleDefinition[]
+}
+
+export interface IntegrationPointDefinition {
+  readonly apiName: string
+  readonly direction: 'inbound__sys' | 'outbound__sys'
+  readonly description: string
+}
+
+export interface IntegrationDefinition {
+  readonly apiName: string
+  readonly name: string
+  readonly points: readonly IntegrationPointDefinition[]
+}
+
+export interface SideConfiguration {
+  readonly integrations: readonly IntegrationDefinition[]
+  readonly rules: readonly IntegrationRuleDefinition[]
+}
+
+/** Integration point API names shared by both sides of a message. */
+export const INTEGRATION_POINTS = {
+  inquiryOutbound: 'medical_inquiry_outbound__v',
+  inquiryInbound: 'medical_inquiry_inbound__v',
+  inquiryResultOutbound: 'medical_inquiry_result_outbound__v',
+  inquiryResultInbound: 'medical_inquiry_result_inbound__v',
+  accountInbound: 'account_inbound__v',
+  caseRequestOutbound: 'case_request_outbound__v',
+  caseRequestInbound: 'case_request_inbound__v',
+} as const
+
+const INQUIRY = 'medical_inquiry__v'
+const ACCOUNT_VIA_INQUIRY = (field: string) => `account__vr.${field}`
+
+/** Case Contact fields from the Account (B6, account_integration_rule__v). */
+const CONTACT_FROM_ACCOUNT: readonly FieldRuleDefinition[] = [
+  ['first_name__v', 'first_name__v'],
+  ['last_name__v', 'last_name__v'],
+  ['credentials__v', 'credentials__v'],
+  ['specialty__v', 'specialty__v'],
+  ['institution__v', 'institution__v'],
+  ['veeva_id__v', 'veeva_id__v'],
+  ['external_id__v', 'external_id__v'],
+].map(([target, source]) => ({
+  targetObject: 'case_contact__v',
+  targetField: target!,
+  queryObject: INQUIRY,
+  queryField: ACCOUNT_VIA_INQUIRY(source!),
+}))
+
+/** Case Contact names from the Inquiry only (B6, do_not_pull_from_accounts_integration_rule__v). */
+const CONTACT_FROM_INQUIRY: readonly FieldRuleDefinition[] = [
+  {
+    targetObject: 'case_contact__v',
+    targetField: 'first_name__v',
+    queryObject: INQUIRY,
+    queryField: 'first_name__v',
+  },
+  {
+    targetObject: 'case_contact__v',
+    targetField: 'last_name__v',
+    queryObject: INQUIRY,
+    queryField: 'last_name__v',
+  },
+]
+
+/** Case and Case Request from the Inquiry (B8). */
+const CASE_FROM_INQUIRY: readonly FieldRuleDefinition[] = [
+  { targetObject: 'case__v', targetField: 'channel__v', fieldDefault: 'crm__v' },
+  {
+    targetObject: 'case__v',
+    targetField: 'country__v',
+    queryObject: INQUIRY,
+    queryField: 'country__v',
+    referenceLookup: 'crm_country_to_country__v',
+  },
+  {
+    targetObject: 'case_request__v',
+    targetField: 'question__v',
+    queryObject: INQUIRY,
+    queryField: 'inquiry_text__v',
+  },
+  {
+    targetObject: 'case_request__v',
+    targetField: 'product__v',
+    queryObject: INQUIRY,
+    queryField: 'product__vr.external_id__v',
+    referenceLookup: 'crm_product_to_product__v',
+  },
+  { targetObject: 'case_request__v', targetField: 'origin__v', fieldDefault: 'crm__v' },
+]
+
+/** Inquiry status fields from the Case Request (B13). */
+const INQUIRY_FROM_CASE_REQUEST: readonly FieldRuleDefinition[] = [
+  {
+    targetObject: INQUIRY,
+    targetField: 'medical_inquiry_case_status__v',
+    queryObject: 'case_request__v',
+    queryField: 'state__v',
+    referenceLookup: 'case_state_to_inquiry_status__v',
+  },
+  {
+    targetObject: INQUIRY,
+    targetField: 'case_number__v',
+    queryObject: 'case_request__v',
+    queryField: 'case__vr.name__v',
+  },
+  {
+    targetObject: INQUIRY,
+    targetField: 'response_notes__v',
+    queryObject: 'case_request__v',
+    queryField: 'response_notes__v',
+  },
+  {
+    targetObject: INQUIRY,
+    targetField: 'response_package_link__v',
+    queryObject: 'case_request__v',
+    queryField: 'response_package_link__v',
+  },
+  {
+    targetObject: INQUIRY,
+    targetField: 'case_closed_date__v',
+    queryObject: 'case_request__v',
+    queryField: 'closed_date__v',
+  },
+]
+
+export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfiguration>> = Object.freeze({
+  medical: {
+    integrations: [
+      {
+        apiName: 'medical_inquiry_integration__v',
+        name: 'Medical Inquiry',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.inquiryInbound,
+            direction: 'inbound__sys',
+            description: 'Inquiries transferred from Vault CRM',
+          },
+          {
+            apiName: INTEGRATION_POINTS.inquiryResultOutbound,
+            direction: 'outbound__sys',
+            description: 'Tells Vault CRM which transfers succeeded or failed',
+          },
+          {
+            apiName: INTEGRATION_POINTS.accountInbound,
+            direction: 'inbound__sys',
+            description: 'Account changes pulled into Case Contacts',
+          },
+          {
+            apiName: INTEGRATION_POINTS.caseRequestOutbound,
+            direction: 'outbound__sys',
+            description: 'Nudges Vault CRM to pull Case Request changes',
+          },
+        ],
+      },
+    ],
+    rules: [
+      {
+        apiName: 'account_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.inquiryInbound,
+        primaryQueryObject: INQUIRY,
+        active: true,
+        description: 'Case Contacts are built from the CRM Account (data usage agreement: accounts).',
+        fieldRules: CONTACT_FROM_ACCOUNT,
+      },
+      {
+        apiName: 'do_not_pull_from_accounts_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.inquiryInbound,
+        primaryQueryObject: INQUIRY,
+        active: false,
+        description: 'Case Contacts are built from the Inquiry only; no Account field is read.',
+        fieldRules: CONTACT_FROM_INQUIRY,
+      },
+      {
+        apiName: 'only_accounts_with_inquiries_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.accountInbound,
+        primaryQueryObject: 'account__v',
+        active: true,
+        description: 'Only accounts that already have a transferred inquiry update their Case Contact.',
+        fieldRules: CONTACT_FROM_ACCOUNT.map((r) => ({
+          ...r,
+          queryObject: 'account__v',
+          queryField: r.queryField?.replace('account__vr.', ''),
+        })),
+      },
+      {
+        apiName: 'medical_inquiries_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.inquiryInbound,
+        primaryQueryObject: INQUIRY,
+        active: true,
+        description: 'Cases and Case Requests are built from Medical Inquiries.',
+        fieldRules: CASE_FROM_INQUIRY,
+      },
+    ],
+  },
+  crm: {
+    integrations: [
+      {
+        apiName: 'medical_inquiry_integration__v',
+        name: 'Medical Inquiry',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.inquiryOutbound,
+            direction: 'outbound__sys',
+            description: 'Transfer to Medical',
+          },
+          {
+            apiName: INTEGRATION_POINTS.inquiryResultInbound,
+            direction: 'inbound__sys',
+            description: 'Transfer results from the Medical Vault',
+          },
+          {
+            apiName: INTEGRATION_POINTS.caseRequestInbound,
+            direction: 'inbound__sys',
+            description: 'Case Request changes pulled since the Last Successful Run Time',
+          },
+        ],
+      },
+    ],
+    rules: [
+      {
+        apiName: 'case_request_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.caseRequestInbound,
+        primaryQueryObject: 'case_request__v',
+        active: true,
+        description: 'Inquiry status, notes and response package link from Case Requests.',
+        fieldRules: INQUIRY_FROM_CASE_REQUEST,
+      },
+    ],
+  },
+})
+
+/** Standard reference lookups seeded once per vault (connection left empty: they apply to all). */
+export const STANDARD_REFERENCE_LOOKUPS: Readonly<
+  Record<ConnectionSide, readonly (readonly [string, string, string])[]>
+> = {
+  medical: [],
+  crm: [
+    ['case_state_to_inquiry_status__v', 'new_state__v', 'new__v'],
+    ['case_state_to_inquiry_status__v', 'in_progress_state__v', 'in_progress__v'],
+    ['case_state_to_inquiry_status__v', 'closed_state__v', 'closed__v'],
+    ['case_state_to_inquiry_status__v', 'cancelled_state__v', 'cancelled__v'],
+  ],
+}
