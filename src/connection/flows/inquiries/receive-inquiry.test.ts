@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestVault, type TestVault } from '../../../../test/support/test-vault.js'
+import { medicalProfile } from '../../../apps/medical/index.js'
+import type { RecordActor } from '../../../platform/records/index.js'
+import { SYSTEM_ACTOR } from '../../../platform/vault/index.js'
+import { loadRuleSet, seedConnectionConfiguration } from '../../rules/index.js'
+import { medicalLookupResolvers } from './medical-lookups.js'
+import { type InquirySource, receiveInquiry } from './receive-inquiry.js'
+
+let t: TestVault
+let source: InquirySource
+const actor: RecordActor = { ...SYSTEM_ACTOR, connection: 'medical_crm__v_crm_na', messageId: 'msg-1' }
+const NOW = '2026-11-25T10:00:00.000Z'
+
+function inquiry(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    name__v: `MI-${id}`,
+    account__v: '0AC000000000001',
+    'account__vr.first_name__v': 'Meredith',
+    'account__vr.last_name__v': 'Grey',
+    'account__vr.credentials__v': 'MD',
+    'account__vr.specialty__v': 'Surgery',
+    'account__vr.institution__v': 'Seattle Grace',
+    'account__vr.veeva_id__v': 'V-100',
+    'account__vr.external_id__v': 'EXT-100',
+    first_name__v: 'Mer',
+    last_name__v: 'Grey',
+    inquiry_text__v: 'Is Cholecap safe in pregnancy?',
+    'product__vr.external_id__v': 'PRD-T1',
+    'product__vr.name__v': 'Cholecap',
+    country__v: ['us__v'],
+    delivery_method__v: ['email__v'],
+    email__v: 'Meredith.Grey@example.org',
+    ...extra,
+  }
+}
+
+async function receive(row: Record<string, unknown>) {
+  return t.vault.storage.db.transaction().execute(async (trx) => {
+    const rules = await loadRuleSet(trx, source.connectionId)
+    return receiveInquiry(trx, t.vault.records, actor, source, rules, row, medicalLookupResolvers(trx), NOW)
+  })
+}
+
+async function rows(object: string, where: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
+  let q = t.vault.storage.db.selectFrom(object).selectAll()
+  for (const [k, v] of Object.entries(where)) q = q.where(k, '=', v)
+  return q.execute()
+}
+
+beforeAll(async () => {
+  t = await openTestVault(medicalProfile)
+  const [connection] = await t.vault.records.create(SYSTEM_ACTOR, 'connection__sys', [
+    {
+      name__v: 'crm-na',
+      api_name__sys: 'medical_crm__v_crm_na',
+      connection_type__sys: 'vault_to_vault__sys',
+    },
+  ])
+  source = { connectionId: connection!.id!, crmOrg: '4242' }
+  await t.vault.storage.db
+    .transaction()
+    .execute((trx) =>
+      seedConnectionConfiguration(
+        trx,
+        t.vault.records,
+        SYSTEM_ACTOR,
+        { id: source.connectionId, apiName: 'crm_na' },
+        'medical',
+      ),
+    )
+  await t.vault.records.create(SYSTEM_ACTOR, 'country__v', [
+    { name__v: 'United States', abbreviation__v: 'US' },
+  ])
+  await t.vault.records.create(SYSTEM_ACTOR, 'product__v', [
+    { name__v: 'Cholecap', external_id__v: 'PRD-T1' },
+  ])
+})
+
+afterAll(async () => {
+  await t.close()
+})
+
+describe('receiving a transferred inquiry in the Medical Vault', () => {
+  it('B8: creates the Case and its Case Request with the CRM keys; a redelivery creates nothing', async () => {
+    const first = await receive(inquiry('0MI000000000001'))
+    expect(first.kind).toBe('created')
+    const again = await receive(inquiry('0MI000000000001'))
+    expect(again).toMatchObject({ kind: 'existing' })
+    const cases = await rows('case__v', { crm_id__v: '0MI000000000001' })
+    expect(cases).toHaveLength(1)
+    expect(cases[0]).toMatchObject({
+      crm_org__v: '4242',
+      link__v: '4242_0MI000000000001',
+      connection__sys: source.connectionId,
+      channel__v: 'crm__v',
+    })
+    const requests = await rows('case_request__v', { crm_id__v: '0MI000000000001' })
+    expect(requests).toHaveLength(1)
+    expect(requests[0]).toMatchObject({
+      case__v: cases[0]!.id,
+      origin__v: 'crm__v',
+      crm_org__v: '4242',
+      question__v: 'Is Cholecap safe in pregnancy?',
+      state__v: 'new_state__v',
+    })
+    const [product] = await rows('product__v', { external_id__v: 'PRD-T1' })
+    expect(requests[0]!.product__v).toBe(product!.id)
+  })
+
+  it('B7, B6: builds the contact from the Account, matches it by Veeva ID next time, and records source data each time', async () => {
+    await receive(inquiry('0MI000000000002'))
+    const contacts = await rows('case_contact__v', { veeva_id__v: 'V-100' })
+    expect(contacts).toHaveLength(1)
+    expect(contacts[0]).toMatchObject({
+      first_name__v: 'Meredith',
+      specialty__v: 'Surgery',
+      external_id__v: 'EXT-100',
+    })
+    const sourceData = await rows('case_contact_source_data__v', { case_contact__v: String(contacts[0]!.id) })
+    expect(sourceData.length).toBeGreaterThanOrEqual(2)
+    expect(sourceData.every((s) => s.data_source__v === 'account__v' && s.crm_org__v === '4242')).toBe(true)
+  })
+
+  it('B9: points the case at the matching Person Information, comparing emails without case', async () => {
+    await receive(inquiry('0MI000000000003', { email__v: 'MEREDITH.GREY@example.org' }))
+    const [contact] = await rows('case_contact__v', { veeva_id__v: 'V-100' })
+    const infos = await rows('person_information__v', { case_contact__v: String(contact!.id) })
+    expect(infos.filter((i) => i.type__v === 'email__v')).toHaveLength(1)
+    const [c] = await rows('case__v', { crm_id__v: '0MI000000000003' })
+    expect(c!.preferred_contact_information__v).toBe(infos[0]!.id)
+    await receive(
+      inquiry('0MI000000000004', {
+        delivery_method__v: ['mail__v'],
+        address_line_1__v: '1 Main Street',
+        city__v: 'Seattle',
+        postal_code__v: '98101',
+      }),
+    )
+    const address = (await rows('person_information__v', { case_contact__v: String(contact!.id) })).find(
+      (i) => i.type__v === 'address__v',
+    )
+    expect(address).toMatchObject({ address_line_1__v: '1 Main Street', city__v: 'Seattle' })
+    const [mailCase] = await rows('case__v', { crm_id__v: '0MI000000000004' })
+    expect(mailCase!.preferred_contact_information__v).toBe(address!.id)
+  })
+
+  it('B11: an unknown product fails the item with a reason and writes nothing', async () => {
+    const casesBefore = (await rows('case__v')).length
+    const outcome = await receive(
+      inquiry('0MI000000000005', { 'product__vr.external_id__v': 'NOPE', 'product__vr.name__v': 'Nope' }),
+    )
+    expect(outcome).toMatchObject({ kind: 'failed' })
+    expect(outcome.kind === 'failed' && outcome.reason).toContain('NOPE')
+    expect((await rows('case__v')).length).toBe(casesBefore)
+  })
+
+  it('B6: under the inquiry-only agreement no Account field is read', async () => {
+    const db = t.vault.storage.db
+    const ruleId = async (name: string) =>
+      String(
+        (
+          await db
+            .selectFrom('integration_rule__sys')
+            .select('id')
+            .where('integration_rule_api_name__sys', '=', name)
+            .executeTakeFirstOrThrow()
+        ).id,
+      )
+    await t.vault.records.update(SYSTEM_ACTOR, 'integration_rule__sys', [
+      { id: await ruleId('do_not_pull_from_accounts_integration_rule__v'), status__v: 'active__v' },
+      { id: await ruleId('account_integration_rule__v'), status__v: 'inactive__v' },
+    ])
+    await receive(
+      inquiry('0MI000000000006', {
+        first_name__v: 'Cristina',
+        last_name__v: 'Yang',
+        'account__vr.veeva_id__v': 'V-200',
+      }),
+    )
+    const [c] = await rows('case__v', { crm_id__v: '0MI000000000006' })
+    const [contact] = await rows('case_contact__v', { id: String(c!.case_contact__v) })
+    expect(contact).toMatchObject({
+      first_name__v: 'Cristina',
+      last_name__v: 'Yang',
+      veeva_id__v: null,
+      specialty__v: null,
+    })
+    const [data] = await rows('case_contact_source_data__v', { crm_id__v: '0MI000000000006' })
+    expect(data!.data_source__v).toBe('inquiry__v')
+    expect(String(data!.source_payload__v)).not.toContain('V-200')
+  })
+})
