@@ -83,6 +83,39 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       await sql`create index job_queue on job (queue_name, state, id)`.execute(db)
     },
   },
+  {
+    version: 4,
+    name: 'messaging',
+    async up(db, dialect) {
+      // platform/messaging: the vault's signing key, the outbound and inbound queues, replay protection.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table vault_signing_key (
+        id text primary key, public_key text not null, private_key text not null, created_date text not null)`.execute(db)
+      // seq orders messages of one ordering key; id is the message id the receiver de-duplicates on.
+      await sql`create table outbound_message (
+        seq ${serial}, id text not null unique, connection_id text not null, integration_point text not null,
+        ordering_key text not null, items text not null, attributes text not null,
+        state text not null check (state in ('pending', 'delivered', 'dead')),
+        attempts integer not null, next_attempt_date text, last_error text, last_error_code text,
+        created_date text not null, delivered_date text)`.execute(db)
+      await sql`create index outbound_message_key on outbound_message (connection_id, ordering_key, state, seq)`.execute(db)
+      await sql`create index outbound_message_state on outbound_message (connection_id, state, seq)`.execute(db)
+      await sql`create table inbound_message (
+        seq ${serial}, message_id text not null unique, connection_id text not null, integration_point text not null,
+        ordering_key text not null, items text not null, attributes text not null,
+        state text not null check (state in ('received', 'processed', 'failed')),
+        attempts integer not null, received_date text not null, enqueued_date text, processed_date text,
+        last_error text, last_error_code text)`.execute(db)
+      await sql`create index inbound_message_key on inbound_message (connection_id, ordering_key, state, seq)`.execute(db)
+      await sql`create index inbound_message_state on inbound_message (connection_id, state, seq)`.execute(db)
+      await sql`create table signed_request_seen (
+        vault_id text not null, message_id text not null, expires_date text not null,
+        primary key (vault_id, message_id))`.execute(db)
+      await sql`create index signed_request_seen_expiry on signed_request_seen (expires_date)`.execute(db)
+      await sql`create table outbound_delivery_pause (
+        connection_id text primary key, paused_date text not null, paused_by text not null)`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
