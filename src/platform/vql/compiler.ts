@@ -61,6 +61,8 @@ export interface CompiledSelect {
   readonly where: Sql | undefined
   readonly orderBy: readonly Sql[]
   readonly idRef: Sql
+  /** The id as the last sort key (an expression of it when an index on the filter should lead). */
+  readonly idOrder: Sql
   readonly paging: CompiledPaging
   readonly describe: VqlQueryDescribe
 }
@@ -111,7 +113,8 @@ interface ResolvedOperand extends ResolvedField {
 }
 
 function colRef(alias: string, column: string): Sql {
-  return sql.ref(`${alias}.${column}`)
+  // sql.id skips the reference parser that sql.ref runs on "alias.column".
+  return sql.id(alias, column)
 }
 
 /** Escapes a literal for a LIKE pattern that uses `\` as its escape character. */
@@ -123,12 +126,12 @@ const FALSE_SQL: Sql = sql`1 = 0`
 const TRUE_SQL: Sql = sql`1 = 1`
 
 class Compiler {
-  readonly #env: CompileEnvironment
+  readonly env: CompileEnvironment
   readonly #relationships = new Set<string>()
   #aliasSeq = 0
 
   constructor(env: CompileEnvironment) {
-    this.#env = env
+    this.env = env
   }
 
   #nextAlias(prefix: string): string {
@@ -145,7 +148,7 @@ class Compiler {
   }
 
   #readableTarget(name: string, pos: SourcePosition): QueryTarget {
-    const target = this.#env.registry.get(name)
+    const target = this.env.registry.get(name)
     if (target === undefined)
       throw invalidQuery(`Unknown query target "${name}". SHOW TARGETS lists the targets.`, pos)
     return target
@@ -168,8 +171,8 @@ class Compiler {
       throw invalidQuery(`"${path}" follows more than one relationship; a lookup may follow only one.`, pos)
     const [relName, fieldName] = parts as [string, string]
     const rel = scope.target.relationships.get(relName)
-    const related = rel === undefined ? undefined : this.#env.registry.get(rel.target)
-    if (rel === undefined || related === undefined || !this.#env.canRead(related.securedAs))
+    const related = rel === undefined ? undefined : this.env.registry.get(rel.target)
+    if (rel === undefined || related === undefined || !this.env.canRead(related.securedAs))
       throw invalidQuery(
         `Unknown relationship "${relName}" on ${scope.target.name}. SHOW RELATIONSHIPS FROM ${scope.target.name} lists them.`,
         pos,
@@ -191,7 +194,7 @@ class Compiler {
     return { field, target: related, ref: colRef(join.alias, field.column), path, relationship: relName }
   }
 
-  #resolveOperand(node: OperandNode, scope: Scope): ResolvedOperand {
+  resolveOperand(node: OperandNode, scope: Scope): ResolvedOperand {
     if (node.kind === 'fieldRef') return this.#resolveField(node.path, scope, node.pos)
     const name = node.name
     if (ATTACHMENT_FUNCTIONS.has(name))
@@ -221,7 +224,7 @@ class Compiler {
 
   // ---------- values ----------
 
-  #storedValue(field: TargetField, node: ValueNode): string | number {
+  storedValue(field: TargetField, node: ValueNode): string | number {
     const what = `${field.name} is a ${field.type} field`
     if (node.kind === 'fieldRef' || node.kind === 'functionCall')
       throw invalidQuery(
@@ -289,7 +292,7 @@ class Compiler {
   }
 
   /** `op` equals any of the values (IN, CONTAINS, = on TOLABEL …). */
-  #anyOf(op: ResolvedOperand, scope: Scope, values: readonly ValueNode[]): Sql {
+  anyOf(op: ResolvedOperand, scope: Scope, values: readonly ValueNode[]): Sql {
     if (values.length === 0) return FALSE_SQL
     if (op.fn === 'TOLABEL') {
       const names = values.flatMap((v) => {
@@ -299,15 +302,15 @@ class Compiler {
       return this.#anyName(op, names)
     }
     if (op.fn === 'CASEINSENSITIVE') {
-      const lowered = values.map((v) => sql`lower(cast(${this.#storedValue(op.field, v)} as text))`)
+      const lowered = values.map((v) => sql`lower(cast(${this.storedValue(op.field, v)} as text))`)
       return sql`lower(${op.ref}) in (${sql.join(lowered)})`
     }
     if (op.field.type === 'Picklist')
       return this.#anyName(
         op,
-        values.map((v) => String(this.#storedValue(op.field, v))),
+        values.map((v) => String(this.storedValue(op.field, v))),
       )
-    return sql`${op.ref} in (${sql.join(values.map((v) => this.#storedValue(op.field, v)))})`
+    return sql`${op.ref} in (${sql.join(values.map((v) => this.storedValue(op.field, v)))})`
   }
 
   #anyName(op: ResolvedOperand, names: readonly string[]): Sql {
@@ -324,7 +327,7 @@ class Compiler {
     return sql`(${op.ref} is null or not (${inner}))`
   }
 
-  #dateRange(
+  dateRange(
     op: ResolvedOperand,
     operator: ComparisonOperator,
     node: ValueNode & { kind: 'dateLiteral' },
@@ -335,7 +338,7 @@ class Compiler {
         `${node.name} compares with Date and DateTime fields; ${op.path} is a ${type} field.`,
         node.pos,
       )
-    const range = resolveDateLiteral(node.name, node.n, this.#env.nowMs)
+    const range = resolveDateLiteral(node.name, node.n, this.env.nowMs)
     let low: string
     let high: string
     if (type === 'DateTime') {
@@ -404,64 +407,12 @@ class Compiler {
 
   // ---------- WHERE ----------
 
-  readonly #expressions: {
-    [K in ExpressionKind]: (node: Extract<ExpressionNode, { kind: K }>, scope: Scope) => Sql
-  } = {
-    and: (node, scope) =>
-      sql`${this.#expression(node.left, scope)} and ${this.#expression(node.right, scope)}`,
-    or: (node, scope) => {
-      const objects = new Set([...queryObjectsOf(node.left), ...queryObjectsOf(node.right)])
-      if (objects.size > 1)
-        throw invalidQuery(
-          'OR cannot join conditions on different query objects (the target and a lookup relationship).',
-          node.pos,
-        )
-      return sql`(${this.#expression(node.left, scope)} or ${this.#expression(node.right, scope)})`
-    },
-    paren: (node, scope) => sql`(${this.#expression(node.inner, scope)})`,
-    comparison: (node, scope) => this.#comparison(node.left, node.operator, node.right, scope),
-    between: (node, scope) => {
-      const op = this.#resolveOperand(node.operand, scope)
-      if (op.fn !== undefined && op.fn !== 'TONAME')
-        throw invalidQuery(`BETWEEN cannot be used with ${op.fn}().`, node.pos)
-      if (node.low.kind === 'dateLiteral' || node.high.kind === 'dateLiteral') {
-        if (node.low.kind !== 'dateLiteral' || node.high.kind !== 'dateLiteral')
-          throw invalidQuery('BETWEEN needs two date literals or two values.', node.pos)
-        return sql`(${this.#dateRange(op, '>=', node.low)} and ${this.#dateRange(op, '<=', node.high)})`
-      }
-      return sql`(${op.ref} >= ${this.#storedValue(op.field, node.low)} and ${op.ref} <= ${this.#storedValue(op.field, node.high)})`
-    },
-    inList: (node, scope) => this.#anyOf(this.#resolveOperand(node.operand, scope), scope, node.values),
-    contains: (node, scope) => this.#anyOf(this.#resolveOperand(node.operand, scope), scope, node.values),
-    like: (node, scope) => {
-      const op = this.#resolveOperand(node.operand, scope)
-      if (op.fn !== undefined && op.fn !== 'CASEINSENSITIVE' && op.fn !== 'TONAME')
-        throw invalidQuery(`LIKE cannot be used with ${op.fn}().`, node.pos)
-      if (!TEXT_TYPES.has(op.field.type) && op.field.type !== 'Picklist')
-        throw invalidQuery(`LIKE applies to text fields; ${op.path} is a ${op.field.type} field.`, node.pos)
-      const pattern = likePattern(node.pattern.raw)
-      if (pattern.startsWith('%'))
-        throw invalidQuery(
-          "A LIKE pattern may not start with the wildcard % in a SELECT (write 'abc%').",
-          node.pattern.pos,
-        )
-      if (op.fn === 'CASEINSENSITIVE')
-        return sql`lower(${op.ref}) like lower(cast(${pattern} as text)) escape '\\'`
-      return this.#env.dialect.caseSensitiveLike(op.ref, pattern)
-    },
-    isNull: (node, scope) => {
-      const op = this.#resolveOperand(node.operand, scope)
-      return node.negated ? sql`${op.ref} is not null` : sql`${op.ref} is null`
-    },
-    inSubquery: (node, scope) => this.#inSubquery(node.operand, node.query, scope),
+  expression(node: ExpressionNode, scope: Scope): Sql {
+    const handler = EXPRESSIONS[node.kind] as (c: Compiler, n: ExpressionNode, s: Scope) => Sql
+    return handler(this, node, scope)
   }
 
-  #expression(node: ExpressionNode, scope: Scope): Sql {
-    const handler = this.#expressions[node.kind] as (n: ExpressionNode, s: Scope) => Sql
-    return handler(node, scope)
-  }
-
-  #comparison(left: OperandNode, operator: ComparisonOperator, right: ValueNode, scope: Scope): Sql {
+  comparison(left: OperandNode, operator: ComparisonOperator, right: ValueNode, scope: Scope): Sql {
     if (right.kind === 'functionCall' && (right.name === 'STATETYPE' || right.name in STATUS_FUNCTIONS))
       return this.#stateCondition(left, operator, right, scope)
     // Before v9 the status functions were written `STEADYSTATE() = true`.
@@ -478,7 +429,7 @@ class Compiler {
       )
       return condition
     }
-    const op = this.#resolveOperand(left, scope)
+    const op = this.resolveOperand(left, scope)
     if (op.fn === 'LONGTEXT' || op.fn === 'RICHTEXT' || op.fn === 'TRIM')
       throw invalidQuery(`${op.fn}() is supported in SELECT only.`, left.pos)
     if (right.kind === 'null') {
@@ -486,23 +437,23 @@ class Compiler {
       if (operator === '!=') return sql`${op.ref} is not null`
       throw invalidQuery('null works with = and != only.', right.pos)
     }
-    if (right.kind === 'dateLiteral') return this.#dateRange(op, operator, right)
+    if (right.kind === 'dateLiteral') return this.dateRange(op, operator, right)
     if (operator === '=' || operator === '!=') {
       let equal: Sql
       if (op.fn === 'TOLABEL' || op.fn === 'CASEINSENSITIVE' || op.field.type === 'Picklist')
-        equal = this.#anyOf(op, scope, [right])
-      else equal = sql`${op.ref} = ${this.#storedValue(op.field, right)}`
+        equal = this.anyOf(op, scope, [right])
+      else equal = sql`${op.ref} = ${this.storedValue(op.field, right)}`
       return operator === '=' ? equal : this.#notNullOr(op, equal)
     }
     if (op.fn === 'TOLABEL' || op.fn === 'CASEINSENSITIVE')
       throw invalidQuery(`${op.fn}() works with =, != and LIKE.`, left.pos)
     if (op.field.type === 'Boolean')
       throw invalidQuery(`${op.path} is a Yes/No field; use = or !=.`, left.pos)
-    return sql`${op.ref} ${sql.raw(operator)} ${this.#storedValue(op.field, right)}`
+    return sql`${op.ref} ${sql.raw(operator)} ${this.storedValue(op.field, right)}`
   }
 
-  #inSubquery(operand: OperandNode, query: SelectStatementNode, scope: Scope): Sql {
-    const op = this.#resolveOperand(operand, scope)
+  inSubquery(operand: OperandNode, query: SelectStatementNode, scope: Scope): Sql {
+    const op = this.resolveOperand(operand, scope)
     if (op.fn !== undefined) throw invalidQuery('IN (SELECT …) compares a plain field.', operand.pos)
     const item = query.items[0]
     if (query.items.length !== 1 || item?.kind !== 'selectField' || item.value.kind !== 'fieldRef')
@@ -511,8 +462,8 @@ class Compiler {
     let sub: QueryTarget
     let selected: (s: Scope) => Sql
     if (rel !== undefined) {
-      const related = this.#env.registry.get(rel.target)
-      if (related === undefined || !this.#env.canRead(related.securedAs))
+      const related = this.env.registry.get(rel.target)
+      if (related === undefined || !this.env.canRead(related.securedAs))
         throw invalidQuery(`Unknown relationship "${query.target}" on ${scope.target.name}.`, query.targetPos)
       this.#useRelationship(`${scope.target.name}.${rel.name}`, query.targetPos)
       sub = related
@@ -533,7 +484,7 @@ class Compiler {
       }
     } else {
       sub = this.#readableTarget(query.target, query.targetPos)
-      if (!this.#env.canRead(sub.securedAs))
+      if (!this.env.canRead(sub.securedAs))
         throw new LiaisonError('ACCESS_DENIED', `You may not read ${sub.name}; the subquery cannot run.`)
       selected = (s) => this.#resolveField((item.value as { path: string }).path, s, item.pos).ref
     }
@@ -543,7 +494,7 @@ class Compiler {
     const selectedRef = selected(subScope)
     const conditions: Sql[] = [sql`${selectedRef} is not null`]
     if (query.find !== undefined) conditions.push(compileFind(query.find, subScope.target, subScope.alias))
-    if (query.where !== undefined) conditions.push(this.#expression(query.where, subScope))
+    if (query.where !== undefined) conditions.push(this.expression(query.where, subScope))
     const filter = subScope.target.rowFilter?.(query.fromOption, subScope.alias)
     if (filter !== undefined) conditions.push(filter)
     return sql`${op.ref} in (select ${selectedRef} from ${this.#fromClause(subScope)} where ${sql.join(conditions, sql` and `)})`
@@ -569,7 +520,7 @@ class Compiler {
       (value.name === 'CASEINSENSITIVE' || value.name === 'STATETYPE' || value.name in STATUS_FUNCTIONS)
     )
       throw invalidQuery(`${value.name}() is supported in WHERE only.`, value.pos)
-    const op = this.#resolveOperand(value, scope)
+    const op = this.resolveOperand(value, scope)
     const key = item.alias ?? op.path
     const field = op.field
     let expr = op.ref
@@ -615,6 +566,7 @@ class Compiler {
 
   #orderBy(query: SelectStatementNode, scope: Scope): Sql[] {
     const keys: Sql[] = []
+    const neverNull = new Set<Sql>()
     for (const o of query.orderBy) {
       let ref: Sql
       if (
@@ -629,13 +581,18 @@ class Compiler {
       if (o.value.kind === 'fieldRef' && scope.aliases.has(o.value.path))
         ref = scope.aliases.get(o.value.path)!
       else {
-        const op = this.#resolveOperand(o.value, scope)
+        const op = this.resolveOperand(o.value, scope)
         if (op.fn === 'CASEINSENSITIVE') ref = sql`lower(${op.ref})`
         else ref = op.ref
+        if (op.field.neverNull && op.fn === undefined) neverNull.add(ref)
       }
       const direction = sql.raw(o.direction === 'DESC' ? 'desc' : 'asc')
-      // Standard objects sort nulls last in both directions unless the query says otherwise.
-      const nulls = sql.raw(o.nulls === 'FIRST' ? 'nulls first' : 'nulls last')
+      // Standard objects sort nulls last in both directions unless the query says otherwise. A field
+      // that is never null needs no NULLS clause, which keeps its index usable for the sort.
+      const nulls =
+        neverNull.has(ref) && o.nulls === undefined
+          ? sql``
+          : sql.raw(o.nulls === 'FIRST' ? 'nulls first' : 'nulls last')
       keys.push(sql`${ref} ${direction} ${nulls}`)
     }
     return keys
@@ -696,11 +653,18 @@ class Compiler {
       if (!target.supportsFind) throw invalidQuery(`FIND is not supported on ${target.name}.`, query.pos)
       conditions.push(compileFind(query.find, target, scope.alias))
     }
-    if (query.where !== undefined) conditions.push(this.#expression(query.where, scope))
+    if (query.where !== undefined) conditions.push(this.expression(query.where, scope))
     const filter = target.rowFilter?.(query.fromOption, scope.alias)
     if (filter !== undefined) conditions.push(filter)
     const orderBy = this.#orderBy(query, scope)
     const idRef = colRef(scope.alias, target.idColumn)
+    // Without ORDER BY rows come in id order. When WHERE narrows on another indexed field, both
+    // databases tend to walk the id index and filter (a full scan at 1,000,000 records); sorting by
+    // an expression of the id keeps the plan on the filter's index and sorts only the matches.
+    const idOrder =
+      orderBy.length === 0 && query.where !== undefined && hasIndexedFilter(query.where, target)
+        ? sql`(${idRef} || '')`
+        : idRef
     return {
       target,
       alias: scope.alias,
@@ -710,6 +674,7 @@ class Compiler {
       where: conditions.length === 0 ? undefined : sql.join(conditions, sql` and `),
       orderBy,
       idRef,
+      idOrder,
       paging: this.#paging(query),
       describe: {
         object: { name: target.name, label: target.label, label_plural: target.labelPlural },
@@ -723,8 +688,8 @@ class Compiler {
 
   #selectSubquery(query: SelectStatementNode, alias: string | undefined, parent: Scope): CompiledSubquery {
     const rel = parent.target.relationships.get(query.target)
-    const related = rel === undefined ? undefined : this.#env.registry.get(rel.target)
-    if (rel === undefined || related === undefined || !this.#env.canRead(related.securedAs))
+    const related = rel === undefined ? undefined : this.env.registry.get(rel.target)
+    if (rel === undefined || related === undefined || !this.env.canRead(related.securedAs))
       throw invalidQuery(
         `Unknown relationship "${query.target}" on ${parent.target.name}. SHOW RELATIONSHIPS FROM ${parent.target.name} lists them.`,
         query.targetPos,
@@ -745,6 +710,88 @@ class Compiler {
       parentRef: colRef(compiled.alias, rel.column),
       limit: pagesize === undefined ? SUBQUERY_PAGE_SIZE_ROWS : Math.min(pagesize, SUBQUERY_PAGE_SIZE_ROWS),
     }
+  }
+}
+
+/** How each WHERE node compiles; built once and shared by every compilation. */
+const EXPRESSIONS: {
+  [K in ExpressionKind]: (c: Compiler, node: Extract<ExpressionNode, { kind: K }>, scope: Scope) => Sql
+} = {
+  and: (c, node, scope) => sql`${c.expression(node.left, scope)} and ${c.expression(node.right, scope)}`,
+  or: (c, node, scope) => {
+    const objects = new Set([...queryObjectsOf(node.left), ...queryObjectsOf(node.right)])
+    if (objects.size > 1)
+      throw invalidQuery(
+        'OR cannot join conditions on different query objects (the target and a lookup relationship).',
+        node.pos,
+      )
+    return sql`(${c.expression(node.left, scope)} or ${c.expression(node.right, scope)})`
+  },
+  paren: (c, node, scope) => sql`(${c.expression(node.inner, scope)})`,
+  comparison: (c, node, scope) => c.comparison(node.left, node.operator, node.right, scope),
+  between: (c, node, scope) => {
+    const op = c.resolveOperand(node.operand, scope)
+    if (op.fn !== undefined && op.fn !== 'TONAME')
+      throw invalidQuery(`BETWEEN cannot be used with ${op.fn}().`, node.pos)
+    if (node.low.kind === 'dateLiteral' || node.high.kind === 'dateLiteral') {
+      if (node.low.kind !== 'dateLiteral' || node.high.kind !== 'dateLiteral')
+        throw invalidQuery('BETWEEN needs two date literals or two values.', node.pos)
+      return sql`(${c.dateRange(op, '>=', node.low)} and ${c.dateRange(op, '<=', node.high)})`
+    }
+    return sql`(${op.ref} >= ${c.storedValue(op.field, node.low)} and ${op.ref} <= ${c.storedValue(op.field, node.high)})`
+  },
+  inList: (c, node, scope) => c.anyOf(c.resolveOperand(node.operand, scope), scope, node.values),
+  contains: (c, node, scope) => c.anyOf(c.resolveOperand(node.operand, scope), scope, node.values),
+  like: (c, node, scope) => {
+    const op = c.resolveOperand(node.operand, scope)
+    if (op.fn !== undefined && op.fn !== 'CASEINSENSITIVE' && op.fn !== 'TONAME')
+      throw invalidQuery(`LIKE cannot be used with ${op.fn}().`, node.pos)
+    if (!TEXT_TYPES.has(op.field.type) && op.field.type !== 'Picklist')
+      throw invalidQuery(`LIKE applies to text fields; ${op.path} is a ${op.field.type} field.`, node.pos)
+    const pattern = likePattern(node.pattern.raw)
+    if (pattern.startsWith('%'))
+      throw invalidQuery(
+        "A LIKE pattern may not start with the wildcard % in a SELECT (write 'abc%').",
+        node.pattern.pos,
+      )
+    if (op.fn === 'CASEINSENSITIVE')
+      return sql`lower(${op.ref}) like lower(cast(${pattern} as text)) escape '\\'`
+    return c.env.dialect.caseSensitiveLike(op.ref, pattern)
+  },
+  isNull: (c, node, scope) => {
+    const op = c.resolveOperand(node.operand, scope)
+    return node.negated ? sql`${op.ref} is not null` : sql`${op.ref} is null`
+  },
+  inSubquery: (c, node, scope) => c.inSubquery(node.operand, node.query, scope),
+}
+
+/** Whether the top-level AND of `where` narrows on an indexed field of the target itself. */
+function hasIndexedFilter(where: ExpressionNode, target: QueryTarget): boolean {
+  const indexed = (o: OperandNode): boolean => {
+    const fieldRef =
+      o.kind === 'fieldRef'
+        ? o
+        : o.name === 'TONAME' && o.args[0]?.kind === 'fieldRef'
+          ? o.args[0]
+          : undefined
+    if (fieldRef === undefined || fieldRef.path.includes('.')) return false
+    const field = target.fieldByName.get(fieldRef.path)
+    return field !== undefined && field.indexed && field.column !== target.idColumn && !field.multiValue
+  }
+  switch (where.kind) {
+    case 'and':
+      return hasIndexedFilter(where.left, target) || hasIndexedFilter(where.right, target)
+    case 'paren':
+      return hasIndexedFilter(where.inner, target)
+    case 'comparison':
+      return where.operator !== '!=' && where.right.kind !== 'null' && indexed(where.left)
+    case 'between':
+    case 'inList':
+    case 'contains':
+    case 'like':
+      return indexed(where.operand)
+    default:
+      return false
   }
 }
 

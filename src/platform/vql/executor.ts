@@ -34,7 +34,7 @@ function whereClause(where: Sql | undefined): Sql {
 
 function orderClause(select: CompiledSelect): Sql {
   // The id comes last so pages never overlap or skip rows when other keys tie.
-  return sql`order by ${sql.join([...select.orderBy, sql`${select.idRef} asc`])}`
+  return sql`order by ${sql.join([...select.orderBy, sql`${select.idOrder} asc`])}`
 }
 
 function selectList(select: CompiledSelect): Sql {

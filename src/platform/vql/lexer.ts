@@ -18,9 +18,21 @@ export interface Token {
 }
 
 const PUNCTUATION = new Set([',', '(', ')', '*', ':', '{', '}', '-'])
-const WORD_START = /[A-Za-z_]/
-const WORD_PART = /[A-Za-z0-9_.]/
-const DIGIT = /[0-9]/
+// Character classes by code: the lexer runs on every request, and regex tests per character cost.
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+}
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57
+}
+const WORD_START = { test: (c: string): boolean => isLetter(c.charCodeAt(0)) }
+const WORD_PART = {
+  test: (c: string): boolean => {
+    const code = c.charCodeAt(0)
+    return isLetter(code) || isDigitCode(code) || code === 46
+  },
+}
+const DIGIT = { test: (c: string): boolean => isDigitCode(c.charCodeAt(0)) }
 
 /** Escapes Vault standardised in v21.3: `\\ \' \" \% \* \n \t \r`, plus `''` for a quote. */
 const ESCAPES: Readonly<Record<string, string>> = {

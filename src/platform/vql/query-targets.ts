@@ -21,7 +21,13 @@ export interface TargetField {
   readonly multiValue: boolean
   /** Referenced target, for Object fields. */
   readonly object?: string
+  /** The database has an index on it (unique, declared indexed, or a reference). */
+  readonly indexed: boolean
+  /** Always has a value (id, created and modified dates), so sorting needs no NULLS clause. */
+  readonly neverNull: boolean
 }
+
+const NEVER_NULL_FIELDS = new Set(['id', 'created_date__v', 'modified_date__v'])
 
 export interface TargetRelationship {
   readonly name: string
@@ -108,6 +114,8 @@ function buildObjectTarget(object: CompiledObject, metadata: CompiledMetadata): 
       required: f.required === true,
       unique: f.unique === true,
       multiValue: f.multiValue === true,
+      indexed: f.name === 'id' || f.unique === true || f.indexed === true || f.type === 'Object',
+      neverNull: NEVER_NULL_FIELDS.has(f.name),
       ...(f.maxLength === undefined ? {} : { maxLength: f.maxLength }),
       ...(picklist === undefined ? {} : { picklist }),
       ...(f.object === undefined ? {} : { object: f.object }),
