@@ -1,0 +1,38 @@
+import type { Clock } from '../clock/index.js'
+import { LiaisonError } from '../errors/index.js'
+import type { Storage } from '../storage/index.js'
+import { GraphileJobQueue, type GraphileJobQueueOptions } from './graphile-job-queue.js'
+import type { JobQueue } from './job-queue.js'
+import { SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.js'
+
+/** `table`: the embedded runner over the vault's `job` table; `graphile`: graphile-worker (PostgreSQL only). */
+export type JobEngine = 'table' | 'graphile'
+
+export interface CreateJobQueueOptions {
+  /** (Default: 'graphile' on PostgreSQL, 'table' on SQLite) */
+  readonly engine?: JobEngine
+  readonly table?: SqliteJobQueueOptions
+  readonly graphile?: GraphileJobQueueOptions
+}
+
+/**
+ * The job queue of one vault. The engine follows the database the vault is configured with
+ * (`storage.config.kind`): the one place outside `storage/` that may ask, because graphile-worker
+ * exists only on PostgreSQL.
+ */
+export function createJobQueue(
+  storage: Pick<Storage, 'db' | 'config'>,
+  clock: Clock,
+  options: CreateJobQueueOptions = {},
+): JobQueue {
+  const engine = options.engine ?? (storage.config.kind === 'postgres' ? 'graphile' : 'table')
+  if (engine === 'graphile') {
+    if (storage.config.kind !== 'postgres')
+      throw new LiaisonError(
+        'INTERNAL',
+        'The graphile job engine needs a PostgreSQL vault; use engine "table".',
+      )
+    return new GraphileJobQueue(storage, options.graphile)
+  }
+  return new SqliteJobQueue(storage, clock, options.table)
+}

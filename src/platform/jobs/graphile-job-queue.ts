@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto'
+import {
+  type Job,
+  type JobHelpers,
+  Logger,
+  type LogLevel,
+  type Runner,
+  run,
+  runMigrations,
+  type TaskList,
+} from 'graphile-worker'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import { LiaisonError } from '../errors/index.js'
+import type { Storage, VaultDb } from '../storage/index.js'
+import { JOB_CONCURRENCY, JOB_MAX_ATTEMPTS } from './defaults.js'
+import { assertEnqueueOptions } from './enqueue-options.js'
+import type {
+  DeadJob,
+  EnqueueOptions,
+  JobContext,
+  JobHandlers,
+  JobPayloads,
+  JobQueue,
+  JobTask,
+} from './job-queue.js'
+import { describeError, reportRunnerError } from './runner-errors.js'
+
+export type GraphileLogLevel = 'error' | 'warning' | 'info' | 'debug'
+
+export interface GraphileJobQueueOptions {
+  /** Jobs run at a time by this process. (Default: JOB_CONCURRENCY, 4) */
+  readonly concurrency?: number
+  /** graphile-worker's fallback poll, in ms; new jobs normally arrive by LISTEN/NOTIFY at once. (Default: 2000) */
+  readonly pollIntervalMs?: number
+  /** Hears the adapter's own failures (a throwing onDead). (Default: console) */
+  readonly onError?: (error: unknown) => void
+  /**
+   * Hears graphile-worker's log. (Default: its warnings and errors to the console, except the lines
+   * about a failed attempt: those are normal retries, and a job that used its attempts reaches onDead.)
+   */
+  readonly log?: (level: GraphileLogLevel, message: string) => void
+}
+
+/** Held while graphile-worker installs or upgrades its schema, so starters queue rather than race. */
+const GRAPHILE_INSTALL_LOCK = 731_1947
+/** graphile-worker refuses longer queue names. */
+const MAX_QUEUE_NAME = 128
+
+function defaultLog(level: GraphileLogLevel, message: string): void {
+  if (level === 'error' || level === 'warning') reportRunnerError(`graphile-worker ${level}: ${message}`)
+}
+
+/** Keeps `payload` untouched but writes graphile's fields the way the port names them. */
+function contextOf(job: Pick<Job, 'attempts' | 'max_attempts' | 'key'>): JobContext {
+  return { attempt: job.attempts, maxAttempts: job.max_attempts, jobKey: job.key ?? undefined }
+}
+
+/**
+ * graphile-worker, in replace mode, lets a job enqueued while the job with its key runs start at
+ * once beside it (vercel/workflow#3657). A key therefore implies a named queue of its own when no
+ * queue is given, so the successor waits, as it does in the embedded runner.
+ */
+function queueNameFor(options: EnqueueOptions): string | null {
+  if (options.queueName !== undefined) return options.queueName
+  if (options.jobKey === undefined) return null
+  const name = `job-key:${options.jobKey}`
+  return name.length <= MAX_QUEUE_NAME
+    ? name
+    : `job-key#${createHash('sha256').update(options.jobKey).digest('hex')}`
+}
+
+/**
+ * Jobs on PostgreSQL through graphile-worker (SKIP LOCKED claims, LISTEN/NOTIFY wake-ups, named
+ * queues, job keys), enqueued with `graphile_worker.add_job` inside the caller's transaction.
+ *
+ * Differences from the embedded runner, accepted:
+ * - Retries use graphile-worker's own back-off, about e^attempt seconds (2.7 s, 7.4 s, 20 s … capped
+ *   near 6 h), not JOB_RETRY_*; it cannot be configured and still gives growing, bounded delays.
+ * - A job locked by a process that died is released after graphile's 4-hour lock expiry.
+ * - run_at defaults to the database's now(), not the Clock.
+ * - Dead jobs (attempts used) stay in graphile's table until its cleanup removes them.
+ */
+export class GraphileJobQueue implements JobQueue {
+  readonly #db: Kysely<VaultDb>
+  readonly #connectionString: string
+  readonly #concurrency: number
+  readonly #pollIntervalMs: number | undefined
+  readonly #onError: (error: unknown) => void
+  readonly #logger: Logger
+  #installed: Promise<void> | undefined
+  #runner: Runner | undefined
+  #state: 'new' | 'running' | 'closed' = 'new'
+  readonly #deadNotices = new Set<Promise<void>>()
+
+  constructor(storage: Pick<Storage, 'db' | 'config'>, options: GraphileJobQueueOptions = {}) {
+    if (storage.config.kind !== 'postgres')
+      throw new LiaisonError(
+        'INTERNAL',
+        'graphile-worker runs only on PostgreSQL; use the table job queue on SQLite.',
+      )
+    this.#db = storage.db
+    this.#connectionString = storage.config.url
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? JOB_CONCURRENCY))
+    this.#pollIntervalMs = options.pollIntervalMs
+    this.#onError = options.onError ?? reportRunnerError
+    const log = options.log ?? defaultLog
+    this.#logger = new Logger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
+      if (options.log === undefined && meta?.['failure'] === true) return
+      log(level, message)
+    })
+  }
+
+  /**
+   * Installs or upgrades graphile-worker's schema (`graphile_worker`) once per queue object, under an
+   * advisory lock. enqueue(), start() and pending() call it, so jobs can be added before any runner starts.
+   */
+  install(): Promise<void> {
+    this.#installed ??= this.#migrate().catch((error: unknown) => {
+      this.#installed = undefined
+      throw error
+    })
+    return this.#installed
+  }
+
+  async enqueue<K extends JobTask>(
+    trx: Transaction<VaultDb>,
+    task: K,
+    payload: JobPayloads[K],
+    options: EnqueueOptions = {},
+  ): Promise<void> {
+    assertEnqueueOptions(options)
+    // Before the first statement of ours in the caller's transaction: a missing function would abort it.
+    await this.install()
+    await sql`select graphile_worker.add_job(
+      identifier => ${task}::text,
+      payload => ${JSON.stringify(payload)}::json,
+      queue_name => ${queueNameFor(options)}::text,
+      run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
+      max_attempts => ${options.maxAttempts ?? JOB_MAX_ATTEMPTS}::integer,
+      job_key => ${options.jobKey ?? null}::text
+    )`.execute(trx)
+  }
+
+  async start(handlers: JobHandlers, onDead?: (job: DeadJob) => Promise<void>): Promise<void> {
+    if (this.#state !== 'new')
+      throw new LiaisonError('INTERNAL', `This job queue is ${this.#state}; start() may be called once.`)
+    this.#state = 'running'
+    await this.install()
+    const taskList: TaskList = {}
+    for (const [task, handler] of Object.entries(handlers)) {
+      if (handler === undefined) continue
+      // A throw fails the attempt; graphile-worker retries it with its own back-off (see the class comment).
+      taskList[task] = (payload: unknown, helpers: JobHelpers) => handler(payload, contextOf(helpers.job))
+    }
+    if (Object.keys(taskList).length === 0) return
+    this.#runner = await run(
+      {
+        connectionString: this.#connectionString,
+        concurrency: this.#concurrency,
+        noHandleSignals: true,
+        taskList,
+        logger: this.#logger,
+        ...(this.#pollIntervalMs === undefined ? {} : { pollInterval: this.#pollIntervalMs }),
+      },
+      undefined,
+      // No crontab: without this graphile-worker would read ./crontab from the working directory.
+      [],
+    )
+    if (onDead !== undefined)
+      // Emitted once, on the attempt that used the last one; the job stays in graphile's table as failed.
+      this.#runner.events.on('job:failed', ({ job, error }) => {
+        const notice = onDead({
+          task: job.task_identifier,
+          payload: job.payload,
+          attempts: job.attempts,
+          lastError: describeError(error),
+        })
+          .catch((failure: unknown) => this.#onError(failure))
+          .finally(() => this.#deadNotices.delete(notice))
+        this.#deadNotices.add(notice)
+      })
+  }
+
+  /** graphile-worker hears of new jobs through LISTEN/NOTIFY when the enqueuing transaction commits. */
+  nudge(): void {}
+
+  async pending(): Promise<number> {
+    await this.install()
+    // A job that used its attempts stays in the table with attempts = max_attempts; it is dead,
+    // unless it is still locked (its last attempt is running).
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from graphile_worker.jobs
+      where locked_at is not null or attempts < max_attempts`.execute(this.#db)
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  /** Stops taking jobs and waits for the running ones (graphile's graceful shutdown) and for onDead. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    const runner = this.#runner
+    this.#runner = undefined
+    if (runner !== undefined) await runner.stop()
+    await Promise.allSettled([...this.#deadNotices])
+  }
+
+  async #migrate(): Promise<void> {
+    await this.#db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${GRAPHILE_INSTALL_LOCK})`.execute(connection)
+      try {
+        await runMigrations({ connectionString: this.#connectionString, logger: this.#logger })
+      } finally {
+        await sql`select pg_advisory_unlock(${GRAPHILE_INSTALL_LOCK})`.execute(connection)
+      }
+    })
+  }
+}
