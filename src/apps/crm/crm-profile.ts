@@ -248,6 +248,8 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
       },
       { name: 'transferred_date__v', label: 'Transferred Date', type: 'DateTime' },
       { name: 'case_closed_date__v', label: 'Case Closed Date', type: 'DateTime' },
+      /** The Medical Case Request's modified date last applied here: older updates are ignored (B13). */
+      { name: 'case_request_modified_date__v', label: 'Case Request Last Modified', type: 'DateTime' },
     ],
   },
   {

@@ -25,8 +25,10 @@ import { formatRecordId, formatRecordName, reserveSequence } from './record-sequ
 import {
   type ApiError,
   BULK_RECORDS_MAX,
+  type ChangeHook,
   type ObjectAction,
   type RecordActor,
+  type RecordChange,
   type RecordGuard,
   type RecordResult,
   type StoredRow,
@@ -87,6 +89,7 @@ export class RecordService {
   readonly #permissions: PermissionTable
   readonly #guards = new Map<string, RecordGuard[]>()
   readonly #objectActions = new Map<string, Map<string, ObjectAction>>()
+  readonly #changeHooks = new Map<string, ChangeHook[]>()
 
   constructor(options: RecordServiceOptions) {
     this.#storage = options.storage
@@ -113,6 +116,18 @@ export class RecordService {
     const actions = this.#objectActions.get(objectName) ?? new Map<string, ObjectAction>()
     actions.set(action.name, action)
     this.#objectActions.set(objectName, actions)
+  }
+
+  /** Adds a hook told of every create, edit and state change of an object, in the same transaction. */
+  addChangeHook(objectName: string, hook: ChangeHook): void {
+    this.#registry.object(objectName)
+    this.#changeHooks.set(objectName, [...(this.#changeHooks.get(objectName) ?? []), hook])
+  }
+
+  async #notify(db: Kysely<VaultDb>, change: RecordChange): Promise<void> {
+    if (change.ids.length === 0) return
+    for (const hook of this.#changeHooks.get(change.objectName) ?? [])
+      await hook(db as Transaction<VaultDb>, change)
   }
 
   /** Throws ACCESS_DENIED unless the actor's security profile grants the access. */
@@ -558,6 +573,7 @@ export class RecordService {
         results.push({ responseStatus: 'SUCCESS', id })
       }
       await this.#audit(db, actor, audit)
+      await this.#notify(db, { objectName, kind: 'state', ids: [...done], actor })
       return results
     })
   }
@@ -919,6 +935,12 @@ export class RecordService {
           description: `Created ${object.label} ${String(row.name__v ?? row.id)}`,
         })),
       )
+      await this.#notify(db, {
+        objectName: object.name,
+        kind: 'create',
+        ids: rows.map((r) => String(r.id)),
+        actor,
+      })
     }
     return drafts.map((d) =>
       d.errors.length > 0
@@ -997,6 +1019,12 @@ export class RecordService {
       results.push({ responseStatus: 'SUCCESS', id: d.id })
     }
     await this.#audit(db, actor, audit)
+    await this.#notify(db, {
+      objectName: object.name,
+      kind: 'edit',
+      ids: results.filter((r) => r.responseStatus === 'SUCCESS').map((r) => r.id!),
+      actor,
+    })
     return results
   }
 

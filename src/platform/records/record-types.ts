@@ -70,3 +70,14 @@ export interface ObjectAction {
   availableFor?(record: StoredRow): boolean
   run(trx: Transaction<VaultDb>, actor: RecordActor, records: readonly StoredRow[]): Promise<RecordResult[]>
 }
+
+/** What changed in one write, for hooks that must react in the same transaction (nudges, B12). */
+export interface RecordChange {
+  readonly objectName: string
+  readonly kind: 'create' | 'edit' | 'state'
+  readonly ids: readonly string[]
+  readonly actor: RecordActor
+}
+
+/** Runs inside the writing transaction after the change; throwing rolls the change back. */
+export type ChangeHook = (trx: Transaction<VaultDb>, change: RecordChange) => Promise<void>

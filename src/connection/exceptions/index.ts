@@ -1,0 +1,1 @@
+export { type ExceptionDraft, type ExceptionItemDraft, recordException } from './record-exception.js'

@@ -1,0 +1,11 @@
+export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
+export {
+  PULL_BATCH_SIZE,
+  type PullResult,
+  pullCaseRequests,
+  WATERMARK_OVERLAP_MS,
+} from './case-status/pull-case-requests.js'
+export { assertRecordIds, type FlowVault, vqlIdList } from './flow-ports.js'
+export { applyTransferResults } from './inquiries/apply-transfer-results.js'
+export { processTransferredInquiries } from './inquiries/process-transferred-inquiries.js'
+export { transferredInquiryGuard, transferToMedicalAction } from './inquiries/transfer-to-medical.js'

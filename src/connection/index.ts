@@ -1,0 +1,8 @@
+export { recordException } from './exceptions/index.js'
+export type { FlowVault } from './flows/index.js'
+export {
+  ensureConnectionConfiguration,
+  installMedicalCrmConnection,
+  runIntegrationPoint,
+} from './medical-crm-connection.js'
+export { type ConnectionSide, INTEGRATION_POINTS, loadRuleSet } from './rules/index.js'
