@@ -63,6 +63,8 @@ export interface CompiledSelect {
   readonly idRef: Sql
   /** The id as the last sort key (an expression of it when an index on the filter should lead). */
   readonly idOrder: Sql
+  /** WHERE pins a unique field to one value, so no sort or limit is needed. */
+  readonly atMostOneRow: boolean
   readonly paging: CompiledPaging
   readonly describe: VqlQueryDescribe
 }
@@ -675,6 +677,8 @@ class Compiler {
       orderBy,
       idRef,
       idOrder,
+      atMostOneRow:
+        query.where !== undefined && query.find === undefined && pinsUniqueField(query.where, target),
       paging: this.#paging(query),
       describe: {
         object: { name: target.name, label: target.label, label_plural: target.labelPlural },
@@ -763,6 +767,25 @@ const EXPRESSIONS: {
     return node.negated ? sql`${op.ref} is not null` : sql`${op.ref} is null`
   },
   inSubquery: (c, node, scope) => c.inSubquery(node.operand, node.query, scope),
+}
+
+/** Whether the top-level AND of `where` sets a unique field of the target to one value. */
+function pinsUniqueField(where: ExpressionNode, target: QueryTarget): boolean {
+  switch (where.kind) {
+    case 'and':
+      return pinsUniqueField(where.left, target) || pinsUniqueField(where.right, target)
+    case 'paren':
+      return pinsUniqueField(where.inner, target)
+    case 'comparison': {
+      const left = where.left
+      if (where.operator !== '=' || left.kind !== 'fieldRef' || left.path.includes('.')) return false
+      const kind = where.right.kind
+      const field = target.fieldByName.get(left.path)
+      return field !== undefined && field.unique && (kind === 'string' || kind === 'number')
+    }
+    default:
+      return false
+  }
 }
 
 /** Whether the top-level AND of `where` narrows on an indexed field of the target itself. */

@@ -38,14 +38,17 @@ function orderClause(select: CompiledSelect): Sql {
 }
 
 function selectList(select: CompiledSelect): Sql {
-  return sql.join([
-    ...select.columns.map((c) => sql`${c.expr} as ${sql.id(c.sqlAlias)}`),
-    sql`${select.idRef} as ${sql.id(ID_COLUMN)}`,
-  ])
+  const columns = select.columns.map((c) => sql`${c.expr} as ${sql.id(c.sqlAlias)}`)
+  // The row id is read only when subqueries need it to attach their rows.
+  if (select.subqueries.length > 0 || columns.length === 0)
+    columns.push(sql`${select.idRef} as ${sql.id(ID_COLUMN)}`)
+  return sql.join(columns)
 }
 
 /** The one statement that reads a page of the main query. */
 export function pageQuery(select: CompiledSelect, limit: number, offset: number): Sql {
+  if (select.atMostOneRow && offset === 0 && limit > 0)
+    return sql`select ${selectList(select)} from ${select.from} ${whereClause(select.where)}`
   return sql`select ${selectList(select)} from ${select.from} ${whereClause(select.where)} ${orderClause(select)} limit ${limit} offset ${offset}`
 }
 
