@@ -96,8 +96,8 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         seq ${serial}, id text not null unique, connection_id text not null, integration_point text not null,
         ordering_key text not null, items text not null, attributes text not null,
         state text not null check (state in ('pending', 'delivered', 'dead')),
-        attempts integer not null, next_attempt_date text, last_error text, last_error_code text,
-        created_date text not null, delivered_date text)`.execute(db)
+        attempts integer not null, next_attempt_date text, last_attempt_date text, last_error text,
+        last_error_code text, created_date text not null, delivered_date text)`.execute(db)
       await sql`create index outbound_message_key on outbound_message (connection_id, ordering_key, state, seq)`.execute(db)
       await sql`create index outbound_message_state on outbound_message (connection_id, state, seq)`.execute(db)
       await sql`create table inbound_message (
@@ -105,7 +105,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         ordering_key text not null, items text not null, attributes text not null,
         state text not null check (state in ('received', 'processed', 'failed')),
         attempts integer not null, received_date text not null, enqueued_date text, processed_date text,
-        last_error text, last_error_code text)`.execute(db)
+        last_attempt_date text, last_error text, last_error_code text)`.execute(db)
       await sql`create index inbound_message_key on inbound_message (connection_id, ordering_key, state, seq)`.execute(db)
       await sql`create index inbound_message_state on inbound_message (connection_id, state, seq)`.execute(db)
       await sql`create table signed_request_seen (

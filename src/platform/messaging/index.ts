@@ -1,0 +1,97 @@
+export { environmentOf } from './connection-directory.js'
+export {
+  DELIVERY_MAX_ATTEMPTS,
+  MESSAGE_ATTRIBUTES_MAX_BYTES,
+  MESSAGE_ITEMS_MAX,
+  PROCESSING_MAX_ATTEMPTS,
+  REMOTE_API_VERSION,
+  REMOTE_CALL_TIMEOUT_MS,
+  SIGNATURE_HEADERS,
+  SIGNATURE_WINDOW_MS,
+} from './defaults.js'
+export { type ExceptionMessageBody, parseExceptionBody } from './exception-messages.js'
+export type { WireMessage } from './message-codec.js'
+export { INBOUND_PATH, Messaging, type MessagingOptions } from './messaging.js'
+export {
+  type MessagingEventMap,
+  type MessagingEventName,
+  MessagingEvents,
+  type MessagingListener,
+} from './messaging-events.js'
+export {
+  type CallbackIdentity,
+  CONNECTION_STATUSES,
+  type ConnectionEstablishedHandler,
+  type ConnectionInfo,
+  type ConnectionStatus,
+  type DeadMessageHandler,
+  INBOUND_STATES,
+  type InboundMessage,
+  type InboundState,
+  type IncomingSignedRequest,
+  type MessageAttributes,
+  type MessageAttributeValue,
+  type MessageProcessor,
+  OUTBOUND_STATES,
+  type OutboundDraft,
+  type OutboundMessage,
+  type OutboundState,
+  type ProcessorContext,
+  type PullRunner,
+  REMOTE_ENVIRONMENTS,
+  type RemoteEnvironment,
+  type RemoteQueryResult,
+  type RemoteVault,
+} from './messaging-types.js'
+export {
+  QUEUE_TYPES,
+  type QueueDetail,
+  type QueueSummary,
+  type QueueType,
+  queueName,
+} from './queue-directory.js'
+export {
+  type HttpMethod,
+  HttpRemoteVault,
+  isSuccess,
+  remoteFailure,
+  type SignedResponse,
+  sendSigned,
+} from './remote-vault.js'
+export {
+  canonicalRequest,
+  claimedVaultId,
+  isSignedRequest,
+  type RequestSigner,
+  type RequestToSign,
+  type SignedHeaders,
+  signRequest,
+  type VerifiedRequest,
+  verifySignedRequest,
+} from './request-signing.js'
+export { VaultKeys } from './vault-keys.js'
+
+import type { Messaging } from './messaging.js'
+import type { ConnectionInfo } from './messaging-types.js'
+
+/** Anything that holds a vault's messaging (the Vault itself). */
+export interface MessagingHost {
+  readonly messaging: Messaging
+}
+
+/** Every connection of a vault. */
+export function listConnections(vault: MessagingHost): Promise<ConnectionInfo[]> {
+  return vault.messaging.listConnections()
+}
+
+/** Sends a dead message again (or processes a failed one again) from its User Exception Message. */
+export function resendDeadMessage(
+  vault: MessagingHost,
+  exceptionId: string,
+): Promise<{
+  readonly kind: 'outbound' | 'inbound'
+  readonly messageId: string
+  readonly requeued: boolean
+}> {
+  return vault.messaging.resendDeadMessage(exceptionId)
+}

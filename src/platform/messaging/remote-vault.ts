@@ -1,0 +1,209 @@
+import type { Clock } from '../clock/index.js'
+import { type ErrorCode, LiaisonError, VAULT_ERROR_TYPES, type VaultErrorType } from '../errors/index.js'
+import { REMOTE_API_VERSION, REMOTE_CALL_TIMEOUT_MS } from './defaults.js'
+import type { ConnectionInfo, RemoteQueryResult, RemoteVault } from './messaging-types.js'
+import { type RequestSigner, signRequest } from './request-signing.js'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
+/** One signed HTTP call's answer: the status and the JSON body (an envelope). */
+export interface SignedResponse {
+  readonly status: number
+  readonly body: Record<string, unknown>
+}
+
+/**
+ * Why a remote call failed, as this vault classifies it: `never` means retrying cannot help
+ * (the remote said not allowed, refused the signature or the data); `backoff` means try later.
+ */
+export const REMOTE_ERROR_CODES: Readonly<Record<VaultErrorType, ErrorCode>> = Object.freeze({
+  INVALID_SESSION_ID: 'SESSION_INVALID',
+  USERNAME_OR_PASSWORD_INCORRECT: 'LOGIN_FAILED',
+  PARAMETER_REQUIRED: 'PARAMETER_MISSING',
+  INVALID_DATA: 'QUERY_INVALID',
+  INCORRECT_QUERY_SYNTAX_ERROR: 'QUERY_SYNTAX',
+  INSUFFICIENT_ACCESS: 'ACCESS_DENIED',
+  OPERATION_NOT_ALLOWED: 'OPERATION_NOT_ALLOWED',
+  ITEM_NAME_EXISTS: 'UNIQUE_VIOLATION',
+  MALFORMED_URL: 'URL_MALFORMED',
+  METHOD_NOT_SUPPORTED: 'METHOD_UNSUPPORTED',
+  API_LIMIT_EXCEEDED: 'BURST_LIMIT',
+  UNEXPECTED_ERROR: 'INTERNAL',
+})
+
+function firstError(body: Record<string, unknown>): { type: string; message: string } | undefined {
+  const errors = body.errors
+  if (!Array.isArray(errors) || errors.length === 0) return undefined
+  const first = errors[0] as { type?: unknown; message?: unknown }
+  return { type: String(first.type ?? 'UNEXPECTED_ERROR'), message: String(first.message ?? '') }
+}
+
+/** True for an envelope that reports success (SUCCESS or WARNING). */
+export function isSuccess(body: Record<string, unknown>): boolean {
+  return body.responseStatus === 'SUCCESS' || body.responseStatus === 'WARNING'
+}
+
+/** Turns a remote failure envelope into a LiaisonError of the matching code, naming the remote vault. */
+export function remoteFailure(remote: string, response: SignedResponse): LiaisonError {
+  const error = firstError(response.body)
+  const type = (VAULT_ERROR_TYPES as readonly string[]).includes(error?.type ?? '')
+    ? (error!.type as VaultErrorType)
+    : 'UNEXPECTED_ERROR'
+  // A 5xx without a Vault error type is the remote (or a proxy) failing: worth another try.
+  const code = response.status >= 500 && error === undefined ? 'INTERNAL' : REMOTE_ERROR_CODES[type]
+  return new LiaisonError(
+    code,
+    `${remote} answered ${type}: ${error?.message || `HTTP ${response.status}`}`,
+    {
+      details: { remoteType: type, remoteStatus: response.status },
+    },
+  )
+}
+
+function encodeBody(body: unknown): { payload: string | undefined; contentType: string | undefined } {
+  if (body === undefined) return { payload: undefined, contentType: undefined }
+  if (body instanceof URLSearchParams)
+    return { payload: body.toString(), contentType: 'application/x-www-form-urlencoded' }
+  if (typeof body === 'string') return { payload: body, contentType: 'text/csv' }
+  return { payload: JSON.stringify(body), contentType: 'application/json' }
+}
+
+/** Absolute path on the remote: `/api/…` as given, anything else under the remote API version. */
+export function remotePath(path: string): string {
+  if (path.startsWith('/api/')) return path
+  return `/api/${REMOTE_API_VERSION}${path.startsWith('/') ? path : `/${path}`}`
+}
+
+/**
+ * Sends one signed request to a vault. Throws INTERNAL (retry: backoff) when the vault cannot be
+ * reached, times out, or answers something that is not JSON; otherwise answers status and body.
+ */
+export async function sendSigned(
+  signer: RequestSigner,
+  clock: Clock,
+  request: {
+    readonly baseUrl: string
+    readonly method: HttpMethod
+    readonly path: string
+    readonly body?: unknown
+    readonly headers?: Readonly<Record<string, string>>
+    readonly messageId?: string
+    readonly timeoutMs?: number
+    /** How to name the remote in error messages. */
+    readonly remoteName?: string
+  },
+): Promise<SignedResponse> {
+  const { payload, contentType } = encodeBody(request.body)
+  const path = remotePath(request.path)
+  const signed = signRequest(signer, clock, {
+    method: request.method,
+    path,
+    ...(payload === undefined ? {} : { body: payload }),
+    ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
+  })
+  const base = request.baseUrl.replace(/\/+$/, '')
+  const who = request.remoteName ?? `The vault at ${base}`
+  let response: Response
+  try {
+    response = await fetch(`${base}${path}`, {
+      method: request.method,
+      headers: {
+        ...(request.headers ?? {}),
+        ...signed,
+        accept: 'application/json',
+        ...(contentType === undefined ? {} : { 'content-type': contentType }),
+      },
+      ...(payload === undefined ? {} : { body: payload }),
+      signal: AbortSignal.timeout(request.timeoutMs ?? REMOTE_CALL_TIMEOUT_MS),
+    })
+  } catch (error) {
+    throw new LiaisonError(
+      'INTERNAL',
+      `${who} could not be reached (${request.method} ${path}): ${error instanceof Error ? error.message : String(error)}. It is retried; check that the vault runs and its URL is right.`,
+      { cause: error, details: { reason: 'REMOTE_UNREACHABLE' } },
+    )
+  }
+  const text = await response.text().catch(() => '')
+  try {
+    const body = JSON.parse(text) as unknown
+    if (typeof body === 'object' && body !== null && !Array.isArray(body))
+      return { status: response.status, body: body as Record<string, unknown> }
+  } catch {
+    // Falls through: not a Vault envelope.
+  }
+  throw new LiaisonError(
+    'INTERNAL',
+    `${who} answered HTTP ${response.status} without a JSON envelope (${request.method} ${path}). It is retried.`,
+    { details: { reason: 'REMOTE_UNREADABLE', remoteStatus: response.status } },
+  )
+}
+
+/** The REST API of the remote vault of one connection, every call signed (B2). */
+export class HttpRemoteVault implements RemoteVault {
+  readonly connection: ConnectionInfo
+  readonly #signer: RequestSigner
+  readonly #clock: Clock
+
+  constructor(connection: ConnectionInfo, signer: RequestSigner, clock: Clock) {
+    this.connection = connection
+    this.#signer = signer
+    this.#clock = clock
+  }
+
+  get #name(): string {
+    const c = this.connection
+    return `Vault ${c.remoteName || c.remoteVaultId} (${c.remoteUrl}, connection ${c.apiName})`
+  }
+
+  async request(method: HttpMethod, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const response = await this.#send(method, path, body)
+    return response.body
+  }
+
+  async query(q: string, options: { readonly describe?: boolean } = {}): Promise<RemoteQueryResult> {
+    const first = await this.#send(
+      'POST',
+      '/query',
+      new URLSearchParams({ q }),
+      options.describe === true ? { 'X-VaultAPI-DescribeQuery': 'true' } : {},
+    )
+    if (!isSuccess(first.body)) throw remoteFailure(this.#name, first)
+    const data = [...rowsOf(first.body)]
+    const details = { ...((first.body.responseDetails ?? {}) as Record<string, unknown>) }
+    let next = details.next_page
+    const seen = new Set<string>()
+    while (typeof next === 'string' && next !== '' && !seen.has(next)) {
+      seen.add(next)
+      const page = await this.#send('POST', next, undefined)
+      if (!isSuccess(page.body)) throw remoteFailure(this.#name, page)
+      data.push(...rowsOf(page.body))
+      next = ((page.body.responseDetails ?? {}) as Record<string, unknown>).next_page
+    }
+    delete details.next_page
+    return {
+      data,
+      ...(first.body.queryDescribe === undefined ? {} : { queryDescribe: first.body.queryDescribe }),
+      responseDetails: { ...details, size: data.length },
+    }
+  }
+
+  #send(
+    method: HttpMethod,
+    path: string,
+    body: unknown,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<SignedResponse> {
+    return sendSigned(this.#signer, this.#clock, {
+      baseUrl: this.connection.remoteUrl,
+      method,
+      path,
+      body,
+      headers,
+      remoteName: this.#name,
+    })
+  }
+}
+
+function rowsOf(body: Record<string, unknown>): Record<string, unknown>[] {
+  return Array.isArray(body.data) ? (body.data as Record<string, unknown>[]) : []
+}
