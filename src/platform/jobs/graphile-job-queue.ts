@@ -91,6 +91,10 @@ export class GraphileJobQueue implements JobQueue {
   #runner: Runner | undefined
   #state: 'new' | 'running' | 'closed' = 'new'
   readonly #deadNotices = new Set<Promise<void>>()
+  /** graphile's worker-pool ids that locked jobs here: released at close (see #releaseAfterStop). */
+  readonly #lockedBy = new Set<string>()
+  /** Jobs that succeeded after close() began, whose completion graphile may not have written. */
+  readonly #doneWhileStopping = new Set<string>()
 
   constructor(storage: Pick<Storage, 'db' | 'config'>, options: GraphileJobQueueOptions = {}) {
     if (storage.config.kind !== 'postgres')
@@ -150,7 +154,12 @@ export class GraphileJobQueue implements JobQueue {
     for (const [task, handler] of Object.entries(handlers)) {
       if (handler === undefined) continue
       // A throw fails the attempt; graphile-worker retries it with its own back-off (see the class comment).
-      taskList[task] = (payload: unknown, helpers: JobHelpers) => handler(payload, contextOf(helpers.job))
+      taskList[task] = async (payload: unknown, helpers: JobHelpers) => {
+        const { job } = helpers
+        if (job.locked_by !== null) this.#lockedBy.add(job.locked_by)
+        await handler(payload, contextOf(job))
+        if (this.#state === 'closed') this.#doneWhileStopping.add(job.id)
+      }
     }
     if (Object.keys(taskList).length === 0) return
     this.#runner = await run(
@@ -199,8 +208,27 @@ export class GraphileJobQueue implements JobQueue {
     this.#state = 'closed'
     const runner = this.#runner
     this.#runner = undefined
-    if (runner !== undefined) await runner.stop()
+    if (runner !== undefined) {
+      await runner.stop()
+      await this.#releaseAfterStop()
+    }
     await Promise.allSettled([...this.#deadNotices])
+  }
+
+  /**
+   * graphile-worker 0.17 ends its pool while a job that finished during a graceful shutdown is still
+   * being marked complete (graphile/worker#223): the job would stay locked, and its named queue
+   * blocked, for the 4-hour lock expiry, then run again. Our pool is stopped and no job of ours
+   * runs now, so its locks are released, and the jobs we saw succeed are completed, in one transaction.
+   */
+  async #releaseAfterStop(): Promise<void> {
+    if (this.#lockedBy.size === 0) return
+    const poolIds = [...this.#lockedBy]
+    const done = [...this.#doneWhileStopping]
+    await this.#db.transaction().execute(async (trx) => {
+      await sql`select graphile_worker.force_unlock_workers(${poolIds}::text[])`.execute(trx)
+      if (done.length > 0) await sql`select graphile_worker.complete_jobs(${done}::bigint[])`.execute(trx)
+    })
   }
 
   async #migrate(): Promise<void> {
