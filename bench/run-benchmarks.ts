@@ -3,8 +3,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
 import { recordsBulkCreate } from './records-bulk-create.bench.js'
+import { vqlBenchmarks } from './vql.bench.js'
 
-export const BENCHMARKS: readonly Benchmark[] = [recordsBulkCreate]
+export const BENCHMARKS: readonly Benchmark[] = [recordsBulkCreate, vqlBenchmarks]
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
