@@ -3,6 +3,7 @@ import { medicalProfile } from '../src/apps/medical/index.js'
 import { serveVault } from '../src/cli/vault-server.js'
 import type { VaultDb } from '../src/platform/storage/index.js'
 import { createUser, SYSTEM_ACTOR } from '../src/platform/vault/index.js'
+import { runVql, type VqlContext } from '../src/platform/vql/index.js'
 import { sqliteBenchDatabase } from './bench-databases.js'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
 
@@ -57,6 +58,7 @@ async function fill(db: Kysely<VaultDb>, count: number, kind: 'sqlite' | 'postgr
 
 interface World {
   readonly url: string
+  readonly context: VqlContext
   readonly session: string
   readonly db: Kysely<VaultDb>
   close(): Promise<void>
@@ -90,8 +92,16 @@ async function world(count: number, options: BenchOptions): Promise<World> {
     body: new URLSearchParams({ username: 'bench@bench.local', password: 'Bench-Password-1' }),
   })
   const { sessionId } = (await auth.json()) as { sessionId: string }
+  const vault = served.vault
   return {
     url: served.url,
+    context: {
+      storage: vault.storage,
+      metadata: vault.metadata.current,
+      clock: vault.clock,
+      userId: 'bench',
+      canRead: () => true,
+    },
     session: sessionId,
     db: served.vault.storage.db,
     async close() {
@@ -143,6 +153,20 @@ export const vqlBenchmarks: Benchmark = {
         ratio: Number((viaKysely / viaVql).toFixed(3)),
         target: 'ratio >= 0.5',
         note: `SQLite, ${big} records; VQL over HTTP (session, parse, compile, paging, shaping) vs the same Kysely query in process`,
+      })
+      const inProcess = await timed(queries, (i) =>
+        runVql(large.context, {
+          q: `SELECT id, name__v FROM ${OBJECT} WHERE veeva_id__v = '${key(i)}'`,
+          apiVersion: 'v25.2',
+        }),
+      )
+      results.push({
+        name: 'vql.indexed_query.in_process',
+        value: Number(inProcess.toFixed(3)),
+        unit: 'ms/query',
+        baseline: Number(viaKysely.toFixed(3)),
+        ratio: Number((viaKysely / inProcess).toFixed(3)),
+        note: 'the same comparison without HTTP: runVql in process vs Kysely',
       })
       const pullFrom = (count: number) => new Date(START_MS + (count - 101) * 1000).toISOString()
       const pull = (w: World, count: number) =>

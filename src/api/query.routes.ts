@@ -61,6 +61,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
       const pageoffset = whole(param(request.query, 'pageoffset'), 'pageoffset')
       const response = await runVqlPage(context(request), cursor, {
         apiVersion: version,
+        describe: describe(request),
         ...(pagesize === undefined ? {} : { pagesize }),
         ...(pageoffset === undefined ? {} : { pageoffset }),
       })
