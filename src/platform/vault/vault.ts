@@ -1,6 +1,15 @@
 import { randomInt } from 'node:crypto'
 import { type Clock, systemClock } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
+import {
+  type CreateJobQueueOptions,
+  createJobQueue,
+  type DeadJob,
+  type JobHandler,
+  type JobQueue,
+  type JobTask,
+} from '../jobs/index.js'
+import { Messaging } from '../messaging/index.js'
 import { MetadataRegistry, type ProfileDefinition } from '../metadata/index.js'
 import { type RecordActor, RecordService } from '../records/index.js'
 import { BurstLimiter, SessionStore } from '../security/index.js'
@@ -20,7 +29,23 @@ export interface VaultConfig {
   readonly burstLimit?: number
   /** Session idle timeout in milliseconds. (Default: 30 minutes) */
   readonly sessionIdleTimeoutMs?: number
+  /** Run the vault's jobs (delivery, processing, pulls) in this process. (Default: true) */
+  readonly runJobs?: boolean
+  /** Job engine and runner options (tests shorten the back-off). (Default: by database) */
+  readonly jobs?: CreateJobQueueOptions
+  /**
+   * Installs later layers (connection flows, their processors and job handlers) after the vault
+   * is open and before its jobs start, so no job runs without its handler.
+   */
+  readonly setup?: readonly ((vault: Vault) => void | Promise<void>)[]
 }
+
+/** Every job task, so the runner starts with a handler for each (a new task fails to compile here). */
+const JOB_TASKS = {
+  'deliver-outbound': true,
+  'process-inbound': true,
+  'pull-watermark': true,
+} as const satisfies Record<JobTask, true>
 
 /** The vault itself acting, e.g. when seeding standard data. */
 export const SYSTEM_ACTOR: RecordActor = Object.freeze({
@@ -44,7 +69,14 @@ export class Vault {
   readonly sessions: SessionStore
   readonly burst: BurstLimiter
   readonly clock: Clock
+  /** Durable jobs, enqueued inside business transactions. */
+  readonly jobs: JobQueue
+  /** Connections, signed messages and callbacks (platform/messaging). */
+  readonly messaging: Messaging
   readonly #closers: (() => Promise<void>)[] = []
+  readonly #jobHandlers = new Map<JobTask, JobHandler>()
+  readonly #deadJobListeners: ((job: DeadJob) => Promise<void>)[] = []
+  #jobsStarted = false
 
   private constructor(parts: {
     id: number
@@ -52,6 +84,9 @@ export class Vault {
     storage: Storage
     metadata: MetadataRegistry
     clock: Clock
+    records: RecordService
+    jobs: JobQueue
+    messaging: Messaging
   }) {
     const { config } = parts
     this.id = parts.id
@@ -61,13 +96,12 @@ export class Vault {
     this.storage = parts.storage
     this.metadata = parts.metadata
     this.clock = parts.clock
-    this.records = new RecordService({
-      storage: parts.storage,
-      registry: parts.metadata,
-      clock: parts.clock,
-      vaultId: parts.id,
-      permissions: config.profile.permissions,
-    })
+    this.records = parts.records
+    this.jobs = parts.jobs
+    this.messaging = parts.messaging
+    for (const [task, handler] of Object.entries(parts.messaging.jobHandlers))
+      this.#jobHandlers.set(task as JobTask, handler)
+    this.#deadJobListeners.push((job) => parts.messaging.handleDeadJob(job))
     this.sessions = new SessionStore({
       db: parts.storage.db,
       clock: parts.clock,
@@ -79,18 +113,85 @@ export class Vault {
     })
   }
 
-  /** Opens (and on first use creates) a vault: migrates, builds object tables, fixes its vault id. */
+  /**
+   * Opens (and on first use creates) a vault: migrates, builds object tables, fixes its vault id,
+   * loads its signing key, runs the setup hooks, then starts its jobs (unless runJobs is false).
+   */
   static async open(config: VaultConfig): Promise<Vault> {
     const storage = createDatabase(config.database)
+    let jobs: JobQueue | undefined
     try {
       await migrateToLatest(storage)
       const id = await claimIdentity(storage, config)
       const metadata = await MetadataRegistry.open(storage, config.profile)
-      return new Vault({ id, config, storage, metadata, clock: config.clock ?? systemClock })
+      const clock = config.clock ?? systemClock
+      const records = new RecordService({
+        storage,
+        registry: metadata,
+        clock,
+        vaultId: id,
+        permissions: config.profile.permissions,
+      })
+      jobs = createJobQueue(storage, clock, config.jobs)
+      const messaging = await Messaging.open({
+        storage,
+        records,
+        jobs,
+        clock,
+        vaultId: id,
+        vaultName: config.name,
+        environment: config.environment,
+      })
+      const vault = new Vault({ id, config, storage, metadata, clock, records, jobs, messaging })
+      try {
+        for (const setup of config.setup ?? []) await setup(vault)
+        if (config.runJobs !== false) await vault.startJobs()
+      } catch (error) {
+        await vault.close()
+        throw error
+      }
+      return vault
     } catch (error) {
-      await storage.close()
+      if (jobs !== undefined) await jobs.close().catch(() => {})
+      await storage.close().catch(() => {})
       throw error
     }
+  }
+
+  /** Sets the handler of a job task (messaging sets its own; flows set `pull-watermark`). */
+  handleJobs(task: JobTask, handler: JobHandler): void {
+    this.#jobHandlers.set(task, handler)
+  }
+
+  /** Hears jobs that used up their attempts. */
+  onDeadJob(listener: (job: DeadJob) => Promise<void>): void {
+    this.#deadJobListeners.push(listener)
+  }
+
+  /**
+   * Starts running this vault's jobs in this process (once). Handlers are looked up when a job
+   * runs, so a task whose handler is not set yet fails that attempt and is retried later.
+   */
+  async startJobs(): Promise<void> {
+    if (this.#jobsStarted) return
+    this.#jobsStarted = true
+    const dispatch =
+      (task: JobTask): JobHandler =>
+      async (payload, context) => {
+        const handler = this.#jobHandlers.get(task)
+        if (handler === undefined)
+          throw new LiaisonError(
+            'INTERNAL',
+            `Vault ${this.name} has no handler for ${task} jobs yet; retrying.`,
+          )
+        await handler(payload, context)
+      }
+    const handlers = Object.fromEntries(
+      (Object.keys(JOB_TASKS) as JobTask[]).map((task) => [task, dispatch(task)]),
+    ) as Record<JobTask, JobHandler>
+    await this.jobs.start(handlers, async (job) => {
+      for (const listener of this.#deadJobListeners) await listener(job)
+    })
   }
 
   /** Registers something to stop before the database closes (workers, servers). */
@@ -117,6 +218,7 @@ export class Vault {
 
   async close(): Promise<void> {
     for (const closer of this.#closers.splice(0).reverse()) await closer()
+    await this.jobs.close()
     await this.storage.close()
   }
 }
