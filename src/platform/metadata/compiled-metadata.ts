@@ -3,10 +3,10 @@ import { systemFieldsFor } from './system-fields.js'
 import {
   type FieldDefinition,
   type FieldType,
-  LONG_TEXT_MAX_LENGTH_LIMIT,
   type LifecycleActionDefinition,
   type LifecycleDefinition,
   type LifecycleStateDefinition,
+  LONG_TEXT_MAX_LENGTH_LIMIT,
   type ObjectDefinition,
   type PicklistDefinition,
   type ProfileDefinition,
@@ -91,15 +91,23 @@ export function compileField(field: FieldDefinition, custom: boolean): CompiledF
   })
 }
 
-function compileLifecycle(lifecycle: LifecycleDefinition, path: string, issues: MetadataIssue[]): CompiledLifecycle {
+function compileLifecycle(
+  lifecycle: LifecycleDefinition,
+  path: string,
+  issues: MetadataIssue[],
+): CompiledLifecycle {
   const stateByName = new Map(lifecycle.states.map((s) => [s.name, s]))
   const actionByName = new Map(lifecycle.actions.map((a) => [a.name, a]))
   const initial = lifecycle.states.find((s) => s.stateType === 'initial_state__sys') ?? lifecycle.states[0]
-  if (initial === undefined) issues.push({ path: `${path}.states`, message: 'a lifecycle needs at least one state' })
+  if (initial === undefined)
+    issues.push({ path: `${path}.states`, message: 'a lifecycle needs at least one state' })
   lifecycle.actions.forEach((action, i) => {
     for (const from of [...action.from, action.to])
       if (!stateByName.has(from))
-        issues.push({ path: `${path}.actions[${i}]`, message: `action ${action.name} names unknown state ${from}` })
+        issues.push({
+          path: `${path}.actions[${i}]`,
+          message: `action ${action.name} names unknown state ${from}`,
+        })
   })
   return Object.freeze({ ...lifecycle, initialState: initial!, stateByName, actionByName })
 }
@@ -124,8 +132,10 @@ export function compileMetadata(
   const draft = profile.objects.map((object, i) => {
     const path = `objects[${i}] ${object.name}`
     const owner = prefixes.get(object.prefix)
-    if (owner !== undefined) issues.push({ path, message: `prefix ${object.prefix} is already used by ${owner}` })
-    if (object.prefix.length !== 3) issues.push({ path, message: `prefix ${object.prefix} must have 3 characters` })
+    if (owner !== undefined)
+      issues.push({ path, message: `prefix ${object.prefix} is already used by ${owner}` })
+    if (object.prefix.length !== 3)
+      issues.push({ path, message: `prefix ${object.prefix} must have 3 characters` })
     prefixes.set(object.prefix, object.name)
     if (object.objectTypes !== undefined)
       picklistByName.set(`${object.name}.object_type__v`, {
@@ -140,7 +150,8 @@ export function compileMetadata(
     ]
     const fieldByName = new Map<string, CompiledField>()
     for (const field of fields) {
-      if (fieldByName.has(field.name)) issues.push({ path: `${path}.${field.name}`, message: 'field declared twice' })
+      if (fieldByName.has(field.name))
+        issues.push({ path: `${path}.${field.name}`, message: 'field declared twice' })
       fieldByName.set(field.name, field)
     }
     return { object, path, fields, fieldByName }
@@ -151,18 +162,32 @@ export function compileMetadata(
   for (const { object, fields, path } of draft) {
     for (const field of fields) {
       if (field.type === 'Picklist' && (field.picklist === undefined || !picklistByName.has(field.picklist)))
-        issues.push({ path: `${path}.${field.name}`, message: `unknown picklist ${field.picklist ?? '(none)'}` })
+        issues.push({
+          path: `${path}.${field.name}`,
+          message: `unknown picklist ${field.picklist ?? '(none)'}`,
+        })
       if (field.type === 'Object') {
         if (field.object === undefined || !names.has(field.object)) {
-          issues.push({ path: `${path}.${field.name}`, message: `unknown referenced object ${field.object ?? '(none)'}` })
+          issues.push({
+            path: `${path}.${field.name}`,
+            message: `unknown referenced object ${field.object ?? '(none)'}`,
+          })
           continue
         }
         const child = object
         const inboundName = field.inboundRelationship ?? `${child.plural}__${suffixOf(field.name)}r`
         const list = inboundByObject.get(field.object) ?? []
         if (list.some((r) => r.relationship_name === inboundName))
-          issues.push({ path: `${path}.${field.name}`, message: `inbound relationship ${inboundName} is declared twice` })
-        list.push({ relationship_name: inboundName, relationship_type: 'reference_inbound', object: child.name, field: field.name })
+          issues.push({
+            path: `${path}.${field.name}`,
+            message: `inbound relationship ${inboundName} is declared twice`,
+          })
+        list.push({
+          relationship_name: inboundName,
+          relationship_type: 'reference_inbound',
+          object: child.name,
+          field: field.name,
+        })
         inboundByObject.set(field.object, list)
       }
     }
@@ -184,7 +209,9 @@ export function compileMetadata(
         prefix: object.prefix,
         fields: Object.freeze(fields),
         fieldByName,
-        ...(object.lifecycle ? { lifecycle: compileLifecycle(object.lifecycle, `${path}.lifecycle`, issues) } : {}),
+        ...(object.lifecycle
+          ? { lifecycle: compileLifecycle(object.lifecycle, `${path}.lifecycle`, issues) }
+          : {}),
         outbound,
         inbound: inboundByObject.get(object.name) ?? [],
       }),

@@ -1,6 +1,11 @@
 import { LiaisonError } from '../errors/index.js'
 import type { Storage } from '../storage/index.js'
-import { type CompiledMetadata, type CompiledObject, compileField, compileMetadata } from './compiled-metadata.js'
+import {
+  type CompiledMetadata,
+  type CompiledObject,
+  compileField,
+  compileMetadata,
+} from './compiled-metadata.js'
 import { addColumn, syncObjectTables } from './object-tables.js'
 import {
   CUSTOM_FIELD_TYPES,
@@ -39,7 +44,10 @@ export class MetadataRegistry {
   static async open(storage: Storage, profile: ProfileDefinition): Promise<MetadataRegistry> {
     const base = compileMetadata(profile, [])
     if (base.issues.length > 0)
-      throw new LiaisonError('METADATA_INVALID', `The ${profile.name} profile is invalid: ${formatIssues(base.issues)}`)
+      throw new LiaisonError(
+        'METADATA_INVALID',
+        `The ${profile.name} profile is invalid: ${formatIssues(base.issues)}`,
+      )
     const registry = new MetadataRegistry(storage, profile, base.metadata)
     await storage.dialect.withSchemaLock(storage.db, async (trx) => {
       await syncObjectTables(trx, storage.dialect, base.metadata)
@@ -54,7 +62,11 @@ export class MetadataRegistry {
 
   /** Reads custom fields again (another process may have added one). */
   async reload(): Promise<void> {
-    const rows = await this.#storage.db.selectFrom('custom_field').selectAll().orderBy('created_date').execute()
+    const rows = await this.#storage.db
+      .selectFrom('custom_field')
+      .selectAll()
+      .orderBy('created_date')
+      .execute()
     this.#custom = rows.map((r) => ({
       objectName: String(r.object_name),
       field: JSON.parse(String(r.definition)) as FieldDefinition,
@@ -89,7 +101,10 @@ export class MetadataRegistry {
         .where('field_name', '=', field.name)
         .executeTakeFirst()
       if (existing !== undefined || object.fieldByName.has(field.name))
-        throw new LiaisonError('METADATA_CONFLICT', `Object ${objectName} already has a field named ${field.name}.`)
+        throw new LiaisonError(
+          'METADATA_CONFLICT',
+          `Object ${objectName} already has a field named ${field.name}.`,
+        )
       await addColumn(trx, this.#storage.dialect, object, compileField(field, true))
       await trx
         .insertInto('custom_field')
@@ -114,7 +129,11 @@ export class MetadataRegistry {
     if (!(CUSTOM_FIELD_TYPES as readonly string[]).includes(field.type))
       problems.push(`Field type "${field.type}" is not one of ${CUSTOM_FIELD_TYPES.join(', ')}.`)
     if (typeof field.label !== 'string' || field.label.trim() === '') problems.push('A label is required.')
-    if (field.type === 'String' && field.maxLength !== undefined && (field.maxLength < 1 || field.maxLength > TEXT_MAX_LENGTH_LIMIT))
+    if (
+      field.type === 'String' &&
+      field.maxLength !== undefined &&
+      (field.maxLength < 1 || field.maxLength > TEXT_MAX_LENGTH_LIMIT)
+    )
       problems.push(`max_length of a String field must be between 1 and ${TEXT_MAX_LENGTH_LIMIT}.`)
     if (
       field.type === 'LongText' &&
@@ -122,11 +141,17 @@ export class MetadataRegistry {
       (field.maxLength < 1 || field.maxLength > LONG_TEXT_MAX_LENGTH_LIMIT)
     )
       problems.push(`max_length of a LongText field must be between 1 and ${LONG_TEXT_MAX_LENGTH_LIMIT}.`)
-    if (field.type === 'Picklist' && (field.picklist === undefined || !this.#current.picklistByName.has(field.picklist)))
+    if (
+      field.type === 'Picklist' &&
+      (field.picklist === undefined || !this.#current.picklistByName.has(field.picklist))
+    )
       problems.push(
         `Picklist field ${field.name} must name an existing picklist (one of ${[...this.#current.picklistByName.keys()].filter((n) => !n.includes('.')).join(', ')}).`,
       )
-    if (field.type === 'Object' && (field.object === undefined || !this.#current.objectByName.has(field.object)))
+    if (
+      field.type === 'Object' &&
+      (field.object === undefined || !this.#current.objectByName.has(field.object))
+    )
       problems.push(`Object field ${field.name} must name an existing object in "object".`)
     return problems
   }

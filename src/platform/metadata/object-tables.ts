@@ -61,6 +61,7 @@ export async function syncObjectTables(
       )
       continue
     }
-    for (const field of object.fields) if (!columns.has(field.name)) await addColumn(db, dialect, object, field)
+    for (const field of object.fields)
+      if (!columns.has(field.name)) await addColumn(db, dialect, object, field)
   }
 }

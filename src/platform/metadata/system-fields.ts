@@ -17,9 +17,21 @@ export function systemFieldsFor(object: ObjectDefinition): FieldDefinition[] {
     },
   ]
   if (object.objectTypes !== undefined)
-    fields.push({ name: 'object_type__v', label: 'Object Type', type: 'Picklist', picklist: `${object.name}.object_type__v` })
+    fields.push({
+      name: 'object_type__v',
+      label: 'Object Type',
+      type: 'Picklist',
+      picklist: `${object.name}.object_type__v`,
+    })
   if (object.lifecycle !== undefined)
-    fields.push({ name: 'state__v', label: 'Lifecycle State', type: 'String', system: true, maxLength: 128, indexed: true })
+    fields.push({
+      name: 'state__v',
+      label: 'Lifecycle State',
+      type: 'String',
+      system: true,
+      maxLength: 128,
+      indexed: true,
+    })
   fields.push(
     {
       name: 'status__v',

@@ -141,7 +141,9 @@ export type ObjectAccess = (typeof OBJECT_ACCESS)[number]
  * Grants per object beyond the defaults: admins may do everything, every other profile may read
  * every object but `user__sys` credentials (which no API returns).
  */
-export type PermissionTable = Readonly<Record<string, Partial<Record<SecurityProfile, readonly ObjectAccess[]>>>>
+export type PermissionTable = Readonly<
+  Record<string, Partial<Record<SecurityProfile, readonly ObjectAccess[]>>>
+>
 
 /** One kind of vault: its objects, picklists and who may write what. */
 export interface ProfileDefinition {

@@ -24,7 +24,8 @@ export interface Storage {
 }
 
 export function parseDatabaseUrl(value: string): DatabaseConfig {
-  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) return { kind: 'postgres', url: value }
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://'))
+    return { kind: 'postgres', url: value }
   if (value.startsWith('sqlite:')) return { kind: 'sqlite', path: value.slice('sqlite:'.length) }
   if (value.includes('://'))
     throw new LiaisonError(

@@ -1,5 +1,5 @@
 export { createDatabase, type DatabaseConfig, parseDatabaseUrl, type Storage } from './database.js'
-export { LATEST_SCHEMA_VERSION, type Migration, MIGRATIONS, migrateToLatest } from './migrations.js'
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest } from './migrations.js'
 export {
   COLUMN_TYPES,
   type ColumnType,

@@ -25,7 +25,9 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       await sql`create table audit_trail (
         id ${serial}, grouping_id text not null, timestamp text not null, user_id text, user_name text not null,
         action text not null, object_name text not null, record_id text not null, field_name text,
-        old_value text, new_value text, event_description text not null, connection text, message_id text)`.execute(db)
+        old_value text, new_value text, event_description text not null, connection text, message_id text)`.execute(
+        db,
+      )
       await sql`create index audit_trail_record on audit_trail (object_name, record_id, id)`.execute(db)
       await sql`create index audit_trail_time on audit_trail (timestamp)`.execute(db)
       await sql`create table user_credential (user_id text primary key, password_hash text not null, changed_date text not null)`.execute(
@@ -90,7 +92,9 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       // platform/messaging: the vault's signing key, the outbound and inbound queues, replay protection.
       const serial = sql.raw(dialect.serialPrimaryKey)
       await sql`create table vault_signing_key (
-        id text primary key, public_key text not null, private_key text not null, created_date text not null)`.execute(db)
+        id text primary key, public_key text not null, private_key text not null, created_date text not null)`.execute(
+        db,
+      )
       // seq orders messages of one ordering key; id is the message id the receiver de-duplicates on.
       await sql`create table outbound_message (
         seq ${serial}, id text not null unique, connection_id text not null, integration_point text not null,
@@ -98,15 +102,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         state text not null check (state in ('pending', 'delivered', 'dead')),
         attempts integer not null, next_attempt_date text, last_attempt_date text, last_error text,
         last_error_code text, created_date text not null, delivered_date text)`.execute(db)
-      await sql`create index outbound_message_key on outbound_message (connection_id, ordering_key, state, seq)`.execute(db)
-      await sql`create index outbound_message_state on outbound_message (connection_id, state, seq)`.execute(db)
+      await sql`create index outbound_message_key on outbound_message (connection_id, ordering_key, state, seq)`.execute(
+        db,
+      )
+      await sql`create index outbound_message_state on outbound_message (connection_id, state, seq)`.execute(
+        db,
+      )
       await sql`create table inbound_message (
         seq ${serial}, message_id text not null unique, connection_id text not null, integration_point text not null,
         ordering_key text not null, items text not null, attributes text not null,
         state text not null check (state in ('received', 'processed', 'failed')),
         attempts integer not null, received_date text not null, enqueued_date text, processed_date text,
         last_attempt_date text, last_error text, last_error_code text)`.execute(db)
-      await sql`create index inbound_message_key on inbound_message (connection_id, ordering_key, state, seq)`.execute(db)
+      await sql`create index inbound_message_key on inbound_message (connection_id, ordering_key, state, seq)`.execute(
+        db,
+      )
       await sql`create index inbound_message_state on inbound_message (connection_id, state, seq)`.execute(db)
       await sql`create table signed_request_seen (
         vault_id text not null, message_id text not null, expires_date text not null,

@@ -61,9 +61,13 @@ function driverCode(error: unknown): string | undefined {
 
 function uniqueViolation(error: unknown): LiaisonError {
   const message = error instanceof Error ? error.message : String(error)
-  return new LiaisonError('UNIQUE_VIOLATION', `A unique value is already used by another record (${message}).`, {
-    cause: error,
-  })
+  return new LiaisonError(
+    'UNIQUE_VIOLATION',
+    `A unique value is already used by another record (${message}).`,
+    {
+      cause: error,
+    },
+  )
 }
 
 export const sqliteDialect: StorageDialect = Object.freeze({
@@ -80,7 +84,9 @@ export const sqliteDialect: StorageDialect = Object.freeze({
   async withSchemaLock<T>(db: Kysely<VaultDb>, fn: (trx: Kysely<VaultDb>) => Promise<T>): Promise<T> {
     // SQLite grants the write lock to the first writer; starting with a write makes the busy
     // timeout apply before any read, so concurrent starters queue instead of failing.
-    await sql`create table if not exists liaison_schema_lock (id integer primary key, taken_at text)`.execute(db)
+    await sql`create table if not exists liaison_schema_lock (id integer primary key, taken_at text)`.execute(
+      db,
+    )
     return db.transaction().execute(async (trx) => {
       await sql`insert or replace into liaison_schema_lock (id, taken_at) values (1, ${new Date().toISOString()})`.execute(
         trx,
@@ -90,7 +96,8 @@ export const sqliteDialect: StorageDialect = Object.freeze({
   },
   translateError(error: unknown): LiaisonError | undefined {
     const code = driverCode(error)
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return uniqueViolation(error)
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+      return uniqueViolation(error)
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
       return new LiaisonError('STORAGE_BUSY', 'The vault database is busy; retry shortly.', { cause: error })
     return undefined
