@@ -835,9 +835,7 @@ export class Messaging {
   }
 
   /** resendDead in a transaction of its own. */
-  async resendDeadMessage(
-    exceptionId: string,
-  ): Promise<{
+  async resendDeadMessage(exceptionId: string): Promise<{
     readonly kind: 'outbound' | 'inbound'
     readonly messageId: string
     readonly requeued: boolean
