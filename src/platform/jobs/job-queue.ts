@@ -8,7 +8,8 @@ import type { VaultDb } from '../storage/index.js'
  * - task: the name of a kind of job; its payload type is in JobPayloads.
  * - queue: jobs with the same queueName run one at a time, in the order they were enqueued
  *   (per-key ordering); jobs without one run in parallel.
- * - job key: at most one pending job per key; enqueueing again replaces the payload and run time.
+ * - job key: at most one waiting job per key; enqueueing again replaces its payload and run time.
+ *   A job enqueued while the one with its key runs is added and starts after that one ends.
  * - attempt: each run; a handler that throws is retried with capped, jittered back-off until
  *   maxAttempts, after which the job is dead and `onDead` is told.
  */
@@ -27,7 +28,10 @@ export type JobTask = keyof JobPayloads
 export interface EnqueueOptions {
   /** Jobs sharing a queue name run one at a time in enqueue order. (Default: none, parallel) */
   readonly queueName?: string
-  /** De-duplicates: a pending job with the same key is replaced instead of added. */
+  /**
+   * De-duplicates: a waiting job with the same key is replaced instead of added; if that job is
+   * running, the new one is added and waits for it (jobs with one key never run side by side).
+   */
   readonly jobKey?: string
   /** Earliest start. (Default: now) */
   readonly runAt?: Date
