@@ -3,6 +3,5 @@ export type { FlowVault } from './flows/index.js'
 export {
   ensureConnectionConfiguration,
   installMedicalCrmConnection,
-  runIntegrationPoint,
 } from './medical-crm-connection.js'
 export { type ConnectionSide, INTEGRATION_POINTS, loadRuleSet } from './rules/index.js'

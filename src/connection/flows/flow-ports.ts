@@ -1,13 +1,7 @@
-import type { Transaction } from 'kysely'
 import type { Clock } from '../../platform/clock/index.js'
-import type {
-  ConnectionInfo,
-  MessageProcessor,
-  OutboundDraft,
-  RemoteVault,
-} from '../../platform/messaging/index.js'
+import type { ConnectionInfo, Messaging } from '../../platform/messaging/index.js'
 import type { RecordActor, RecordService } from '../../platform/records/index.js'
-import type { Storage, VaultDb } from '../../platform/storage/index.js'
+import type { Storage } from '../../platform/storage/index.js'
 
 /**
  * What the flows need from the vault they run in, so that a flow's code is domain logic only.
@@ -19,15 +13,19 @@ export interface FlowVault {
   readonly storage: Storage
   readonly records: RecordService
   readonly clock: Clock
-  /** Writes a message to the outbound queue in the caller's transaction (transactional outbox). */
-  enqueueMessage(trx: Transaction<VaultDb>, draft: OutboundDraft): Promise<string>
-  /** This vault's connections (any status). */
-  connections(): Promise<readonly ConnectionInfo[]>
-  /** A signed client of the remote vault of a connection (B2). */
-  remote(connection: ConnectionInfo): RemoteVault
-  registerProcessor(integrationPoint: string, processor: MessageProcessor): void
-  /** The local integration user of a connection, naming the connection (and message) for the audit trail. */
-  connectionActor(connection: ConnectionInfo, messageId?: string): RecordActor
+  /** Outbound queue, processors, connections and signed remote calls of this vault. */
+  readonly messaging: Messaging
+}
+
+/** The local integration user of a connection, naming the connection (and message) for the audit trail (B22). */
+export function connectionActor(connection: ConnectionInfo, messageId?: string): RecordActor {
+  return {
+    userId: connection.localIntegrationUserId,
+    userName: connection.localIntegrationUserName,
+    securityProfile: 'integration_user__sys',
+    connection: connection.apiName,
+    ...(messageId === undefined ? {} : { messageId }),
+  }
 }
 
 /** Record ids travel into VQL literals; only the id alphabet is accepted there. */

@@ -5,7 +5,11 @@ export {
   pullCaseRequests,
   WATERMARK_OVERLAP_MS,
 } from './case-status/pull-case-requests.js'
-export { assertRecordIds, type FlowVault, vqlIdList } from './flow-ports.js'
+export { assertRecordIds, connectionActor, type FlowVault, vqlIdList } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'
 export { processTransferredInquiries } from './inquiries/process-transferred-inquiries.js'
-export { transferredInquiryGuard, transferToMedicalAction } from './inquiries/transfer-to-medical.js'
+export {
+  failTransfersOfDeadMessage,
+  transferredInquiryGuard,
+  transferToMedicalAction,
+} from './inquiries/transfer-to-medical.js'

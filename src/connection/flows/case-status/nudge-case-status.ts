@@ -22,7 +22,7 @@ export function nudgeCaseStatus(vault: FlowVault): ChangeHook {
     }
     for (const [connectionId, ids] of byConnection)
       for (let i = 0; i < ids.length; i += 500)
-        await vault.enqueueMessage(trx, {
+        await vault.messaging.enqueueOutbound(trx, {
           connectionId,
           integrationPoint: INTEGRATION_POINTS.caseRequestOutbound,
           items: ids.slice(i, i + 500),

@@ -1,7 +1,7 @@
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { ConnectionInfo } from '../../../platform/messaging/index.js'
 import { applyFieldRules, INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
-import type { FlowVault } from '../flow-ports.js'
+import { connectionActor, type FlowVault } from '../flow-ports.js'
 
 /** Late commits in Medical may carry a modified date up to this much older than the watermark. */
 export const WATERMARK_OVERLAP_MS = 60_000
@@ -45,14 +45,14 @@ export async function pullCaseRequests(vault: FlowVault, connection: ConnectionI
       ...queryFieldsFor(rule.fieldRules, 'case_request__v'),
     ]),
   ]
-  const { data } = await vault
+  const { data } = await vault.messaging
     .remote(connection)
     .query(
       `SELECT ${fields.join(', ')} FROM case_request__v WHERE crm_org__v = '${vault.vaultId}'${since === null ? '' : ` AND modified_date__v >= '${since}'`} ORDER BY modified_date__v ASC, id ASC`,
     )
   let applied = 0
   let newest = watermark
-  const actor = vault.connectionActor(connection)
+  const actor = connectionActor(connection)
   for (let i = 0; i < data.length; i += PULL_BATCH_SIZE) {
     const batch = data.slice(i, i + PULL_BATCH_SIZE)
     await db.transaction().execute(async (trx) => {

@@ -95,7 +95,7 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           itemsReceived: message.items.length,
           items: failures.map((f) => ({ key: f.key, errorType: f.errorType, message: f.message })),
         })
-      await vault.enqueueMessage(trx, {
+      await vault.messaging.enqueueOutbound(trx, {
         connectionId: connection.id,
         integrationPoint: INTEGRATION_POINTS.inquiryResultOutbound,
         items: message.items,

@@ -1,8 +1,9 @@
 import type { Transaction } from 'kysely'
+import type { DeadMessageHandler } from '../../../platform/messaging/index.js'
 import type { ObjectAction, RecordActor, RecordResult, StoredRow } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
-import type { FlowVault } from '../flow-ports.js'
+import { connectionActor, type FlowVault } from '../flow-ports.js'
 import { transferProblems } from './inquiry-validation.js'
 
 function picklist(value: unknown): string | null {
@@ -35,7 +36,7 @@ export function transferToMedicalAction(vault: FlowVault): ObjectAction {
       actor: RecordActor,
       inquiries: readonly StoredRow[],
     ): Promise<RecordResult[]> {
-      const connection = (await vault.connections()).find((c) => c.status === 'active__v')
+      const connection = (await vault.messaging.listConnections()).find((c) => c.status === 'active__v')
       if (connection === undefined)
         return inquiries.map(() =>
           failure(
@@ -93,7 +94,7 @@ export function transferToMedicalAction(vault: FlowVault): ObjectAction {
         const message = values.transfer_error__v!
         return results.map((r) => (r.responseStatus === 'SUCCESS' ? failure(message) : r))
       }
-      await vault.enqueueMessage(trx, {
+      await vault.messaging.enqueueOutbound(trx, {
         connectionId: connection.id,
         integrationPoint: INTEGRATION_POINTS.inquiryOutbound,
         items: ready,
@@ -112,4 +113,41 @@ export function transferredInquiryGuard(
 ): string | undefined {
   if (picklist(row.transfer_status__v) !== 'success__v' || actor.connection !== undefined) return undefined
   return `Inquiry ${String(row.name__v)} was transferred to Medical (case ${String(row.case_number__v ?? '')}) and can no longer be changed; the Medical Vault keeps it up to date.`
+}
+
+/**
+ * B3, B11: when a Transfer to Medical message dies (the Medical Vault refused it, or it could not
+ * be delivered after every retry), its pending inquiries become `failure__v` with the reason.
+ */
+export function failTransfersOfDeadMessage(vault: FlowVault): DeadMessageHandler {
+  return async (trx, message, failure) => {
+    const pending = await trx
+      .selectFrom('medical_inquiry__v')
+      .select('id')
+      .where('id', 'in', [...message.items])
+      .where('transfer_status__v', '=', 'pending__v')
+      .execute()
+    if (pending.length === 0) return
+    const connection = await vault.messaging.connection(message.connectionId, trx)
+    const actor = connection === undefined ? SYSTEM_TRANSFER_ACTOR : connectionActor(connection, message.id)
+    await vault.records.updateIn(
+      trx,
+      actor,
+      'medical_inquiry__v',
+      pending.map((row) => ({
+        id: String(row.id),
+        values: {
+          transfer_status__v: 'failure__v',
+          transfer_error__v: `The Medical Vault did not take this inquiry: ${failure.message} Fix the cause, then transfer again.`,
+        },
+      })),
+    )
+  }
+}
+
+const SYSTEM_TRANSFER_ACTOR: RecordActor = {
+  userId: 'system',
+  userName: 'System',
+  securityProfile: 'system',
+  connection: 'medical_crm__v',
 }
