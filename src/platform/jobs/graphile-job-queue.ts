@@ -50,7 +50,7 @@ function defaultLog(level: GraphileLogLevel, message: string): void {
   if (level === 'error' || level === 'warning') reportRunnerError(`graphile-worker ${level}: ${message}`)
 }
 
-/** Keeps `payload` untouched but writes graphile's fields the way the port names them. */
+/** The port's view of a graphile job: graphile counts the attempt at claim time, so the first run is 1. */
 function contextOf(job: Pick<Job, 'attempts' | 'max_attempts' | 'key'>): JobContext {
   return { attempt: job.attempts, maxAttempts: job.max_attempts, jobKey: job.key ?? undefined }
 }
@@ -78,7 +78,9 @@ function queueNameFor(options: EnqueueOptions): string | null {
  *   near 6 h), not JOB_RETRY_*; it cannot be configured and still gives growing, bounded delays.
  * - A job locked by a process that died is released after graphile's 4-hour lock expiry.
  * - run_at defaults to the database's now(), not the Clock.
- * - Dead jobs (attempts used) stay in graphile's table until its cleanup removes them.
+ * - Dead jobs (attempts used) stay in graphile's table, as in ours; graphile-worker's cleanup can delete them.
+ * - A job that fails while close() runs may lose its failure record to graphile's shutdown race
+ *   (see #releaseAfterStop): it is then retried at once, without its error, by the next runner.
  */
 export class GraphileJobQueue implements JobQueue {
   readonly #db: Kysely<VaultDb>
