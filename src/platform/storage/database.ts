@@ -54,6 +54,9 @@ export function createDatabase(config: DatabaseConfig): Storage {
     return { db, dialect: sqliteDialect, config, close: () => db.destroy() }
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 })
+  // An idle connection the server closes (restart, dropped database) must not crash the process;
+  // the next query that needs a connection reports the failure where it can be handled.
+  pool.on('error', () => {})
   const db = new Kysely<VaultDb>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: postgresDialect, config, close: () => db.destroy() }
 }
