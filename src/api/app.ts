@@ -8,9 +8,17 @@ import { type ErrorCode, isLiaisonError, LiaisonError } from '../platform/errors
 import type { Vault } from '../platform/vault/index.js'
 import { assertApiVersion } from './api-version.js'
 import { authRoutes, rootRoutes, sessionRoutes } from './auth.routes.js'
+import {
+  authenticateSignedCallback,
+  captureSignedBody,
+  connectionRoutes,
+  connectionSignedRoutes,
+  isSignedCallback,
+} from './connections.routes.js'
 import { failureBody, httpStatusFor } from './envelope.js'
 import { metadataRoutes } from './metadata.routes.js'
 import { queryRoutes } from './query.routes.js'
+import { queueRoutes } from './queues.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
 import './fastify-types.js'
 
@@ -136,9 +144,17 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         if (params.version !== undefined) assertApiVersion(params.version)
       })
       await versioned.register(authRoutes)
+      await versioned.register(connectionSignedRoutes)
       for (const plugin of options.openPlugins ?? []) await versioned.register(plugin)
       await versioned.register(async (guarded) => {
+        // B2: a connected vault's signed callback runs as the connection's integration user.
+        guarded.addHook('preParsing', captureSignedBody)
         guarded.addHook('preHandler', async (request, reply) => {
+          if (isSignedCallback(request)) {
+            request.session = await authenticateSignedCallback(request)
+            void reply.header('X-VaultAPI-UserId', request.session.user.userId)
+            return
+          }
           const sessionId = bearer(request)
           if (sessionId === undefined)
             throw new LiaisonError(
@@ -158,6 +174,8 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(metadataRoutes)
         await guarded.register(vobjectsRoutes)
         await guarded.register(queryRoutes)
+        await guarded.register(connectionRoutes)
+        await guarded.register(queueRoutes)
         for (const plugin of options.guardedPlugins ?? []) await guarded.register(plugin)
       })
     },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { ERROR_CODES, type ErrorCode, isLiaisonError, LiaisonError } from '../errors/index.js'
@@ -89,12 +89,21 @@ const STATUS_WORDS: Readonly<Record<ConnectionInfo['status'], string>> = {
   inactive__v: 'inactive',
 }
 
-/** Job queue names: one queue per connection and ordering key keeps that key's messages in order. */
+/** graphile-worker refuses queue names longer than 128 characters. */
+const QUEUE_NAME_MAX = 120
+
+/** A job queue name per connection and ordering key keeps that key's messages in order. */
+function keyQueue(kind: 'deliver' | 'process', connectionId: string, orderingKey: string): string {
+  const name = `${kind}:${connectionId}:${orderingKey}`
+  return name.length <= QUEUE_NAME_MAX
+    ? name
+    : `${kind}#${createHash('sha256').update(`${connectionId}:${orderingKey}`).digest('hex')}`
+}
 function deliveryQueue(connectionId: string, orderingKey: string): string {
-  return `deliver:${connectionId}:${orderingKey}`
+  return keyQueue('deliver', connectionId, orderingKey)
 }
 function processingQueue(connectionId: string, orderingKey: string): string {
-  return `process:${connectionId}:${orderingKey}`
+  return keyQueue('process', connectionId, orderingKey)
 }
 
 /**
