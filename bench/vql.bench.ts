@@ -40,9 +40,11 @@ async function fill(db: Kysely<VaultDb>, count: number, kind: 'sqlite' | 'postgr
             at,
             at,
           ]
-          rows.push(
-            `(${values.map((v) => (params.push(v), kind === 'postgres' ? `$${params.length}` : '?')).join(', ')})`,
-          )
+          const placeholders = values.map((v) => {
+            params.push(v)
+            return kind === 'postgres' ? `$${params.length}` : '?'
+          })
+          rows.push(`(${placeholders.join(', ')})`)
         }
         await trx.executeQuery(
           CompiledQuery.raw(

@@ -781,7 +781,7 @@ function pinsUniqueField(where: ExpressionNode, target: QueryTarget): boolean {
       if (where.operator !== '=' || left.kind !== 'fieldRef' || left.path.includes('.')) return false
       const kind = where.right.kind
       const field = target.fieldByName.get(left.path)
-      return field !== undefined && field.unique && (kind === 'string' || kind === 'number')
+      return field?.unique === true && (kind === 'string' || kind === 'number')
     }
     default:
       return false
@@ -799,7 +799,7 @@ function hasIndexedFilter(where: ExpressionNode, target: QueryTarget): boolean {
           : undefined
     if (fieldRef === undefined || fieldRef.path.includes('.')) return false
     const field = target.fieldByName.get(fieldRef.path)
-    return field !== undefined && field.indexed && field.column !== target.idColumn && !field.multiValue
+    return field?.indexed === true && field.column !== target.idColumn && !field.multiValue
   }
   switch (where.kind) {
     case 'and':
