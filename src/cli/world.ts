@@ -2,8 +2,11 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
 import { medicalProfile, seedMedicalDemoData } from '../apps/medical/index.js'
+import { acceptConnectionToken, createPendingConnection } from '../connection/handshake/index.js'
+import { LiaisonError } from '../platform/errors/index.js'
+import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { ProfileDefinition } from '../platform/metadata/index.js'
-import type { VaultEnvironment } from '../platform/vault/index.js'
+import { SYSTEM_ACTOR, type Vault, type VaultEnvironment } from '../platform/vault/index.js'
 import {
   type DemoRole,
   ensurePeople,
@@ -32,6 +35,82 @@ const ROLES: Record<'medical' | 'crm', readonly DemoRole[]> = {
   crm: ['rep', 'read_only'],
 }
 const SEEDED_SETTING = 'demo_data_seeded'
+/** The features of connection_settings__v; each CRM gets one record per feature with its country filter. */
+const CONNECTION_SETTINGS_TYPES = [
+  'medical_inquiry_settings__v',
+  'clm_integration_settings__v',
+  'approved_email_integration_settings__v',
+  'document_transfer_settings__v',
+] as const
+
+/** The Medical Vault's API name for its connection with a CRM (unique within the vault, B4). */
+export function medicalConnectionName(crmName: string): string {
+  return `medical_crm__v_${crmName.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`
+}
+
+async function removeIfNotActive(vault: Vault, connection: ConnectionInfo | undefined): Promise<void> {
+  if (connection === undefined || connection.status === 'active__v') return
+  const [result] = await vault.records.delete(SYSTEM_ACTOR, 'connection__sys', [connection.id])
+  if (result?.responseStatus === 'FAILURE')
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `The unfinished connection ${connection.apiName} of ${vault.name} could not be removed: ${result.errors?.map((e) => e.message).join(' ')}`,
+    )
+}
+
+/**
+ * B1, B4: connects the Medical Vault with one CRM over HTTP, once. A connection left unfinished by
+ * an interrupted start is removed and made again.
+ */
+async function ensureConnected(medical: RunningVault, crm: RunningVault): Promise<void> {
+  const onMedical = await medical.vault.messaging.connectionByRemoteVault(String(crm.vault.id))
+  const onCrm = await crm.vault.messaging.connectionByRemoteVault(String(medical.vault.id))
+  if (onMedical?.status === 'active__v' && onCrm?.status === 'active__v') return
+  await removeIfNotActive(medical.vault, onMedical)
+  await removeIfNotActive(crm.vault, onCrm)
+  const apiName = medicalConnectionName(crm.vault.name)
+  const taken = await medical.vault.messaging.connectionByApiName(apiName)
+  await removeIfNotActive(medical.vault, taken)
+  const pending = await createPendingConnection(medical.vault, SYSTEM_ACTOR, {
+    ...((await medical.vault.messaging.connectionByApiName(apiName)) === undefined ? { apiName } : {}),
+    remoteUrl: crm.url,
+    remoteVaultId: String(crm.vault.id),
+    localUrl: medical.url,
+  })
+  await removeIfNotActive(crm.vault, await crm.vault.messaging.connectionByApiName('medical_crm__v'))
+  await acceptConnectionToken(crm.vault, SYSTEM_ACTOR, { token: pending.token, localUrl: crm.url })
+}
+
+/** B15: the CRM's country filter per feature, written once per connection. */
+async function ensureConnectionSettings(crm: Vault, countries: readonly string[]): Promise<void> {
+  for (const connection of await crm.messaging.listConnections()) {
+    if (connection.status !== 'active__v') continue
+    const existing = await crm.storage.db
+      .selectFrom('connection_settings__v')
+      .select('object_type__v')
+      .where('connection__sys', '=', connection.id)
+      .execute()
+    const have = new Set(existing.map((r) => String(r.object_type__v)))
+    const missing = CONNECTION_SETTINGS_TYPES.filter((t) => !have.has(t))
+    if (missing.length === 0) continue
+    const results = await crm.records.create(
+      SYSTEM_ACTOR,
+      'connection_settings__v',
+      missing.map((type) => ({
+        name__v: `${type} (${connection.apiName})`,
+        object_type__v: type,
+        connection__sys: connection.id,
+        country_filter__v: [...countries],
+      })),
+    )
+    const failed = results.find((r) => r.responseStatus === 'FAILURE')
+    if (failed !== undefined)
+      throw new LiaisonError(
+        'METADATA_INVALID',
+        `The connection settings of ${crm.name} could not be written: ${failed.errors?.map((e) => e.message).join(' ')}`,
+      )
+  }
+}
 
 export interface WorldVaultInfo {
   readonly name: string
@@ -89,6 +168,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           profile: PROFILES[spec.profile],
           environment: spec.environment,
           database: { kind: 'sqlite', path: join(dir, `${spec.name}.db`) },
+          // Each SQLite file belongs to this process alone: jobs left running by a crash restart at once.
+          jobs: { table: { soleRunner: true } },
         },
         options.port + i,
       )
@@ -116,6 +197,17 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     }
     for (const v of running)
       if (!(await answers(v.url))) throw new Error(`Vault ${v.vault.name} does not answer at ${v.url}.`)
+    const medical = running[WORLD_VAULTS.findIndex((v) => v.profile === 'medical')]!
+    for (const [i, spec] of WORLD_VAULTS.entries()) {
+      if (spec.profile !== 'crm') continue
+      log(`Connecting ${spec.name} with ${medical.vault.name}…`)
+      await ensureConnected(medical, running[i]!)
+      await ensureConnectionSettings(running[i]!.vault, spec.countries)
+    }
+    for (const v of running)
+      for (const c of await v.vault.messaging.listConnections())
+        if (c.status !== 'active__v')
+          throw new Error(`Connection ${c.apiName} of ${v.vault.name} is ${c.status}, not active.`)
     const file = join(dir, 'world.json')
     writeFileSync(`${file}.tmp`, `${JSON.stringify({ vaults: info }, null, 2)}\n`, { mode: 0o600 })
     renameSync(`${file}.tmp`, file)
