@@ -383,7 +383,7 @@ export async function connectionRoutes(app: FastifyInstance): Promise<void> {
           type: 'object',
           properties: {
             connection_token: { type: 'string' },
-            connection_file: { type: ['object', 'string'] },
+            connection_file: { description: 'The connection file, as a JSON object or its text.' },
             api_name__sys: { type: 'string' },
             name__v: { type: 'string' },
             integration_user: { type: 'string' },
