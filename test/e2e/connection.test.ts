@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/api/index.js'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { LiaisonError } from '../../src/platform/errors/index.js'
 import {
   type ConnectionInfo,
   type InboundMessage,
@@ -20,6 +21,11 @@ import { expectEventually } from '../support/expect-eventually.js'
 const API = '/api/v25.2'
 const PASSWORD = 'Correct-Horse-9'
 const POINT = 'liaison_test_point__c'
+/** A point whose processor fails as the item ids say: `DATA-…` at once, `FLAKY-…` twice, then succeeds. */
+const FLAKY_POINT = 'liaison_flaky_point__c'
+const flakyRuns = new Map<string, number>()
+/** Item ids whose data error an admin has "fixed". */
+const fixed = new Set<string>()
 
 /** Inbound messages each vault's test processor saw, in order. */
 type Seen = { readonly vault: string; readonly message: InboundMessage; readonly connection: ConnectionInfo }
@@ -71,6 +77,15 @@ const nodes: Node[] = []
 function install(name: string) {
   return (vault: Vault) => {
     vault.messaging.registerProcessor(POINT, async (message, context) => {
+      seen.push({ vault: name, message, connection: context.connection })
+    })
+    vault.messaging.registerProcessor(FLAKY_POINT, async (message, context) => {
+      const item = message.items[0]!
+      const runs = (flakyRuns.get(item) ?? 0) + 1
+      flakyRuns.set(item, runs)
+      if (item.startsWith('DATA-') && !fixed.has(item))
+        throw new LiaisonError('FIELD_REQUIRED', `Item ${item} has no inquiry text.`)
+      if (item.startsWith('FLAKY-') && runs <= 2) throw new Error('the remote vault hiccuped')
       seen.push({ vault: name, message, connection: context.connection })
     })
   }
@@ -185,13 +200,13 @@ async function send(
   from: Node,
   to: Node,
   items: string[],
-  options: { orderingKey?: string; attributes?: Record<string, string | number> } = {},
+  options: { orderingKey?: string; attributes?: Record<string, string | number>; point?: string } = {},
 ): Promise<string> {
   const connection = await connectionTo(from, to)
   return from.vault.storage.db.transaction().execute((trx) =>
     from.vault.messaging.enqueueOutbound(trx, {
       connectionId: connection.id,
-      integrationPoint: POINT,
+      integrationPoint: options.point ?? POINT,
       items,
       ...(options.orderingKey === undefined ? {} : { orderingKey: options.orderingKey }),
       ...(options.attributes === undefined ? {} : { attributes: options.attributes }),
@@ -527,6 +542,46 @@ describe('connections between two vault servers over HTTP', () => {
       expect(resolved.reprocess_count__sys).toBe(1)
     })
   })
+
+  it('B11: a data error fails the message at once where it is processed; retryable errors are retried; reprocessing after the fix works', async () => {
+    const failed = record(medical, 'inbound:failed')
+    const dataId = await send(crm, medical, ['DATA-1'], { point: FLAKY_POINT })
+    const flakyId = await send(crm, medical, ['FLAKY-1'], { point: FLAKY_POINT })
+    await expectEventually(() => expect(failed.map((f) => f.messageId)).toContain(dataId), {
+      timeoutMs: 20_000,
+    })
+    expect(flakyRuns.get('DATA-1')).toBe(1)
+    expect(await medical.vault.messaging.inboundMessage(dataId)).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+    })
+    const exceptionId = failed.find((f) => f.messageId === dataId)!.exceptionId!
+    const exception = await medical.vault.records.getRecord(
+      SYSTEM_ACTOR,
+      'exception_message__sys',
+      exceptionId,
+    )
+    expect(exception).toMatchObject({ error_type__sys: 'FIELD_REQUIRED', message_id__sys: dataId })
+    expect(String(exception.error_message__sys)).toContain('DATA-1 has no inquiry text')
+    await expectEventually(() => expect(seen.some((s) => s.message.id === flakyId)).toBe(true), {
+      timeoutMs: 30_000,
+    })
+    expect(flakyRuns.get('FLAKY-1')).toBe(3)
+
+    fixed.add('DATA-1')
+    expect(await resendDeadMessage(medical.vault, exceptionId)).toMatchObject({
+      kind: 'inbound',
+      requeued: true,
+    })
+    await expectEventually(() => expect(seen.some((s) => s.message.id === dataId)).toBe(true), {
+      timeoutMs: 20_000,
+    })
+    await expectEventually(async () =>
+      expect(
+        (await medical.vault.records.getRecord(SYSTEM_ACTOR, 'exception_message__sys', exceptionId)).state__v,
+      ).toBe('resolved__sys'),
+    )
+  }, 60_000)
 
   it('B3: a sandbox sending to a production vault is refused by the receiver and recorded there as an exception', async () => {
     await connect(medical, sandbox, 'medical_crm__v_crm_sandbox')
