@@ -128,6 +128,8 @@ export class Messaging {
   readonly #deadHandlers = new Map<string, DeadMessageHandler[]>()
   readonly #establishedHandlers: ConnectionEstablishedHandler[] = []
   readonly #pullRunners = new Map<string, PullRunner>()
+  /** Aborts remote calls in flight when the vault closes, so closing never waits for a slow remote. */
+  readonly #closing = new AbortController()
 
   private constructor(options: MessagingOptions, keys: VaultKeys) {
     this.#db = options.storage.db
@@ -217,6 +219,11 @@ export class Messaging {
     }
   }
 
+  /** Aborts remote calls in flight; the vault calls it before it stops its jobs. */
+  close(): void {
+    this.#closing.abort(new LiaisonError('INTERNAL', `Vault ${this.vaultName} is closing.`))
+  }
+
   /** Wakes the job runner (after a commit that queued work). */
   nudge(): void {
     this.#jobs.nudge()
@@ -245,7 +252,7 @@ export class Messaging {
 
   /** The remote vault of a connection, for signed callbacks. */
   remote(connection: ConnectionInfo): RemoteVault {
-    return new HttpRemoteVault(connection, this.signer, this.#clock)
+    return new HttpRemoteVault(connection, this.signer, this.#clock, this.#closing.signal)
   }
 
   /** Signs a request with this vault's key (B2). */
@@ -441,6 +448,7 @@ export class Messaging {
         path: INBOUND_PATH,
         body: wire,
         remoteName: `Vault ${connection.remoteName || connection.remoteVaultId} (${connection.remoteUrl})`,
+        signal: this.#closing.signal,
       })
       if (isSuccess(response.body)) outcome = { kind: 'done' }
       else {
@@ -549,6 +557,11 @@ export class Messaging {
       throw new LiaisonError('BODY_MALFORMED', 'The message body is not JSON.')
     }
     const wire = parseWireMessage(parsedBody)
+    if (wire.vault_id !== '' && wire.vault_id !== vaultId)
+      throw new LiaisonError(
+        'BODY_MALFORMED',
+        `Message ${wire.message_id} names vault ${wire.vault_id} but is signed by vault ${vaultId}.`,
+      )
     if (this.environment === 'production' && connection.remoteEnvironment === 'sandbox') {
       await this.#refuseFromSandbox(connection, wire)
       throw sandboxRefusal(connection, `message ${wire.message_id} (${wire.integration_point})`)

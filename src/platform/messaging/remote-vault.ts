@@ -89,6 +89,8 @@ export async function sendSigned(
     readonly headers?: Readonly<Record<string, string>>
     readonly messageId?: string
     readonly timeoutMs?: number
+    /** Aborts the call (the vault is closing). */
+    readonly signal?: AbortSignal
     /** How to name the remote in error messages. */
     readonly remoteName?: string
   },
@@ -114,7 +116,13 @@ export async function sendSigned(
         ...(contentType === undefined ? {} : { 'content-type': contentType }),
       },
       ...(payload === undefined ? {} : { body: payload }),
-      signal: AbortSignal.timeout(request.timeoutMs ?? REMOTE_CALL_TIMEOUT_MS),
+      signal:
+        request.signal === undefined
+          ? AbortSignal.timeout(request.timeoutMs ?? REMOTE_CALL_TIMEOUT_MS)
+          : AbortSignal.any([
+              request.signal,
+              AbortSignal.timeout(request.timeoutMs ?? REMOTE_CALL_TIMEOUT_MS),
+            ]),
     })
   } catch (error) {
     throw new LiaisonError(
@@ -144,10 +152,13 @@ export class HttpRemoteVault implements RemoteVault {
   readonly #signer: RequestSigner
   readonly #clock: Clock
 
-  constructor(connection: ConnectionInfo, signer: RequestSigner, clock: Clock) {
+  readonly #signal: AbortSignal | undefined
+
+  constructor(connection: ConnectionInfo, signer: RequestSigner, clock: Clock, signal?: AbortSignal) {
     this.connection = connection
     this.#signer = signer
     this.#clock = clock
+    this.#signal = signal
   }
 
   get #name(): string {
@@ -200,6 +211,7 @@ export class HttpRemoteVault implements RemoteVault {
       body,
       headers,
       remoteName: this.#name,
+      ...(this.#signal === undefined ? {} : { signal: this.#signal }),
     })
   }
 }

@@ -218,6 +218,7 @@ export class Vault {
 
   async close(): Promise<void> {
     for (const closer of this.#closers.splice(0).reverse()) await closer()
+    this.messaging.close()
     await this.jobs.close()
     await this.storage.close()
   }
