@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type ApiServer, buildApp } from '../api/index.js'
+import { caseClosureHook } from '../apps/medical/index.js'
+import { installMedicalCrmConnection } from '../connection/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { SecurityProfile } from '../platform/metadata/index.js'
 import { BULK_RECORDS_MAX, type RecordWriter } from '../platform/records/index.js'
@@ -103,6 +105,32 @@ export async function ensurePeople(vault: Vault, roles: readonly DemoRole[]): Pr
   return people
 }
 
+/**
+ * Installs what the profile's vaults do beyond records: the Medical Vault's case closure dates
+ * and, on both sides, the Medical-CRM connection's actions, processors and hooks.
+ */
+export function installBehaviours(vault: Vault): void {
+  const side = vault.profile.name === 'medical' ? 'medical' : 'crm'
+  if (side === 'medical') {
+    vault.records.addChangeHook('case__v', caseClosureHook(vault.records, vault.clock, 'case__v'))
+    vault.records.addChangeHook(
+      'case_request__v',
+      caseClosureHook(vault.records, vault.clock, 'case_request__v'),
+    )
+  }
+  installMedicalCrmConnection(
+    {
+      vaultId: vault.id,
+      environment: vault.environment,
+      storage: vault.storage,
+      records: vault.records,
+      clock: vault.clock,
+      messaging: vault.messaging,
+    },
+    side,
+  )
+}
+
 export interface RunningVault {
   readonly vault: Vault
   readonly app: ApiServer
@@ -116,7 +144,7 @@ export async function serveVault(
   port: number,
   host = '127.0.0.1',
 ): Promise<RunningVault> {
-  const vault = await Vault.open(config)
+  const vault = await Vault.open({ ...config, setup: [installBehaviours, ...(config.setup ?? [])] })
   try {
     const app = await buildApp(vault)
     await app.listen({ port, host })

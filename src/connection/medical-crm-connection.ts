@@ -1,4 +1,6 @@
 import { assertNever } from '../platform/errors/index.js'
+import type { ConnectionInfo } from '../platform/messaging/index.js'
+import type { RecordActor } from '../platform/records/index.js'
 import {
   applyTransferResults,
   connectionActor,
@@ -12,6 +14,11 @@ import {
 } from './flows/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
 
+/** The vault itself writes a connection's standard configuration; the integration user may not. */
+function configurationActor(connection: ConnectionInfo): RecordActor {
+  return { userId: 'system', userName: 'System', securityProfile: 'system', connection: connection.apiName }
+}
+
 /**
  * Installs the Medical-CRM connection's behaviour on one side: object actions, guards, change
  * hooks, message processors, the scheduled pull and the seeding of each new connection's standard
@@ -20,7 +27,7 @@ import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } 
 export function installMedicalCrmConnection(vault: FlowVault, side: ConnectionSide): void {
   const { messaging, records } = vault
   messaging.onConnectionEstablished(async (trx, connection) => {
-    await seedConnectionConfiguration(trx, records, connectionActor(connection), connection, side)
+    await seedConnectionConfiguration(trx, records, configurationActor(connection), connection, side)
   })
   switch (side) {
     case 'crm':

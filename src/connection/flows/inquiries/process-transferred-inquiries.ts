@@ -38,7 +38,6 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
         `SELECT ${fields.join(', ')} FROM medical_inquiry__v WHERE id CONTAINS ${vqlIdList(ids)}`,
       )
       const byId = new Map(data.map((row) => [String(row.id), row]))
-      const resolvers = medicalLookupResolvers(db)
       for (const id of ids) {
         const inquiry = byId.get(id)
         if (inquiry === undefined) {
@@ -50,20 +49,19 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           continue
         }
         try {
-          const outcome = await db
-            .transaction()
-            .execute((trx) =>
-              receiveInquiry(
-                trx,
-                vault.records,
-                actor,
-                { connectionId: connection.id, crmOrg: connection.remoteVaultId },
-                rules,
-                inquiry,
-                resolvers,
-                isoTimestamp(vault.clock),
-              ),
-            )
+          const outcome = await db.transaction().execute((trx) =>
+            receiveInquiry(
+              trx,
+              vault.records,
+              actor,
+              { connectionId: connection.id, crmOrg: connection.remoteVaultId },
+              rules,
+              inquiry,
+              // Lookups read inside the item's transaction: on SQLite a read outside it would wait forever.
+              medicalLookupResolvers(trx),
+              isoTimestamp(vault.clock),
+            ),
+          )
           if (outcome.kind === 'failed')
             failures.push({ key: id, errorType: outcome.code, message: outcome.reason })
           else if (outcome.kind === 'created' && outcome.conflict !== undefined)

@@ -36,7 +36,15 @@ export function transferToMedicalAction(vault: FlowVault): ObjectAction {
       actor: RecordActor,
       inquiries: readonly StoredRow[],
     ): Promise<RecordResult[]> {
-      const connection = (await vault.messaging.listConnections()).find((c) => c.status === 'active__v')
+      // Inside the action's transaction: on SQLite a read outside it would wait for it forever.
+      const active = await trx
+        .selectFrom('connection__sys')
+        .select('id')
+        .where('status__v', '=', 'active__v')
+        .orderBy('created_date__v')
+        .executeTakeFirst()
+      const connection =
+        active === undefined ? undefined : await vault.messaging.connection(String(active.id), trx)
       if (connection === undefined)
         return inquiries.map(() =>
           failure(
