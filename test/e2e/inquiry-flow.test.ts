@@ -1,0 +1,223 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorld, type World, type WorldVaultInfo } from '../../src/cli/world.js'
+import { expectEventually } from '../support/expect-eventually.js'
+
+const API = '/api/v25.2'
+type Json = Record<string, unknown>
+
+let world: World
+const dir = mkdtempSync(join(tmpdir(), 'liaison-flow-'))
+const sessions = new Map<string, string>()
+
+function vault(name: string): WorldVaultInfo {
+  return world.info.find((v) => v.name === name)!
+}
+
+async function session(name: string, role: 'admin' | 'rep' | 'agent'): Promise<string> {
+  const key = `${name}:${role}`
+  const known = sessions.get(key)
+  if (known !== undefined) return known
+  const v = vault(name)
+  const user = role === 'admin' ? v.admin : v.users.find((u) => u.role === role)!
+  const response = await fetch(`${v.url}${API}/auth`, {
+    method: 'POST',
+    body: new URLSearchParams({ username: user.username, password: user.password }),
+  })
+  const body = (await response.json()) as { sessionId: string }
+  sessions.set(key, body.sessionId)
+  return body.sessionId
+}
+
+async function call(
+  name: string,
+  role: 'admin' | 'rep' | 'agent',
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Json> {
+  const headers: Record<string, string> = { authorization: await session(name, role) }
+  let payload: string | URLSearchParams | undefined
+  if (body instanceof URLSearchParams) payload = body
+  else if (body !== undefined) {
+    payload = JSON.stringify(body)
+    headers['content-type'] = 'application/json'
+  }
+  const response = await fetch(`${vault(name).url}${API}${path}`, { method, headers, body: payload })
+  return (await response.json()) as Json
+}
+
+async function query(name: string, role: 'admin' | 'rep' | 'agent', q: string): Promise<Json[]> {
+  const body = await call(name, role, 'POST', '/query', new URLSearchParams({ q }))
+  expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+  return body.data as Json[]
+}
+
+async function newInquiry(crm: string, extra: Json = {}): Promise<string> {
+  const [account] = await query(crm, 'rep', 'SELECT id FROM account__v PAGESIZE 1')
+  const body = await call(crm, 'rep', 'POST', '/vobjects/medical_inquiry__v', [
+    {
+      account__v: account!.id,
+      inquiry_text__v: 'What is the maximum daily dose in renal impairment?',
+      delivery_method__v: 'email__v',
+      email__v: 'hcp@example.org',
+      ...extra,
+    },
+  ])
+  const [result] = body.data as { data: { id: string } }[]
+  return result!.data.id
+}
+
+async function inquiry(crm: string, id: string): Promise<Json> {
+  const [row] = await query(
+    crm,
+    'rep',
+    `SELECT id, transfer_status__v, transfer_error__v, case_number__v, medical_inquiry_case_status__v, response_notes__v, response_package_link__v, case_closed_date__v, transferred_date__v FROM medical_inquiry__v WHERE id = '${id}'`,
+  )
+  return row!
+}
+
+async function transfer(crm: string, id: string): Promise<Json> {
+  return call(crm, 'rep', 'POST', `/vobjects/medical_inquiry__v/${id}/actions/transfer_to_medical__v`)
+}
+
+beforeAll(async () => {
+  world = await startWorld({ dir, port: 21_000 + Math.floor(Math.random() * 20_000) })
+}, 120_000)
+
+afterAll(async () => {
+  await world?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('Medical inquiries between the embedded CRMs and the Medical Vault, over HTTP', () => {
+  it('B5, B8, B10: Transfer to Medical creates one Case and Case Request, then the inquiry is a locked success', async () => {
+    const id = await newInquiry('crm-na')
+    const action = await transfer('crm-na', id)
+    expect(action.responseStatus).toBe('SUCCESS')
+    expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['pending__v'])
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['success__v']),
+      {
+        timeoutMs: 15_000,
+      },
+    )
+    const done = await inquiry('crm-na', id)
+    expect(String(done.case_number__v)).toMatch(/^CASE-/)
+    expect(done.medical_inquiry_case_status__v).toEqual(['new__v'])
+    expect(done.transferred_date__v).not.toBeNull()
+    const requests = await query(
+      'medical',
+      'agent',
+      `SELECT id, origin__v, crm_org__v, case__vr.name__v FROM case_request__v WHERE crm_id__v = '${id}' AND crm_org__v = '${vault('crm-na').vaultId}'`,
+    )
+    expect(requests).toHaveLength(1)
+    expect(requests[0]).toMatchObject({
+      origin__v: ['crm__v'],
+      crm_org__v: String(vault('crm-na').vaultId),
+      'case__vr.name__v': done.case_number__v,
+    })
+    const again = await transfer('crm-na', id)
+    expect((again.errors as Json[])[0]!.type).toBe('OPERATION_NOT_ALLOWED')
+    const edit = await call('crm-na', 'rep', 'PUT', '/vobjects/medical_inquiry__v', [
+      { id, inquiry_text__v: 'changed' },
+    ])
+    const [editResult] = edit.data as { responseStatus: string; errors: { type: string }[] }[]
+    expect(editResult!.errors[0]!.type).toBe('OPERATION_NOT_ALLOWED')
+    const removal = await call('crm-na', 'rep', 'DELETE', '/vobjects/medical_inquiry__v', [{ id }])
+    expect((removal.data as { errors: { type: string }[] }[])[0]!.errors[0]!.type).toBe(
+      'OPERATION_NOT_ALLOWED',
+    )
+  })
+
+  it('B5: an incomplete inquiry is refused with what is missing, and nothing is sent', async () => {
+    const id = await newInquiry('crm-na', { email__v: null })
+    const action = await transfer('crm-na', id)
+    expect(action.responseStatus).toBe('FAILURE')
+    expect(String((action.errors as Json[])[0]!.message)).toContain('email address')
+    expect((await inquiry('crm-na', id)).transfer_status__v).toEqual([])
+  })
+
+  it('B12, B13: In Progress and Closed reach the rep with the response notes and package link', async () => {
+    const id = await newInquiry('crm-na')
+    await transfer('crm-na', id)
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['success__v']),
+      {
+        timeoutMs: 15_000,
+      },
+    )
+    const [request] = await query(
+      'medical',
+      'agent',
+      `SELECT id FROM case_request__v WHERE crm_id__v = '${id}' AND crm_org__v = '${vault('crm-na').vaultId}'`,
+    )
+    const requestId = String(request!.id)
+    expect(
+      (await call('medical', 'agent', 'POST', `/vobjects/case_request__v/${requestId}/actions/start__v`))
+        .responseStatus,
+    ).toBe('SUCCESS')
+    await expectEventually(
+      async () =>
+        expect((await inquiry('crm-na', id)).medical_inquiry_case_status__v).toEqual(['in_progress__v']),
+      { timeoutMs: 15_000 },
+    )
+    await call('medical', 'agent', 'PUT', '/vobjects/case_request__v', [
+      {
+        id: requestId,
+        response_notes__v: 'Answered by phone; package sent.',
+        response_package_link__v: 'https://medical.example/rp/1',
+      },
+    ])
+    expect(
+      (await call('medical', 'agent', 'POST', `/vobjects/case_request__v/${requestId}/actions/close__v`))
+        .responseStatus,
+    ).toBe('SUCCESS')
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).medical_inquiry_case_status__v).toEqual(['closed__v']),
+      { timeoutMs: 15_000 },
+    )
+    const closed = await inquiry('crm-na', id)
+    expect(closed).toMatchObject({
+      response_notes__v: 'Answered by phone; package sent.',
+      response_package_link__v: 'https://medical.example/rp/1',
+    })
+    expect(closed.case_closed_date__v).not.toBeNull()
+  })
+
+  it('B4, B14: each CRM has its own connection; its inquiries carry its own CRM org', async () => {
+    const id = await newInquiry('crm-eu')
+    await transfer('crm-eu', id)
+    await expectEventually(
+      async () => expect((await inquiry('crm-eu', id)).transfer_status__v).toEqual(['success__v']),
+      {
+        timeoutMs: 15_000,
+      },
+    )
+    const [request] = await query(
+      'medical',
+      'agent',
+      `SELECT crm_org__v FROM case_request__v WHERE crm_id__v = '${id}' AND crm_org__v = '${vault('crm-eu').vaultId}'`,
+    )
+    expect(request).toBeDefined()
+  })
+
+  it('B3, B11: a sandbox CRM never populates the production Medical Vault, and the rep is told why', async () => {
+    const id = await newInquiry('crm-sandbox')
+    const action = await transfer('crm-sandbox', id)
+    expect(action.responseStatus).toBe('FAILURE')
+    const row = await inquiry('crm-sandbox', id)
+    expect(row.transfer_status__v).toEqual(['failure__v'])
+    expect(String(row.transfer_error__v)).toContain('sandbox')
+    const sandboxOrg = vault('crm-sandbox').vaultId
+    expect(
+      await query(
+        'medical',
+        'agent',
+        `SELECT id FROM case_request__v WHERE crm_org__v = '${sandboxOrg}' AND crm_id__v = '${id}'`,
+      ),
+    ).toHaveLength(0)
+  })
+})
