@@ -3,7 +3,8 @@ import { crmProfile } from '../apps/crm/index.js'
 import { medicalProfile } from '../apps/medical/index.js'
 import { parseDatabaseUrl } from '../platform/storage/index.js'
 import { VAULT_ENVIRONMENTS, type VaultEnvironment } from '../platform/vault/index.js'
-import { ensurePeople, serveVault } from './vault-server.js'
+import { connectVaults, runWorker } from './connect-command.js'
+import { ensurePeople, installBehaviours, serveVault } from './vault-server.js'
 import { formatWorldTable, startWorld } from './world.js'
 
 function port(value: string): number {
@@ -95,6 +96,50 @@ program
       )
     },
   )
+
+program
+  .command('connect')
+  .description(
+    'Connect two running vaults (B1): --from issues a connection token, --to accepts it; HTTP only',
+  )
+  .requiredOption('--from <url>', 'origin of the vault that issues the token (e.g. the Medical Vault)')
+  .requiredOption('--to <url>', 'origin of the vault that accepts it (e.g. a CRM)')
+  .option('--from-user <username>', 'admin of --from (or from world.json with --world)')
+  .option('--from-password <password>', 'password of --from-user')
+  .option('--to-user <username>', 'admin of --to (or from world.json with --world)')
+  .option('--to-password <password>', 'password of --to-user')
+  .option('--world <dir>', 'read admin credentials from DIR/world.json')
+  .option(
+    '--api-name <name>',
+    'api_name__sys of the connection in --from (default: a free medical_crm__v name)',
+  )
+  .option('--to-api-name <name>', 'api_name__sys of the connection in --to (default: medical_crm__v)')
+  .action(
+    async (options: {
+      from: string
+      to: string
+      fromUser?: string
+      fromPassword?: string
+      toUser?: string
+      toPassword?: string
+      world?: string
+      apiName?: string
+      toApiName?: string
+    }) => {
+      const result = await connectVaults(options)
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+    },
+  )
+
+program
+  .command('worker')
+  .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
+  .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
+  .action(async (options: { db: string }) => {
+    const worker = await runWorker(parseDatabaseUrl(options.db), installBehaviours)
+    stopOnSignal(`the worker of ${worker.name}`, worker.close)
+    process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
+  })
 
 program
   .command('bench')
