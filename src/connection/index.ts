@@ -1,4 +1,3 @@
-export { recordException } from './exceptions/index.js'
 export type { FlowVault } from './flows/index.js'
 export {
   ensureConnectionConfiguration,

@@ -204,6 +204,55 @@ describe('Medical inquiries between the embedded CRMs and the Medical Vault, ove
     expect(request).toBeDefined()
   })
 
+  it('B11: a transfer that fails in Medical is visible to the rep, and succeeds after the fix and a reprocess', async () => {
+    const created = await call('crm-na', 'admin', 'POST', '/vobjects/product__v', [
+      { name__v: 'Zentrix', external_id__v: 'PRD-ZENTRIX' },
+    ])
+    const productId = (created.data as { data: { id: string } }[])[0]!.data.id
+    const id = await newInquiry('crm-na', { product__v: productId })
+    await transfer('crm-na', id)
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['failure__v']),
+      {
+        timeoutMs: 15_000,
+      },
+    )
+    expect(String((await inquiry('crm-na', id)).transfer_error__v)).toContain('PRD-ZENTRIX')
+    const [item] = await query(
+      'medical',
+      'admin',
+      `SELECT exception_message__sys FROM exception_item__sys WHERE item_key__sys = '${id}'`,
+    )
+    const exceptionId = String(item!.exception_message__sys)
+    await call('medical', 'admin', 'POST', '/vobjects/product__v', [
+      { name__v: 'Zentrix', external_id__v: 'PRD-ZENTRIX' },
+    ])
+    const reprocess = await call(
+      'medical',
+      'admin',
+      'POST',
+      `/vobjects/exception_message__sys/${exceptionId}/actions/reprocess__sys`,
+    )
+    expect(reprocess.responseStatus, JSON.stringify(reprocess)).toBe('SUCCESS')
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['success__v']),
+      {
+        timeoutMs: 15_000,
+      },
+    )
+    await expectEventually(
+      async () => {
+        const [exception] = await query(
+          'medical',
+          'admin',
+          `SELECT state__v FROM exception_message__sys WHERE id = '${exceptionId}'`,
+        )
+        expect(exception!.state__v).toBe('resolved__sys')
+      },
+      { timeoutMs: 15_000 },
+    )
+  })
+
   it('B3, B11: a sandbox CRM never populates the production Medical Vault, and the rep is told why', async () => {
     const id = await newInquiry('crm-sandbox')
     const action = await transfer('crm-sandbox', id)

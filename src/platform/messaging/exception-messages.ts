@@ -22,11 +22,21 @@ export interface ExceptionMessageBody {
   readonly refused?: boolean
 }
 
+/** One record of a message that failed, when not every item failed for the same reason. */
+export interface FailedItem {
+  /** The source record id. */
+  readonly key: string
+  readonly errorCode: string
+  readonly message: string
+}
+
 export interface ExceptionDraft {
   readonly body: ExceptionMessageBody
   /** The Liaison error code (`OPERATION_NOT_ALLOWED`). */
   readonly errorCode: string
   readonly errorMessage: string
+  /** The items that failed, each with its reason (a processor isolates records, B11). (Default: every item, for the message's reason) */
+  readonly failedItems?: readonly FailedItem[]
 }
 
 function clip(text: string, max: number): string {
@@ -82,7 +92,7 @@ export async function recordException(
       message_id__sys: body.messageId,
       message_body_json__sys: JSON.stringify(body),
       message_items_received__sys: body.items.length,
-      message_items_failed__sys: body.items.length,
+      message_items_failed__sys: draft.failedItems?.length ?? body.items.length,
       reprocess_count__sys: 0,
     },
   ])
@@ -92,12 +102,14 @@ export async function recordException(
       `The User Exception Message for message ${body.messageId} could not be written: ${created?.errors?.map((e) => e.message).join(' ') ?? 'no result'}`,
     )
   const exceptionId = created.id
-  const items = body.items.map((key) => ({
+  const failed =
+    draft.failedItems ?? body.items.map((key) => ({ key, errorCode: draft.errorCode, message: errorMessage }))
+  const items = failed.map((item) => ({
     exception_message__sys: exceptionId,
-    item_key__sys: clip(key, 100),
+    item_key__sys: clip(item.key, 100),
     error_status__sys: 'failure__sys',
-    error_type__sys: clip(draft.errorCode, 64),
-    error_message__sys: errorMessage,
+    error_type__sys: clip(item.errorCode, 64),
+    error_message__sys: clip(item.message, ERROR_MESSAGE_MAX),
   }))
   for (let i = 0; i < items.length; i += ITEMS_PER_WRITE) {
     const results = await records.createIn(

@@ -9,7 +9,13 @@ export {
   SIGNATURE_HEADERS,
   SIGNATURE_WINDOW_MS,
 } from './defaults.js'
-export { type ExceptionMessageBody, parseExceptionBody } from './exception-messages.js'
+export {
+  type ExceptionDraft,
+  type ExceptionMessageBody,
+  type FailedItem,
+  parseExceptionBody,
+  recordException,
+} from './exception-messages.js'
 export type { WireMessage } from './message-codec.js'
 export { INBOUND_PATH, Messaging, type MessagingOptions } from './messaging.js'
 export {

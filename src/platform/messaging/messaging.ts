@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { ERROR_CODES, type ErrorCode, isLiaisonError, LiaisonError } from '../errors/index.js'
 import type { DeadJob, JobContext, JobHandler, JobQueue } from '../jobs/index.js'
-import type { RecordActor, RecordService } from '../records/index.js'
+import type { ObjectAction, RecordActor, RecordResult, RecordService } from '../records/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
 import {
   findConnection,
@@ -144,6 +144,7 @@ export class Messaging {
     this.publicKeyPem = keys.publicKeyPem
     this.signer = { vaultId: this.vaultId, sign: (data) => keys.sign(data) }
     this.#queues = new QueueDirectory(this.#db, this.#clock)
+    this.#records.addObjectAction('exception_message__sys', this.#reprocessAction())
     // B1: the connection type cannot be changed once the record exists.
     this.#records.addGuard('connection__sys', (existing, change, actor) => {
       if (change.operation !== 'edit') return undefined
@@ -162,6 +163,44 @@ export class Messaging {
         return `Connection ${String(existing.api_name__sys)} is pending: it becomes active only when the remote vault accepts its connection token.`
       return undefined
     })
+  }
+
+  /** B11: `reprocess__sys` sends or processes an exception's message again and moves it to reprocessing. */
+  #reprocessAction(): ObjectAction {
+    return {
+      name: 'reprocess__sys',
+      label: 'Reprocess',
+      availableFor: (row) => row.state__v === 'open__sys',
+      run: async (trx, actor, rows) => {
+        const results: RecordResult[] = []
+        for (const row of rows) {
+          const id = String(row.id)
+          try {
+            if (row.state__v !== 'open__sys')
+              throw new LiaisonError(
+                'ACTION_NOT_ALLOWED_IN_STATE',
+                `User Exception Message ${String(row.name__v)} is ${String(row.state__v)}; only open ones can be reprocessed.`,
+              )
+            await this.resendDead(trx, id)
+            const [moved] = await this.#records.transitionIn(
+              trx,
+              actor,
+              'exception_message__sys',
+              [id],
+              'reprocess__sys',
+            )
+            results.push(moved ?? { responseStatus: 'SUCCESS', id })
+          } catch (error) {
+            if (!(error instanceof LiaisonError)) throw error
+            results.push({
+              responseStatus: 'FAILURE',
+              errors: [{ type: error.vaultType, message: error.message }],
+            })
+          }
+        }
+        return results
+      },
+    }
   }
 
   /** Loads (on first use creates) the vault's key pair and builds the vault's messaging. */
@@ -697,6 +736,7 @@ export class Messaging {
 
   async #processOne(message: InboundMessage): Promise<Outcome> {
     const attempt = message.attempts + 1
+    const earlierExceptions = await this.#openExceptions(message.id)
     const connection = await findConnection(this.#db, message.connectionId)
     let outcome: Outcome
     if (connection === undefined || connection.status !== 'active__v')
@@ -738,7 +778,7 @@ export class Messaging {
         this.events.emit('inbound:processed', {
           message: { ...message, state: 'processed', attempts: attempt },
         })
-        await this.#resolveExceptions(message.id)
+        await this.#resolveExceptions(message.id, earlierExceptions)
       }
       return outcome
     }
@@ -833,7 +873,9 @@ export class Messaging {
           'RECORD_NOT_FOUND',
           `Message ${body.messageId} is no longer in the inbound queue.`,
         )
-      if (message.state === 'failed') {
+      // A processed message may still carry item failures its processor recorded (B11): processors
+      // are idempotent, so running it again after the fix is safe.
+      if (message.state === 'failed' || message.state === 'processed') {
         await trx
           .updateTable('inbound_message')
           .set({ state: 'received', attempts: 0, last_error: null, last_error_code: null })
@@ -894,18 +936,28 @@ export class Messaging {
   }
 
   /** After a reprocessed message went through: its open exceptions are resolved. */
-  async #resolveExceptions(messageId: string): Promise<void> {
+  /** The message's exceptions still open now. */
+  async #openExceptions(messageId: string): Promise<string[]> {
     const open = await this.#db
       .selectFrom('exception_message__sys')
       .select('id')
       .where('message_id__sys', '=', messageId)
       .where('state__v', 'in', ['open__sys', 'reprocessing__sys'])
       .execute()
+    return open.map((r) => String(r.id))
+  }
+
+  /**
+   * Resolves the exceptions a message had before it went through (given, or read now). Exceptions a
+   * processor writes while it runs (item failures) are newer and stay open.
+   */
+  async #resolveExceptions(messageId: string, ids?: readonly string[]): Promise<void> {
+    const open = ids ?? (await this.#openExceptions(messageId))
     if (open.length === 0) return
     await this.#records.runAction(
       messagingActor(undefined, messageId),
       'exception_message__sys',
-      open.map((r) => String(r.id)),
+      [...open],
       'resolve__sys',
     )
   }

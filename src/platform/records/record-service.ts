@@ -7,6 +7,7 @@ import type {
   CompiledField,
   CompiledMetadata,
   CompiledObject,
+  LifecycleActionDefinition,
   MetadataRegistry,
   ObjectAccess,
   PermissionTable,
@@ -500,82 +501,86 @@ export class RecordService {
     this.#assertBatch(ids)
     const objectAction = this.#objectActions.get(objectName)?.get(actionName)
     if (objectAction !== undefined) return this.#runObjectAction(actor, object, ids, objectAction)
-    const action = object.lifecycle?.actionByName.get(actionName)
-    if (action === undefined || object.lifecycle === undefined) {
-      const known = [
-        ...(object.lifecycle?.actions.map((a) => a.name) ?? []),
-        ...(this.#objectActions.get(objectName)?.keys() ?? []),
-      ].join(', ')
-      throw new LiaisonError(
-        'ACTION_UNKNOWN',
-        `Object ${objectName} has no action ${actionName}${known ? `; its actions are ${known}` : ''}.`,
-      )
-    }
+    this.#lifecycleAction(object, actionName)
     this.assertAccess(actor, objectName, 'edit')
-    const lifecycle = object.lifecycle
-    return this.#write(async (db) => {
-      const rows = new Map<string, StoredRow>()
-      for (const part of chunk([...new Set(ids)], 500))
-        for (const row of await db.selectFrom(object.name).selectAll().where('id', 'in', part).execute())
-          rows.set(String(row.id), row)
-      const now = isoTimestamp(this.#clock)
-      const audit: AuditEntryDraft[] = []
-      const results: RecordResult[] = []
-      const done = new Set<string>()
-      for (const id of ids) {
-        const row = rows.get(id)
-        if (row === undefined) {
-          results.push({
-            responseStatus: 'FAILURE',
-            errors: [apiError('RECORD_NOT_FOUND', `No ${objectName} record has id ${id}.`)],
-          })
-          continue
-        }
-        const state = String(row.state__v)
-        if (done.has(id) || !action.from.includes(state)) {
-          const label = lifecycle.stateByName.get(state)?.label ?? state
-          results.push({
-            responseStatus: 'FAILURE',
-            errors: [
-              apiError(
-                'ACTION_NOT_ALLOWED_IN_STATE',
-                `${action.label} (${action.name}) is not available for ${object.label} ${String(row.name__v ?? id)} in state ${label}; it runs from ${action.from.join(', ')}.`,
-              ),
-            ],
-          })
-          continue
-        }
-        const refusal = this.#guardMessage(
-          objectName,
-          row,
-          { operation: 'action', fields: ['state__v'] },
-          actor,
-        )
-        if (refusal !== undefined) {
-          results.push({ responseStatus: 'FAILURE', errors: [apiError('RECORD_LOCKED', refusal)] })
-          continue
-        }
-        done.add(id)
-        await db
-          .updateTable(object.name)
-          .set({ state__v: action.to, modified_date__v: now, modified_by__v: actor.userId })
-          .where('id', '=', id)
-          .execute()
-        audit.push({
-          action: 'State change',
-          objectName,
-          recordId: id,
-          fieldName: 'state__v',
-          oldValue: state,
-          newValue: action.to,
-          description: `${action.label}: ${object.label} ${String(row.name__v ?? id)} moved from ${state} to ${action.to}`,
+    return this.#write(async (db) => this.transitionIn(db, actor, objectName, ids, actionName))
+  }
+
+  /**
+   * Runs a lifecycle action inside the caller's transaction (state checks, guards, audit, change
+   * hooks): for object actions that also move their record's state.
+   */
+  async transitionIn(
+    db: Kysely<VaultDb>,
+    actor: RecordActor,
+    objectName: string,
+    ids: readonly string[],
+    actionName: string,
+  ): Promise<RecordResult[]> {
+    const object = this.#registry.object(objectName)
+    const { lifecycle, action } = this.#lifecycleAction(object, actionName)
+
+    const rows = new Map<string, StoredRow>()
+    for (const part of chunk([...new Set(ids)], 500))
+      for (const row of await db.selectFrom(object.name).selectAll().where('id', 'in', part).execute())
+        rows.set(String(row.id), row)
+    const now = isoTimestamp(this.#clock)
+    const audit: AuditEntryDraft[] = []
+    const results: RecordResult[] = []
+    const done = new Set<string>()
+    for (const id of ids) {
+      const row = rows.get(id)
+      if (row === undefined) {
+        results.push({
+          responseStatus: 'FAILURE',
+          errors: [apiError('RECORD_NOT_FOUND', `No ${objectName} record has id ${id}.`)],
         })
-        results.push({ responseStatus: 'SUCCESS', id })
+        continue
       }
-      await this.#audit(db, actor, audit)
-      await this.#notify(db, { objectName, kind: 'state', ids: [...done], actor })
-      return results
-    })
+      const state = String(row.state__v)
+      if (done.has(id) || !action.from.includes(state)) {
+        const label = lifecycle.stateByName.get(state)?.label ?? state
+        results.push({
+          responseStatus: 'FAILURE',
+          errors: [
+            apiError(
+              'ACTION_NOT_ALLOWED_IN_STATE',
+              `${action.label} (${action.name}) is not available for ${object.label} ${String(row.name__v ?? id)} in state ${label}; it runs from ${action.from.join(', ')}.`,
+            ),
+          ],
+        })
+        continue
+      }
+      const refusal = this.#guardMessage(
+        objectName,
+        row,
+        { operation: 'action', fields: ['state__v'] },
+        actor,
+      )
+      if (refusal !== undefined) {
+        results.push({ responseStatus: 'FAILURE', errors: [apiError('RECORD_LOCKED', refusal)] })
+        continue
+      }
+      done.add(id)
+      await db
+        .updateTable(object.name)
+        .set({ state__v: action.to, modified_date__v: now, modified_by__v: actor.userId })
+        .where('id', '=', id)
+        .execute()
+      audit.push({
+        action: 'State change',
+        objectName,
+        recordId: id,
+        fieldName: 'state__v',
+        oldValue: state,
+        newValue: action.to,
+        description: `${action.label}: ${object.label} ${String(row.name__v ?? id)} moved from ${state} to ${action.to}`,
+      })
+      results.push({ responseStatus: 'SUCCESS', id })
+    }
+    await this.#audit(db, actor, audit)
+    await this.#notify(db, { objectName, kind: 'state', ids: [...done], actor })
+    return results
   }
 
   async #runObjectAction(
@@ -624,6 +629,24 @@ export class RecordService {
         (r) => r ?? { responseStatus: 'FAILURE' as const, errors: [apiError('INTERNAL', 'No result.')] },
       )
     })
+  }
+
+  #lifecycleAction(
+    object: CompiledObject,
+    actionName: string,
+  ): { lifecycle: NonNullable<CompiledObject['lifecycle']>; action: LifecycleActionDefinition } {
+    const action = object.lifecycle?.actionByName.get(actionName)
+    if (action === undefined || object.lifecycle === undefined) {
+      const known = [
+        ...(object.lifecycle?.actions.map((a) => a.name) ?? []),
+        ...(this.#objectActions.get(object.name)?.keys() ?? []),
+      ].join(', ')
+      throw new LiaisonError(
+        'ACTION_UNKNOWN',
+        `Object ${object.name} has no action ${actionName}${known ? `; its actions are ${known}` : ''}.`,
+      )
+    }
+    return { lifecycle: object.lifecycle, action }
   }
 
   // ---------------------------------------------------------------- internals

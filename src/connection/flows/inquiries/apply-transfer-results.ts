@@ -5,8 +5,8 @@ import { assertRecordIds, type FlowVault, vqlIdList } from '../flow-ports.js'
 /**
  * The CRM's processor for transfer results: asks the Medical Vault which inquiries now have a
  * Case Request (B10: success, case number, transferred date, locked) and why the others failed
- * (B11: `failure__v` and a `transfer_error__v` a rep understands). Only pending inquiries change,
- * so a repeated or late result never undoes a newer state.
+ * (B11: `failure__v` and a `transfer_error__v` a rep understands). Only pending inquiries, and
+ * failed ones that now have a case, change, so a repeated or late result never undoes a newer state.
  */
 export function applyTransferResults(vault: FlowVault): MessageProcessor {
   return async (message, { remote, actor }) => {
@@ -34,13 +34,15 @@ export function applyTransferResults(vault: FlowVault): MessageProcessor {
     await vault.storage.db.transaction().execute(async (trx) => {
       const pending = await trx
         .selectFrom('medical_inquiry__v')
-        .select(['id', 'medical_inquiry_case_status__v'])
+        .select(['id', 'medical_inquiry_case_status__v', 'transfer_status__v'])
         .where('id', 'in', ids)
-        .where('transfer_status__v', '=', 'pending__v')
+        .where('transfer_status__v', 'in', ['pending__v', 'failure__v'])
         .execute()
-      const updates = pending.map((row) => {
+      const updates = pending.flatMap((row) => {
         const id = String(row.id)
         const caseNumber = caseNumbers.get(id)
+        // A failed transfer an admin reprocessed in Medical (B11) succeeds now; a failure never undoes a success.
+        if (caseNumber === undefined && row.transfer_status__v !== 'pending__v') return []
         if (caseNumber !== undefined)
           return {
             id,

@@ -1,6 +1,9 @@
 import { isoTimestamp } from '../../../platform/clock/index.js'
-import type { InboundMessage, MessageProcessor } from '../../../platform/messaging/index.js'
-import { recordException } from '../../exceptions/index.js'
+import {
+  type InboundMessage,
+  type MessageProcessor,
+  recordException,
+} from '../../../platform/messaging/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { assertRecordIds, type FlowVault, vqlIdList } from '../flow-ports.js'
 import { medicalLookupResolvers } from './medical-lookups.js'
@@ -78,20 +81,19 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
     await db.transaction().execute(async (trx) => {
       const failed = failures.filter((f) => f.errorType !== 'CONTACT_MATCH_CONFLICT')
       if (failures.length > 0)
-        await recordException(trx, vault.records, actor, {
-          connectionId: connection.id,
-          integrationPoint: INTEGRATION_POINTS.inquiryInbound,
-          errorType: failed[0]?.errorType ?? 'CONTACT_MATCH_CONFLICT',
-          errorMessage: `${failures.length} of ${message.items.length} transferred inquiries from ${connection.remoteName} need attention: ${failures[0]!.message}`,
-          messageId: message.id,
-          messageBody: {
-            id: message.id,
+        await recordException(trx, vault.records, connection.apiName, {
+          body: {
+            kind: 'inbound',
+            messageId: message.id,
+            connectionId: connection.id,
             integrationPoint: message.integrationPoint,
+            orderingKey: message.orderingKey,
             items: message.items,
             attributes: message.attributes,
           },
-          itemsReceived: message.items.length,
-          items: failures.map((f) => ({ key: f.key, errorType: f.errorType, message: f.message })),
+          errorCode: failed[0]?.errorType ?? 'CONTACT_MATCH_CONFLICT',
+          errorMessage: `${failures.length} of ${message.items.length} transferred inquiries from ${connection.remoteName} need attention: ${failures[0]!.message}`,
+          failedItems: failures.map((f) => ({ key: f.key, errorCode: f.errorType, message: f.message })),
         })
       await vault.messaging.enqueueOutbound(trx, {
         connectionId: connection.id,

@@ -1,1 +1,0 @@
-export { type ExceptionDraft, type ExceptionItemDraft, recordException } from './record-exception.js'
