@@ -1,28 +1,25 @@
 import type {
   FieldDefinition,
-  ObjectAccess,
   ObjectDefinition,
   PicklistDefinition,
   ProfileDefinition,
 } from '../../platform/metadata/index.js'
-import { createProfile } from '../../platform/metadata/index.js'
+import {
+  ADDRESS_FIELDS,
+  CLM_METRIC_FIELDS,
+  CREATE_EDIT,
+  CREATE_EDIT_DELETE,
+  createProfile,
+  LINK_MAX_LENGTH,
+  NOTES_MAX_LENGTH,
+  READ_EDIT,
+  TEXT_SHORT_MAX_LENGTH,
+} from '../../platform/metadata/index.js'
 
 /**
  * The Vault CRM profile: accounts and addresses, medical inquiries, products, connection settings,
  * CLM content and call tracking, and Approved Email documents (spec/data-model.md, "Vault CRM").
  */
-
-const TEXT_SHORT_MAX_LENGTH = 128
-const LINK_MAX_LENGTH = 1500
-const NOTES_MAX_LENGTH = 32_000
-
-const ADDRESS_FIELDS: readonly FieldDefinition[] = [
-  { name: 'address_line_1__v', label: 'Address Line 1', type: 'String', maxLength: 255 },
-  { name: 'address_line_2__v', label: 'Address Line 2', type: 'String', maxLength: 255 },
-  { name: 'city__v', label: 'City', type: 'String', maxLength: 128 },
-  { name: 'state_province__v', label: 'State/Province', type: 'String', maxLength: 128 },
-  { name: 'postal_code__v', label: 'Postal Code', type: 'String', maxLength: 32 },
-]
 
 const COUNTRY_FIELD: FieldDefinition = {
   name: 'country__v',
@@ -53,22 +50,6 @@ const PRODUCT_FIELD: FieldDefinition = {
   type: 'Object',
   object: 'product__v',
 }
-
-/** Statistics per presentation or slide and country (B21); the same fields as in the Medical Vault. */
-const CLM_METRIC_FIELDS: readonly FieldDefinition[] = [
-  { name: 'times_shown__v', label: 'Times Shown', type: 'Number', scale: 0 },
-  { name: 'total_duration_seconds__v', label: 'Total Duration (seconds)', type: 'Number', scale: 0 },
-  { name: 'average_duration_seconds__v', label: 'Average Duration (seconds)', type: 'Number', scale: 2 },
-  { name: 'times_sent_as_link__v', label: 'Times Sent as Link', type: 'Number', scale: 0 },
-  { name: 'link_click_rate__v', label: 'Link Click Rate', type: 'Number', scale: 4 },
-  { name: 'custom_presentation_uses__v', label: 'Custom Presentation Uses', type: 'Number', scale: 0 },
-  { name: 'previews__v', label: 'Previews', type: 'Number', scale: 0 },
-  { name: 'average_view_order__v', label: 'Average View Order', type: 'Number', scale: 2 },
-  { name: 'reactions_positive__v', label: 'Positive Reactions', type: 'Number', scale: 0 },
-  { name: 'reactions_neutral__v', label: 'Neutral Reactions', type: 'Number', scale: 0 },
-  { name: 'reactions_negative__v', label: 'Negative Reactions', type: 'Number', scale: 0 },
-  { name: 'last_calculated__v', label: 'Last Calculated', type: 'DateTime' },
-]
 
 const CRM_PICKLISTS: readonly PicklistDefinition[] = [
   {
@@ -467,10 +448,6 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
     ],
   },
 ]
-
-const READ_EDIT: readonly ObjectAccess[] = ['read', 'edit']
-const CREATE_EDIT: readonly ObjectAccess[] = ['read', 'create', 'edit']
-const CREATE_EDIT_DELETE: readonly ObjectAccess[] = ['read', 'create', 'edit', 'delete']
 
 const CRM_PERMISSIONS = {
   account__v: { rep__v: CREATE_EDIT },

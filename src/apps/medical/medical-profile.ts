@@ -1,21 +1,25 @@
 import type {
   FieldDefinition,
   LifecycleDefinition,
-  ObjectAccess,
   ObjectDefinition,
   PicklistDefinition,
   ProfileDefinition,
 } from '../../platform/metadata/index.js'
-import { createProfile } from '../../platform/metadata/index.js'
+import {
+  ADDRESS_FIELDS,
+  CLM_METRIC_FIELDS,
+  CREATE_EDIT,
+  CREATE_EDIT_DELETE,
+  createProfile,
+  LINK_MAX_LENGTH,
+  NOTES_MAX_LENGTH,
+  TEXT_SHORT_MAX_LENGTH,
+} from '../../platform/metadata/index.js'
 
 /**
  * The Medical Vault (MedInquiry) profile: countries, products, case contacts, cases and case
  * requests, and the CLM content metrics received from CRMs (spec/data-model.md, "Medical Vault").
  */
-
-const TEXT_SHORT_MAX_LENGTH = 128
-const LINK_MAX_LENGTH = 1500
-const NOTES_MAX_LENGTH = 32_000
 
 /** Fields that say where a record came from in a CRM (B14: match by crm_org__v + crm_id__v or link__v). */
 const CRM_SOURCE_FIELDS: readonly FieldDefinition[] = [
@@ -24,36 +28,12 @@ const CRM_SOURCE_FIELDS: readonly FieldDefinition[] = [
   { name: 'link__v', label: 'Link', type: 'String', maxLength: TEXT_SHORT_MAX_LENGTH, indexed: true },
 ]
 
-const ADDRESS_FIELDS: readonly FieldDefinition[] = [
-  { name: 'address_line_1__v', label: 'Address Line 1', type: 'String', maxLength: 255 },
-  { name: 'address_line_2__v', label: 'Address Line 2', type: 'String', maxLength: 255 },
-  { name: 'city__v', label: 'City', type: 'String', maxLength: 128 },
-  { name: 'state_province__v', label: 'State/Province', type: 'String', maxLength: 128 },
-  { name: 'postal_code__v', label: 'Postal Code', type: 'String', maxLength: 32 },
-]
-
 const CONNECTION_FIELD: FieldDefinition = {
   name: 'connection__sys',
   label: 'Connection',
   type: 'Object',
   object: 'connection__sys',
 }
-
-/** Statistics calculated by a CRM per presentation or slide and country (B21). */
-const CLM_METRIC_FIELDS: readonly FieldDefinition[] = [
-  { name: 'times_shown__v', label: 'Times Shown', type: 'Number', scale: 0 },
-  { name: 'total_duration_seconds__v', label: 'Total Duration (seconds)', type: 'Number', scale: 0 },
-  { name: 'average_duration_seconds__v', label: 'Average Duration (seconds)', type: 'Number', scale: 2 },
-  { name: 'times_sent_as_link__v', label: 'Times Sent as Link', type: 'Number', scale: 0 },
-  { name: 'link_click_rate__v', label: 'Link Click Rate', type: 'Number', scale: 4 },
-  { name: 'custom_presentation_uses__v', label: 'Custom Presentation Uses', type: 'Number', scale: 0 },
-  { name: 'previews__v', label: 'Previews', type: 'Number', scale: 0 },
-  { name: 'average_view_order__v', label: 'Average View Order', type: 'Number', scale: 2 },
-  { name: 'reactions_positive__v', label: 'Positive Reactions', type: 'Number', scale: 0 },
-  { name: 'reactions_neutral__v', label: 'Neutral Reactions', type: 'Number', scale: 0 },
-  { name: 'reactions_negative__v', label: 'Negative Reactions', type: 'Number', scale: 0 },
-  { name: 'last_calculated__v', label: 'Last Calculated', type: 'DateTime' },
-]
 
 function caseLifecycle(name: string, label: string): LifecycleDefinition {
   return {
@@ -339,9 +319,6 @@ const MEDICAL_OBJECTS: readonly ObjectDefinition[] = [
     ],
   },
 ]
-
-const CREATE_EDIT: readonly ObjectAccess[] = ['read', 'create', 'edit']
-const CREATE_EDIT_DELETE: readonly ObjectAccess[] = ['read', 'create', 'edit', 'delete']
 
 const MEDICAL_PERMISSIONS = {
   case__v: { medical_information_agent__v: CREATE_EDIT, integration_user__sys: CREATE_EDIT },

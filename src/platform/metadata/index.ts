@@ -16,5 +16,15 @@ export {
   PLATFORM_PERMISSIONS,
   PLATFORM_PICKLISTS,
 } from './platform-objects.js'
+export {
+  ADDRESS_FIELDS,
+  CLM_METRIC_FIELDS,
+  CREATE_EDIT,
+  CREATE_EDIT_DELETE,
+  LINK_MAX_LENGTH,
+  NOTES_MAX_LENGTH,
+  READ_EDIT,
+  TEXT_SHORT_MAX_LENGTH,
+} from './shared-field-definitions.js'
 export { SYSTEM_FIELD_NAMES, systemFieldsFor } from './system-fields.js'
 export * from './types.js'
