@@ -3,13 +3,13 @@ import { CompiledQuery } from 'kysely'
 import { medicalProfile } from '../src/apps/medical/index.js'
 import { serveVault } from '../src/cli/vault-server.js'
 import type { Storage } from '../src/platform/storage/index.js'
-import { createUser, SYSTEM_ACTOR } from '../src/platform/vault/index.js'
 import {
   type BenchDatabase,
   postgresAvailable,
   postgresBenchDatabase,
   sqliteBenchDatabase,
 } from './bench-databases.js'
+import { benchSession } from './bench-session.js'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
 
 const BATCH = 500
@@ -118,19 +118,7 @@ async function measure(
     0,
   )
   try {
-    await createUser(served.vault, SYSTEM_ACTOR, {
-      username: 'bench@bench.local',
-      password: 'Bench-Password-1',
-      securityProfile: 'admin__sys',
-      firstName: 'Bench',
-      lastName: 'Admin',
-    })
-    const auth = await fetch(`${served.url}/api/v25.2/auth`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: 'bench@bench.local', password: 'Bench-Password-1' }),
-    })
-    const { sessionId } = (await auth.json()) as { sessionId: string }
+    const sessionId = await benchSession(served)
     const post = async (rows: Record<string, string>[]) => {
       const response = await fetch(`${served.url}/api/v25.2/vobjects/${OBJECT}`, {
         method: 'POST',

@@ -2,9 +2,9 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { medicalProfile } from '../src/apps/medical/index.js'
 import { serveVault } from '../src/cli/vault-server.js'
 import type { VaultDb } from '../src/platform/storage/index.js'
-import { createUser, SYSTEM_ACTOR } from '../src/platform/vault/index.js'
 import { runVql, type VqlContext } from '../src/platform/vql/index.js'
 import { sqliteBenchDatabase } from './bench-databases.js'
+import { benchSession } from './bench-session.js'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
 
 const OBJECT = 'case_contact__v'
@@ -81,19 +81,7 @@ async function world(count: number, options: BenchOptions): Promise<World> {
   const t = performance.now()
   await fill(served.vault.storage.db, count, 'sqlite')
   options.log(`  filled ${count} ${OBJECT} records in ${((performance.now() - t) / 1000).toFixed(1)} s`)
-  await createUser(served.vault, SYSTEM_ACTOR, {
-    username: 'bench@bench.local',
-    password: 'Bench-Password-1',
-    securityProfile: 'admin__sys',
-    firstName: 'Bench',
-    lastName: 'Admin',
-  })
-  const auth = await fetch(`${served.url}/api/v25.2/auth`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: 'bench@bench.local', password: 'Bench-Password-1' }),
-  })
-  const { sessionId } = (await auth.json()) as { sessionId: string }
+  const sessionId = await benchSession(served)
   const vault = served.vault
   return {
     url: served.url,

@@ -216,16 +216,7 @@ export class RecordService {
     idParam: CompiledField,
     keys: readonly (string | undefined)[],
   ): Promise<RecordResult[]> {
-    const present = keys.filter((k): k is string => k !== undefined)
-    const existing = new Map<string, string>()
-    for (const part of chunk(present, 500)) {
-      const rows = await db
-        .selectFrom(object.name)
-        .select(['id', idParam.name])
-        .where(idParam.name, 'in', part)
-        .execute()
-      for (const row of rows) existing.set(String(row[idParam.name]), String(row.id))
-    }
+    const existing = await this.#idsByKey(db, object, idParam, keys)
     const results: RecordResult[] = new Array(inputs.length)
     const creates: Draft[] = []
     const updates: { index: number; input: Record<string, unknown>; id: string; key: string }[] = []
@@ -310,16 +301,12 @@ export class RecordService {
         return draft
       })
       if (idParam !== undefined) {
-        const keys = drafts.map((d) => d.idParamValue).filter((k): k is string => k !== undefined)
-        const found = new Map<string, string>()
-        for (const part of chunk(keys, 500)) {
-          const rows = await db
-            .selectFrom(object.name)
-            .select(['id', idParam.name])
-            .where(idParam.name, 'in', part)
-            .execute()
-          for (const row of rows) found.set(String(row[idParam.name]), String(row.id))
-        }
+        const found = await this.#idsByKey(
+          db,
+          object,
+          idParam,
+          drafts.map((d) => d.idParamValue),
+        )
         for (const draft of drafts) {
           if (draft.idParamValue === undefined) continue
           const id = found.get(draft.idParamValue)
@@ -650,6 +637,25 @@ export class RecordService {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Record ids by their value of a unique field (the upsert and update `idParam`). */
+  async #idsByKey(
+    db: Kysely<VaultDb>,
+    object: CompiledObject,
+    field: CompiledField,
+    keys: readonly (string | undefined)[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>()
+    const present = [...new Set(keys.filter((k): k is string => k !== undefined))]
+    for (const part of chunk(present, 500))
+      for (const row of await db
+        .selectFrom(object.name)
+        .select(['id', field.name])
+        .where(field.name, 'in', part)
+        .execute())
+        found.set(String(row[field.name]), String(row.id))
+    return found
+  }
 
   async #write<T>(fn: (db: Kysely<VaultDb>) => Promise<T>): Promise<T> {
     try {
