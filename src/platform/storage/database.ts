@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { LiaisonError } from '../errors/index.js'
+import { SqliteVaultDialect } from './sqlite-vault-dialect.js'
 import { postgresDialect, type StorageDialect, sqliteDialect } from './storage-dialect.js'
 import type { VaultDb } from './vault-db.js'
 
@@ -39,9 +40,10 @@ export function parseDatabaseUrl(value: string): DatabaseConfig {
 export function createDatabase(config: DatabaseConfig): Storage {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
+    const memory = config.path === ':memory:'
     const db = new Kysely<VaultDb>({
-      dialect: new SqliteDialect({
-        database: async () => {
+      dialect: new SqliteVaultDialect({
+        openWriter: () => {
           const handle = new SqliteDatabase(config.path)
           handle.pragma('journal_mode = WAL')
           handle.pragma('synchronous = FULL')
@@ -49,6 +51,15 @@ export function createDatabase(config: DatabaseConfig): Storage {
           handle.pragma('foreign_keys = ON')
           return handle
         },
+        ...(memory
+          ? {}
+          : {
+              openReader: () => {
+                const handle = new SqliteDatabase(config.path, { readonly: true })
+                handle.pragma('busy_timeout = 10000')
+                return handle
+              },
+            }),
       }),
     })
     return { db, dialect: sqliteDialect, config, close: () => db.destroy() }

@@ -60,7 +60,7 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
               { connectionId: connection.id, crmOrg: connection.remoteVaultId },
               rules,
               inquiry,
-              // Lookups read inside the item's transaction: on SQLite a read outside it would wait forever.
+              // Lookups read inside the item's transaction, so they see what it wrote so far.
               medicalLookupResolvers(trx),
               isoTimestamp(vault.clock),
             ),

@@ -36,7 +36,7 @@ export function transferToMedicalAction(vault: FlowVault): ObjectAction {
       actor: RecordActor,
       inquiries: readonly StoredRow[],
     ): Promise<RecordResult[]> {
-      // Inside the action's transaction: on SQLite a read outside it would wait for it forever.
+      // Read inside the action's transaction: the connection cannot change while the inquiries are queued.
       const active = await trx
         .selectFrom('connection__sys')
         .select('id')
