@@ -5,6 +5,7 @@ import { parseDatabaseUrl } from '../platform/storage/index.js'
 import { VAULT_ENVIRONMENTS, type VaultEnvironment } from '../platform/vault/index.js'
 import { connectVaults, runWorker } from './connect-command.js'
 import { ensurePeople, installBehaviours, serveVault } from './vault-server.js'
+import { formatRows, runVqlCommand } from './vql-command.js'
 import { formatWorldTable, startWorld } from './world.js'
 
 function port(value: string): number {
@@ -140,6 +141,26 @@ program
     stopOnSignal(`the worker of ${worker.name}`, worker.close)
     process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
   })
+
+program
+  .command('vql')
+  .description('Run a VQL query against a running vault and print the rows as a table')
+  .requiredOption('--vault <url>', 'the vault origin, e.g. http://127.0.0.1:4100')
+  .requiredOption('--user <username>', 'username')
+  .requiredOption('--password <password>', 'password')
+  .option('--max-rows <n>', 'stop after this many rows', (v) => Number.parseInt(v, 10), 10_000)
+  .option('--json', 'print the rows as JSON instead of a table', false)
+  .argument('<query>', 'the VQL query, e.g. "SELECT id, name__v FROM case__v"')
+  .action(
+    async (
+      query: string,
+      options: { vault: string; user: string; password: string; maxRows: number; json: boolean },
+    ) => {
+      const { rows, total } = await runVqlCommand({ ...options, query })
+      process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatRows(rows)}\n`)
+      if (!options.json) process.stdout.write(`\n${rows.length} of ${total} rows\n`)
+    },
+  )
 
 program
   .command('bench')

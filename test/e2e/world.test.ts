@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { expectEventually } from '../support/expect-eventually.js'
 
@@ -109,7 +110,7 @@ describe('the embedded world (liaison up)', () => {
     expect(await world.exited).toBe(0)
   })
 
-  it('restarts on the same data, then stops cleanly on SIGTERM', async () => {
+  it('restarts on the same data, answers liaison vql, then stops cleanly on SIGTERM', async () => {
     const medical = first.vaults[0]!
     const world = startWorld()
     await expectEventually(
@@ -128,6 +129,20 @@ describe('the embedded world (liaison up)', () => {
     const crm = again.vaults[1]!
     const crmSession = await login(crm.url, crm.admin.username, crm.admin.password)
     expect(await countOf(crm.url, crmSession, 'account__v')).toBeGreaterThanOrEqual(200)
+    const printed = await promisify(execFile)(process.execPath, [
+      join(ROOT, 'bin/liaison.js'),
+      'vql',
+      '--vault',
+      medical.url,
+      '--user',
+      medical.admin.username,
+      '--password',
+      medical.admin.password,
+      "SELECT name__v, abbreviation__v FROM country__v WHERE abbreviation__v = 'CA'",
+    ])
+    expect(printed.stdout).toMatch(/name__v\s+abbreviation__v/)
+    expect(printed.stdout).toContain('Canada')
+    expect(printed.stdout).toContain('1 of 1 rows')
     world.child.kill('SIGTERM')
     expect(await world.exited).toBe(0)
   })
