@@ -22,6 +22,13 @@ import { queueRoutes } from './queues.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
 import './fastify-types.js'
 
+/** One route of the API and whether it runs behind the session guard. */
+export interface RouteEntry {
+  readonly method: string
+  readonly url: string
+  session: boolean
+}
+
 /** Largest request body accepted (Vault: 50 MB for object input). */
 export const BODY_LIMIT_BYTES = 50 * 1024 * 1024
 
@@ -75,6 +82,13 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
     routerOptions: { ignoreTrailingSlash: true },
   })
   app.decorate('vault', vault)
+  // Every route and whether it needs a session, for review: an unguarded route shows in the test.
+  const routeTable: RouteEntry[] = []
+  app.decorate('routeTable', routeTable)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, session: false })
+  })
   app.decorateRequest('session', undefined)
 
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit }, (_req, body, done) =>
@@ -147,6 +161,11 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
       await versioned.register(connectionSignedRoutes)
       for (const plugin of options.openPlugins ?? []) await versioned.register(plugin)
       await versioned.register(async (guarded) => {
+        guarded.addHook('onRoute', (route) => {
+          const methods = [route.method].flat()
+          for (const entry of routeTable)
+            if (entry.url === route.url && methods.includes(entry.method)) entry.session = true
+        })
         // B2: a connected vault's signed callback runs as the connection's integration user.
         guarded.addHook('preParsing', captureSignedBody)
         guarded.addHook('preHandler', async (request, reply) => {

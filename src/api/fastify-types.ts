@@ -1,6 +1,7 @@
 import type { RecordActor } from '../platform/records/index.js'
 import type { SessionUser } from '../platform/security/index.js'
 import type { Vault } from '../platform/vault/index.js'
+import type { RouteEntry } from './app.js'
 
 /** What the session hook attaches to every request of a signed-in user. */
 export interface RequestSession {
@@ -15,5 +16,6 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     vault: Vault
+    routeTable: readonly RouteEntry[]
   }
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readRecordAudit } from '../platform/audit/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import { bulkBody, send, sessionOf } from './envelope.js'
@@ -35,36 +35,30 @@ export async function vobjectsRoutes(app: FastifyInstance): Promise<void> {
   const urlOf = (version: string, object: string) => (id: string) =>
     `/api/${version}/vobjects/${object}/${id}`
 
+  /** Create/upsert and update share their input handling; only the record service call differs. */
+  const bulkWrite =
+    (write: 'create' | 'update') =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const { version, object } = request.params as ObjectParams
+      app.vault.metadata.object(object)
+      const input = readRecordInput(request)
+      const idParam = optionalString(request.query, 'idParam')
+      const results = await records()[write](sessionOf(request).actor, object, input.records, {
+        origin: input.origin,
+        ...(idParam === undefined ? {} : { idParam }),
+      })
+      return send(reply, bulkBody(results, urlOf(version, object)))
+    }
+
   app.post(
     '/vobjects/:object',
     { schema: { summary: 'Create or upsert (idParam) up to 500 records', tags: ['records'] } },
-    async (request, reply) => {
-      const { version, object } = request.params as ObjectParams
-      app.vault.metadata.object(object)
-      const input = readRecordInput(request)
-      const idParam = optionalString(request.query, 'idParam')
-      const results = await records().create(sessionOf(request).actor, object, input.records, {
-        origin: input.origin,
-        ...(idParam === undefined ? {} : { idParam }),
-      })
-      return send(reply, bulkBody(results, urlOf(version, object)))
-    },
+    bulkWrite('create'),
   )
-
   app.put(
     '/vobjects/:object',
     { schema: { summary: 'Update up to 500 records', tags: ['records'] } },
-    async (request, reply) => {
-      const { version, object } = request.params as ObjectParams
-      app.vault.metadata.object(object)
-      const input = readRecordInput(request)
-      const idParam = optionalString(request.query, 'idParam')
-      const results = await records().update(sessionOf(request).actor, object, input.records, {
-        origin: input.origin,
-        ...(idParam === undefined ? {} : { idParam }),
-      })
-      return send(reply, bulkBody(results, urlOf(version, object)))
-    },
+    bulkWrite('update'),
   )
 
   app.delete(

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { medicalProfile } from '../../src/apps/medical/index.js'
+import { openTestVault, type TestVault } from '../support/test-vault.js'
+
+let t: TestVault
+
+beforeAll(async () => {
+  t = await openTestVault(medicalProfile)
+})
+
+afterAll(async () => {
+  await t.close()
+})
+
+/** Routes that answer without a session, each for a reason a reviewer can check. */
+const OPEN_ROUTES = new Map<string, string>([
+  ['GET /api', 'lists API versions (Vault: no session)'],
+  ['POST /api/:version/auth', 'logs in'],
+  ['GET /api/openapi.json', 'the API description'],
+])
+
+describe('every route of the API', () => {
+  it('needs a session unless it is a known open route or authenticates its own signed traffic', () => {
+    const routes = t.app.routeTable.filter((r) => r.url.startsWith('/api') && !r.url.startsWith('/api/docs'))
+    expect(routes.length).toBeGreaterThan(20)
+    const open = routes
+      .filter((r) => !r.session)
+      .map((r) => `${r.method} ${r.url}`)
+      .filter((r) => !OPEN_ROUTES.has(r))
+    // Signed vault-to-vault endpoints verify an Ed25519 signature instead of a session (B2).
+    expect(
+      open.every((r) => /\/services\/connections\/(handshake|inbound)/.test(r)),
+      open.join('\n'),
+    ).toBe(true)
+  })
+
+  it('keeps the contract routes of spec/api.md behind the session', () => {
+    const guarded = new Set(t.app.routeTable.filter((r) => r.session).map((r) => `${r.method} ${r.url}`))
+    for (const route of [
+      'GET /api/:version/metadata/vobjects',
+      'GET /api/:version/metadata/vobjects/:object',
+      'POST /api/:version/metadata/vobjects/:object/fields',
+      'GET /api/:version/vobjects/:object/:id',
+      'POST /api/:version/vobjects/:object',
+      'PUT /api/:version/vobjects/:object',
+      'DELETE /api/:version/vobjects/:object',
+      'GET /api/:version/vobjects/:object/:id/actions',
+      'POST /api/:version/vobjects/:object/:id/actions/:action',
+      'POST /api/:version/vobjects/:object/actions/:action',
+      'GET /api/:version/vobjects/:object/:id/audittrail',
+      'POST /api/:version/query',
+      'DELETE /api/:version/session',
+      'GET /api/:version/services/queues',
+      'POST /api/:version/services/connections/:api_name/actions/run/:integration_point',
+    ])
+      expect(guarded, route).toContain(route)
+  })
+})
