@@ -146,6 +146,24 @@ describe('receiving a transferred inquiry in the Medical Vault', () => {
     expect(mailCase!.preferred_contact_information__v).toBe(address!.id)
   })
 
+  it('B14: a contact with the same name but other keys is a new contact, never merged', async () => {
+    await receive(
+      inquiry('0MI000000000010', {
+        account__v: '0AC000000000077',
+        'account__vr.veeva_id__v': 'V-777',
+        'account__vr.external_id__v': 'EXT-777',
+      }),
+    )
+    const sameName = await rows('case_contact__v', { first_name__v: 'Meredith', last_name__v: 'Grey' })
+    expect(new Set(sameName.map((c) => c.veeva_id__v))).toEqual(new Set(['V-100', 'V-777']))
+    const [other] = await rows('case_contact__v', { veeva_id__v: 'V-777' })
+    expect(other).toMatchObject({
+      crm_org__v: '4242',
+      crm_id__v: '0AC000000000077',
+      link__v: '4242_0AC000000000077',
+    })
+  })
+
   it('B11: an unknown product fails the item with a reason and writes nothing', async () => {
     const casesBefore = (await rows('case__v')).length
     const outcome = await receive(
