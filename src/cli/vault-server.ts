@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type ApiServer, buildApp } from '../api/index.js'
 import { caseClosureHook } from '../apps/medical/index.js'
-import { installMedicalCrmConnection } from '../connection/index.js'
+import { type ConnectionOptions, installMedicalCrmConnection } from '../connection/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { SecurityProfile } from '../platform/metadata/index.js'
 import { BULK_RECORDS_MAX, type RecordWriter } from '../platform/records/index.js'
@@ -107,9 +107,10 @@ export async function ensurePeople(vault: Vault, roles: readonly DemoRole[]): Pr
 
 /**
  * Installs what the profile's vaults do beyond records: the Medical Vault's case closure dates
- * and, on both sides, the Medical-CRM connection's actions, processors and hooks.
+ * and, on both sides, the Medical-CRM connection's actions, processors, hooks and scheduled pulls
+ * (started here for the connections that exist; tests shorten the interval through `options`).
  */
-export function installBehaviours(vault: Vault): void {
+export async function installBehaviours(vault: Vault, options: ConnectionOptions = {}): Promise<void> {
   const side = vault.profile.name === 'medical' ? 'medical' : 'crm'
   if (side === 'medical') {
     vault.records.addChangeHook('case__v', caseClosureHook(vault.records, vault.clock, 'case__v'))
@@ -118,7 +119,7 @@ export function installBehaviours(vault: Vault): void {
       caseClosureHook(vault.records, vault.clock, 'case_request__v'),
     )
   }
-  installMedicalCrmConnection(
+  await installMedicalCrmConnection(
     {
       vaultId: vault.id,
       environment: vault.environment,
@@ -126,8 +127,11 @@ export function installBehaviours(vault: Vault): void {
       records: vault.records,
       clock: vault.clock,
       messaging: vault.messaging,
+      jobs: vault.jobs,
+      handleJobs: (task, handler) => vault.handleJobs(task, handler),
     },
     side,
+    options,
   )
 }
 
@@ -144,7 +148,10 @@ export async function serveVault(
   port: number,
   host = '127.0.0.1',
 ): Promise<RunningVault> {
-  const vault = await Vault.open({ ...config, setup: [installBehaviours, ...(config.setup ?? [])] })
+  const vault = await Vault.open({
+    ...config,
+    setup: [(v) => installBehaviours(v), ...(config.setup ?? [])],
+  })
   try {
     const app = await buildApp(vault)
     await app.listen({ port, host })

@@ -1,6 +1,10 @@
+export { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 export type { FlowVault } from './flows/index.js'
 export {
+  type ConnectionOptions,
+  type ConnectionVault,
   ensureConnectionConfiguration,
   installMedicalCrmConnection,
 } from './medical-crm-connection.js'
 export { type ConnectionSide, INTEGRATION_POINTS, loadRuleSet } from './rules/index.js'
+export { type PullFailure, pullJobKey, pullWatermarkJob } from './scheduled-pulls.js'

@@ -1,6 +1,8 @@
 import { assertNever } from '../platform/errors/index.js'
+import type { JobHandler, JobQueue, JobTask } from '../platform/jobs/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
+import { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
   connectionActor,
@@ -13,22 +15,77 @@ import {
   transferToMedicalAction,
 } from './flows/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
+import {
+  type PullFailure,
+  type PullSchedule,
+  pullWatermarkJob,
+  reportPullFailure,
+  type ScheduledPull,
+  scheduleActiveConnections,
+  schedulePulls,
+} from './scheduled-pulls.js'
+
+/** What installing the connection needs beyond the flows' port: the vault's jobs, for scheduled pulls. */
+export interface ConnectionVault extends FlowVault {
+  /** The vault's durable job queue; scheduled pulls are `pull-watermark` jobs on it. */
+  readonly jobs: Pick<JobQueue, 'enqueue'>
+  /** Sets the handler of one job task (the vault dispatches to it). */
+  handleJobs(task: JobTask, handler: JobHandler): void
+}
+
+export interface ConnectionOptions {
+  /** Time between two scheduled pulls of one integration point. (Default: SCHEDULED_PULL_INTERVAL_MS, 1 minute) */
+  readonly pullIntervalMs?: number
+  /** Hears a scheduled pull that failed (it runs again at the next interval). (Default: one line on stderr) */
+  readonly onPullError?: (failure: PullFailure) => void
+}
 
 /** The vault itself writes a connection's standard configuration; the integration user may not. */
 function configurationActor(connection: ConnectionInfo): RecordActor {
   return { userId: 'system', userName: 'System', securityProfile: 'system', connection: connection.apiName }
 }
 
+/** The pulls each side runs on a schedule, by integration point (B6, B12). */
+function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, ScheduledPull> {
+  switch (side) {
+    case 'crm':
+      return new Map<string, ScheduledPull>([
+        [
+          INTEGRATION_POINTS.caseRequestInbound,
+          async (connection) => ({ ...(await pullCaseRequests(vault, connection)) }),
+        ],
+      ])
+    case 'medical':
+      return new Map()
+    default:
+      return assertNever(side, 'connection side')
+  }
+}
+
 /**
  * Installs the Medical-CRM connection's behaviour on one side: object actions, guards, change
- * hooks, message processors, the scheduled pull and the seeding of each new connection's standard
- * configuration (B4). Called once per vault by the composition root.
+ * hooks, message processors, the scheduled pulls (started for the active connections now and for
+ * each connection when it is established) and the seeding of each new connection's standard
+ * configuration (B4). Called once per vault by the composition root, before the vault's jobs start.
  */
-export function installMedicalCrmConnection(vault: FlowVault, side: ConnectionSide): void {
+export async function installMedicalCrmConnection(
+  vault: ConnectionVault,
+  side: ConnectionSide,
+  options: ConnectionOptions = {},
+): Promise<void> {
   const { messaging, records } = vault
+  const schedule: PullSchedule = {
+    pulls: scheduledPulls(vault, side),
+    intervalMs: options.pullIntervalMs ?? SCHEDULED_PULL_INTERVAL_MS,
+    onError: options.onPullError ?? reportPullFailure,
+  }
   messaging.onConnectionEstablished(async (trx, connection) => {
     await seedConnectionConfiguration(trx, records, configurationActor(connection), connection, side)
+    // The points were seeded just above, in the same transaction: their first pulls commit with them.
+    await schedulePulls(trx, vault, schedule, connection.id)
   })
+  for (const [point, pull] of schedule.pulls) messaging.registerPullRunner(point, pull)
+  vault.handleJobs('pull-watermark', pullWatermarkJob(vault, schedule))
   switch (side) {
     case 'crm':
       records.addObjectAction('medical_inquiry__v', transferToMedicalAction(vault))
@@ -40,18 +97,16 @@ export function installMedicalCrmConnection(vault: FlowVault, side: ConnectionSi
           await pullCaseRequests(vault, connection)
         },
       )
-      messaging.registerPullRunner(INTEGRATION_POINTS.caseRequestInbound, async (connection) => ({
-        ...(await pullCaseRequests(vault, connection)),
-      }))
       messaging.onDeadMessage(INTEGRATION_POINTS.inquiryOutbound, failTransfersOfDeadMessage(vault))
-      return
+      break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
       records.addChangeHook('case_request__v', nudgeCaseStatus(vault))
-      return
+      break
     default:
       assertNever(side, 'connection side')
   }
+  await scheduleActiveConnections(vault, schedule)
 }
 
 /** Seeds the standard configuration of active connections that lack it (connections made before an upgrade). */
