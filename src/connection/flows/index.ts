@@ -1,6 +1,8 @@
 export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
 export {
   PULL_BATCH_SIZE,
+  type PullCheckpoint,
+  type PullOptions,
   type PullResult,
   pullCaseRequests,
   WATERMARK_OVERLAP_MS,

@@ -8,6 +8,22 @@ export const WATERMARK_OVERLAP_MS = 60_000
 /** Rows applied per transaction; the watermark moves with each batch. */
 export const PULL_BATCH_SIZE = 500
 
+/** Where a pull stands after one batch committed: what a resumed pull starts from. */
+export interface PullCheckpoint {
+  /** The Last Successful Run Time saved with the batch. */
+  readonly watermark: string | null
+  /** Rows handled so far (applied or skipped as already applied). */
+  readonly done: number
+  readonly applied: number
+}
+
+export interface PullOptions {
+  /** Rows applied per transaction. (Default: PULL_BATCH_SIZE) */
+  readonly batchSize?: number
+  /** Told after each batch commits; a throw ends the pull there, as a crash after that commit would. */
+  readonly onCheckpoint?: (checkpoint: PullCheckpoint) => void | Promise<void>
+}
+
 export interface PullResult {
   readonly read: number
   readonly applied: number
@@ -20,7 +36,12 @@ export interface PullResult {
  * inquiries, and moves the watermark in the same transaction as each batch. An update older than
  * what an inquiry last applied is ignored, so status never moves backwards.
  */
-export async function pullCaseRequests(vault: FlowVault, connection: ConnectionInfo): Promise<PullResult> {
+export async function pullCaseRequests(
+  vault: FlowVault,
+  connection: ConnectionInfo,
+  options: PullOptions = {},
+): Promise<PullResult> {
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? PULL_BATCH_SIZE))
   const db = vault.storage.db
   const point = await db
     .selectFrom('integration_point__sys')
@@ -53,8 +74,8 @@ export async function pullCaseRequests(vault: FlowVault, connection: ConnectionI
   let applied = 0
   let newest = watermark
   const actor = connectionActor(connection)
-  for (let i = 0; i < data.length; i += PULL_BATCH_SIZE) {
-    const batch = data.slice(i, i + PULL_BATCH_SIZE)
+  for (let i = 0; i < data.length; i += batchSize) {
+    const batch = data.slice(i, i + batchSize)
     await db.transaction().execute(async (trx) => {
       const inquiryIds = batch.map((r) => String(r.crm_id__v))
       const inquiries = new Map(
@@ -92,6 +113,7 @@ export async function pullCaseRequests(vault: FlowVault, connection: ConnectionI
           { id: String(point.id), values: { last_successful_run_time__sys: newest } },
         ])
     })
+    await options.onCheckpoint?.({ watermark: newest, done: i + batch.length, applied })
   }
   return { read: data.length, applied, watermark: newest }
 }
