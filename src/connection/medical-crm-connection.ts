@@ -10,6 +10,7 @@ import {
   failTransfersOfDeadMessage,
   nudgeCaseStatus,
   processTransferredInquiries,
+  pullAccounts,
   pullCaseRequests,
   transferredInquiryGuard,
   transferToMedicalAction,
@@ -56,7 +57,12 @@ function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, Sch
         ],
       ])
     case 'medical':
-      return new Map()
+      return new Map<string, ScheduledPull>([
+        [
+          INTEGRATION_POINTS.accountInbound,
+          async (connection) => ({ ...(await pullAccounts(vault, connection)) }),
+        ],
+      ])
     default:
       return assertNever(side, 'connection side')
   }

@@ -1,3 +1,9 @@
+export {
+  ACCOUNT_PULL_MODES,
+  type AccountPullMode,
+  type AccountPullResult,
+  pullAccounts,
+} from './accounts/pull-accounts.js'
 export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
 export {
   PULL_BATCH_SIZE,
