@@ -9,6 +9,7 @@ export {
 } from './compiled-metadata.js'
 export { countryCdaValueOf, ISO_COUNTRIES, type IsoCountry } from './iso-countries.js'
 export { MetadataRegistry } from './metadata-registry.js'
+export { isSearchableField, searchColumnsOf } from './object-tables.js'
 export {
   createProfile,
   MEDICAL_DOCUMENT_TYPES,

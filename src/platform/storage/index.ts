@@ -1,4 +1,10 @@
 export { createDatabase, type DatabaseConfig, parseDatabaseUrl, type Storage } from './database.js'
+export type {
+  FullTextQuery,
+  FullTextSearch,
+  FullTextSource,
+  FullTextTerm,
+} from './full-text-search.js'
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest } from './migrations.js'
 export {
   COLUMN_TYPES,

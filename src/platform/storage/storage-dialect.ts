@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
+import { type FullTextSearch, postgresFullTextSearch, sqliteFullTextSearch } from './full-text-search.js'
 import type { VaultDb } from './vault-db.js'
 
 export const STORAGE_KINDS = ['sqlite', 'postgres'] as const
@@ -31,6 +32,8 @@ export interface StorageDialect {
    * and `_` as wildcards and `\` as the escape character; it is bound as a parameter.
    */
   caseSensitiveLike(value: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
+  /** Full-text indexes and search conditions (VQL FIND): FTS5 on SQLite, tsvector + GIN on PostgreSQL. */
+  readonly fullText: FullTextSearch
 }
 
 /** Rewrites a LIKE pattern (`%`, `_`, `\` escapes) as the equivalent GLOB pattern. */
@@ -77,6 +80,7 @@ export const sqliteDialect: StorageDialect = Object.freeze({
   // GLOB is SQLite's case-sensitive LIKE and still uses an index for a fixed prefix.
   caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
     sql<SqlBool>`${value} glob ${likeToGlob(pattern)}`,
+  fullText: sqliteFullTextSearch,
   serialPrimaryKey: 'integer primary key autoincrement',
   sqlType(type: ColumnType): string {
     return { text: 'text', integer: 'integer', real: 'real', bigint: 'integer' }[type]
@@ -110,6 +114,7 @@ export const postgresDialect: StorageDialect = Object.freeze({
   caseInsensitiveLike: 'ilike' as const,
   caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
     sql<SqlBool>`${value} like ${pattern} escape '\\'`,
+  fullText: postgresFullTextSearch,
   serialPrimaryKey: 'bigint generated always as identity primary key',
   sqlType(type: ColumnType): string {
     return { text: 'text', integer: 'integer', real: 'double precision', bigint: 'bigint' }[type]

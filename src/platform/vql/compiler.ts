@@ -5,6 +5,7 @@ import type {
   ComparisonOperator,
   ExpressionKind,
   ExpressionNode,
+  FindNode,
   FunctionCallNode,
   OperandNode,
   SelectFieldNode,
@@ -495,7 +496,8 @@ class Compiler {
     this.#resolveField(item.value.path, subScope, item.pos)
     const selectedRef = selected(subScope)
     const conditions: Sql[] = [sql`${selectedRef} is not null`]
-    if (query.find !== undefined) conditions.push(compileFind(query.find, subScope.target, subScope.alias))
+    if (query.find !== undefined)
+      conditions.push(compileFind(query.find, subScope.target, subScope.alias, this.env.dialect))
     if (query.where !== undefined) conditions.push(this.expression(query.where, subScope))
     const filter = subScope.target.rowFilter?.(query.fromOption, subScope.alias)
     if (filter !== undefined) conditions.push(filter)
@@ -653,18 +655,21 @@ class Compiler {
     const conditions: Sql[] = []
     if (query.find !== undefined) {
       if (!target.supportsFind) throw invalidQuery(`FIND is not supported on ${target.name}.`, query.pos)
-      conditions.push(compileFind(query.find, target, scope.alias))
+      conditions.push(compileFind(query.find, target, scope.alias, this.env.dialect))
     }
     if (query.where !== undefined) conditions.push(this.expression(query.where, scope))
     const filter = target.rowFilter?.(query.fromOption, scope.alias)
     if (filter !== undefined) conditions.push(filter)
     const orderBy = this.#orderBy(query, scope)
     const idRef = colRef(scope.alias, target.idColumn)
-    // Without ORDER BY rows come in id order. When WHERE narrows on another indexed field, both
-    // databases tend to walk the id index and filter (a full scan at 1,000,000 records); sorting by
-    // an expression of the id keeps the plan on the filter's index and sorts only the matches.
+    // Without ORDER BY rows come in id order. When WHERE narrows on another indexed field (or FIND
+    // on the full-text index), both databases tend to walk the id index and filter (a full scan at
+    // 1,000,000 records); sorting by an expression of the id keeps the plan on the filter's index
+    // and sorts only the matches.
     const idOrder =
-      orderBy.length === 0 && query.where !== undefined && hasIndexedFilter(query.where, target)
+      orderBy.length === 0 &&
+      ((query.where !== undefined && hasIndexedFilter(query.where, target)) ||
+        (query.find !== undefined && findNarrows(query.find)))
         ? sql`(${idRef} || '')`
         : idRef
     return {
@@ -783,6 +788,24 @@ function pinsUniqueField(where: ExpressionNode, target: QueryTarget): boolean {
       const field = target.fieldByName.get(left.path)
       return field?.unique === true && (kind === 'string' || kind === 'number')
     }
+    default:
+      return false
+  }
+}
+
+/** Whether FIND picks rows through the full-text index (NOT at the top keeps most rows). */
+function findNarrows(find: FindNode): boolean {
+  switch (find.kind) {
+    case 'findTerm':
+      return true
+    case 'findNot':
+      return false
+    case 'findParen':
+      return findNarrows(find.inner)
+    case 'findAnd':
+      return findNarrows(find.left) || findNarrows(find.right)
+    case 'findOr':
+      return findNarrows(find.left) && findNarrows(find.right)
     default:
       return false
   }

@@ -16,6 +16,10 @@ export const CURSOR_TTL_MS = 72 * 60 * 60 * 1000
 export const LONG_TEXT_PREVIEW_CHARS = 250
 /** FIND search terms are at most this long. */
 export const MAX_FIND_TERM_CHARS = 250
+/** A FIND search word may have at most this many wildcards (v24.2+). */
+export const MAX_FIND_WILDCARDS_PER_WORD = 2
+/** A FIND search term may have at most this many words with wildcards (v24.2+). */
+export const MAX_FIND_WILDCARD_WORDS = 10
 /** SCOPE lists at most this many fields. */
 export const MAX_FIND_SCOPE_FIELDS = 25
 /** Aliases are at most this long. */

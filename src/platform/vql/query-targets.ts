@@ -1,5 +1,11 @@
 import type { RawBuilder } from 'kysely'
-import type { CompiledMetadata, CompiledObject, FieldType, PicklistDefinition } from '../metadata/index.js'
+import {
+  type CompiledMetadata,
+  type CompiledObject,
+  type FieldType,
+  type PicklistDefinition,
+  searchColumnsOf,
+} from '../metadata/index.js'
 import type { FromOption } from './ast.js'
 
 /**
@@ -71,8 +77,13 @@ export interface QueryTarget {
     readonly field: string
     readonly valuesOf: Readonly<Partial<Record<StatusFunction, readonly string[]>>>
   }
-  /** FIND is allowed (and CONTENT is a scope when `findContent` is set). */
+  /** FIND is allowed (and CONTENT is a scope when `findContentColumn` is set). */
   readonly supportsFind: boolean
+  /**
+   * The columns the table's full-text index covers, in index order (`StorageDialect.fullText`):
+   * what FIND searches with SCOPE PROPERTIES. `findContentColumn` must be one of them.
+   */
+  readonly searchColumns: readonly string[]
   readonly findContentColumn?: string
   /** FROM options this target accepts (ALLVERSIONS documents, …). */
   readonly fromOptions: readonly FromOption[]
@@ -159,6 +170,7 @@ function buildObjectTarget(object: CompiledObject, metadata: CompiledMetadata): 
           },
         }),
     supportsFind: true,
+    searchColumns: Object.freeze(searchColumnsOf(object)),
     fromOptions: [],
   })
 }
