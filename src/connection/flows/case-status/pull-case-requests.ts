@@ -1,7 +1,7 @@
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { ConnectionInfo } from '../../../platform/messaging/index.js'
 import { applyFieldRules, INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
-import { connectionActor, type FlowVault } from '../flow-ports.js'
+import { connectionActor, type FlowVault, holdRecord } from '../flow-ports.js'
 
 /** Late commits in Medical may carry a modified date up to this much older than the watermark. */
 export const WATERMARK_OVERLAP_MS = 60_000
@@ -77,6 +77,17 @@ export async function pullCaseRequests(
   for (let i = 0; i < data.length; i += batchSize) {
     const batch = data.slice(i, i + batchSize)
     await db.transaction().execute(async (trx) => {
+      // Pulls of one point apply their batches in turn, so what is read below is what the last one
+      // committed: another pull may have moved the watermark, and the inquiries, past this one's rows.
+      await holdRecord(trx, 'integration_point__sys', String(point.id))
+      const saved = await trx
+        .selectFrom('integration_point__sys')
+        .select('last_successful_run_time__sys')
+        .where('id', '=', point.id)
+        .executeTakeFirst()
+      const savedWatermark =
+        saved?.last_successful_run_time__sys == null ? null : String(saved.last_successful_run_time__sys)
+      if (savedWatermark !== null && (newest === null || savedWatermark > newest)) newest = savedWatermark
       const inquiryIds = batch.map((r) => String(r.crm_id__v))
       const inquiries = new Map(
         (
@@ -108,7 +119,8 @@ export async function pullCaseRequests(
         ])
         if (result?.responseStatus === 'SUCCESS') applied++
       }
-      if (newest !== null && newest !== watermark)
+      // The watermark only moves forward.
+      if (newest !== null && newest !== savedWatermark)
         await vault.records.updateIn(trx, actor, 'integration_point__sys', [
           { id: String(point.id), values: { last_successful_run_time__sys: newest } },
         ])

@@ -5,7 +5,7 @@ import {
   recordException,
 } from '../../../platform/messaging/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
-import { assertRecordIds, type FlowVault, vqlIdList } from '../flow-ports.js'
+import { assertRecordIds, type FlowVault, holdRecord, vqlIdList } from '../flow-ports.js'
 import { medicalLookupResolvers } from './medical-lookups.js'
 import { INQUIRY_BASE_FIELDS, receiveInquiry } from './receive-inquiry.js'
 
@@ -52,8 +52,11 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           continue
         }
         try {
-          const outcome = await db.transaction().execute((trx) =>
-            receiveInquiry(
+          const outcome = await db.transaction().execute(async (trx) => {
+            // B8: the same inquiry may arrive in two messages processed side by side (a redelivery,
+            // a reprocess); items of one connection take turns, so the second finds the first's case.
+            await holdRecord(trx, 'connection__sys', connection.id)
+            return receiveInquiry(
               trx,
               vault.records,
               actor,
@@ -63,8 +66,8 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
               // Lookups read inside the item's transaction, so they see what it wrote so far.
               medicalLookupResolvers(trx),
               isoTimestamp(vault.clock),
-            ),
-          )
+            )
+          })
           if (outcome.kind === 'failed')
             failures.push({ key: id, errorType: outcome.code, message: outcome.reason })
           else if (outcome.kind === 'created' && outcome.conflict !== undefined)
