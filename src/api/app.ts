@@ -19,6 +19,7 @@ import { failureBody, httpStatusFor } from './envelope.js'
 import { metadataRoutes } from './metadata.routes.js'
 import { queryRoutes } from './query.routes.js'
 import { queueRoutes } from './queues.routes.js'
+import { ruleRoutes } from './rules.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
 import './fastify-types.js'
 
@@ -195,6 +196,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(queryRoutes)
         await guarded.register(connectionRoutes)
         await guarded.register(queueRoutes)
+        await guarded.register(ruleRoutes)
         for (const plugin of options.guardedPlugins ?? []) await guarded.register(plugin)
       })
     },

@@ -15,6 +15,7 @@ export {
 } from './case-status/pull-case-requests.js'
 export { assertRecordIds, connectionActor, type FlowVault, vqlIdList } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'
+export { medicalLookupResolvers } from './inquiries/medical-lookups.js'
 export { processTransferredInquiries } from './inquiries/process-transferred-inquiries.js'
 export {
   failTransfersOfDeadMessage,

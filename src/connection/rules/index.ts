@@ -5,6 +5,7 @@ export {
   type LookupResolver,
   queryFieldsFor,
 } from './apply-field-rules.js'
+export { type DryRunInput, type DryRunIssue, type DryRunResult, dryRunRule } from './dry-run-rule.js'
 export {
   type CompiledFieldRule,
   type CompiledIntegrationRule,

@@ -1,0 +1,71 @@
+import { assertNever, LiaisonError } from '../platform/errors/index.js'
+import { type FlowVault, medicalLookupResolvers } from './flows/index.js'
+import type { LookupResolver } from './rules/index.js'
+import { type ConnectionSide, type DryRunResult, dryRunRule } from './rules/index.js'
+
+export interface DryRunRequest {
+  /** `api_name__sys` of the connection in this vault. */
+  readonly connectionApiName: string
+  /** `integration_rule_api_name__sys` of one of its rules. */
+  readonly ruleApiName: string
+  /** Id of the source record in the remote vault. */
+  readonly sourceId: string
+}
+
+/** The side of the connection a vault of this profile is. */
+export function connectionSideOf(profileName: string): ConnectionSide {
+  return profileName === 'medical' ? 'medical' : 'crm'
+}
+
+/** The lookups each side's flows resolve against their own data (the dry run uses the same). */
+function resolversOf(
+  vault: Pick<FlowVault, 'storage'>,
+  side: ConnectionSide,
+): Readonly<Record<string, LookupResolver>> {
+  switch (side) {
+    case 'medical':
+      return medicalLookupResolvers(vault.storage.db)
+    case 'crm':
+      return {}
+    default:
+      return assertNever(side, 'connection side')
+  }
+}
+
+/**
+ * Dry run of one integration rule of a connection for one source record of the remote vault: what
+ * each target field would get, and every issue, with nothing written (Veeva has no such thing).
+ * B6 holds here too: under the inquiry-only agreement no Account field is read.
+ */
+export async function dryRunIntegrationRule(
+  vault: Pick<FlowVault, 'storage' | 'messaging'>,
+  side: ConnectionSide,
+  request: DryRunRequest,
+): Promise<DryRunResult> {
+  const connection = await vault.messaging.connectionByApiName(request.connectionApiName)
+  if (connection === undefined)
+    throw new LiaisonError(
+      'RECORD_NOT_FOUND',
+      `No connection has api_name__sys ${request.connectionApiName}; list them with GET /api/{version}/services/connections.`,
+    )
+  if (connection.status !== 'active__v')
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `Connection ${connection.apiName} is not active; a dry run reads the source record from the remote vault, which needs an active connection.`,
+    )
+  return dryRunRule({
+    db: vault.storage.db,
+    connection,
+    remote: vault.messaging.remote(connection),
+    ruleApiName: request.ruleApiName,
+    sourceId: request.sourceId,
+    resolvers: resolversOf(vault, side),
+    // The product lookup falls back to the product's name, as the inquiry flow reads it.
+    lookupFields: { medical_inquiry__v: ['product__vr.name__v'] },
+    withheld: (field, object, rules) =>
+      rules.rules.get('do_not_pull_from_accounts_integration_rule__v')?.active === true &&
+      (object === 'account__v' || field.startsWith('account__vr.'))
+        ? `Not read: do_not_pull_from_accounts_integration_rule__v is active, so no Account field is read (B6).`
+        : undefined,
+  })
+}
