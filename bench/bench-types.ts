@@ -19,5 +19,7 @@ export interface BenchOptions {
 
 export interface Benchmark {
   readonly name: string
+  /** The names of the results it reports, when they do not all start with `name` (for `--only`). */
+  readonly results?: readonly string[]
   run(options: BenchOptions): Promise<BenchResult[]>
 }

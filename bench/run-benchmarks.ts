@@ -2,10 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
+import { inquiryTransfer } from './inquiry-transfer.bench.js'
 import { recordsBulkCreate } from './records-bulk-create.bench.js'
 import { vqlBenchmarks } from './vql.bench.js'
 
-export const BENCHMARKS: readonly Benchmark[] = [recordsBulkCreate, vqlBenchmarks]
+export const BENCHMARKS: readonly Benchmark[] = [recordsBulkCreate, vqlBenchmarks, inquiryTransfer]
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 
@@ -36,7 +37,12 @@ function table(results: readonly BenchResult[]): string {
 export async function runBenchmarks(options: BenchOptions, only?: string): Promise<BenchResult[]> {
   const results: BenchResult[] = []
   for (const bench of BENCHMARKS) {
-    if (only !== undefined && !bench.name.startsWith(only)) continue
+    if (
+      only !== undefined &&
+      !bench.name.startsWith(only) &&
+      !(bench.results ?? []).some((name) => name.startsWith(only))
+    )
+      continue
     options.log(`${bench.name}…`)
     results.push(...(await bench.run(options)))
   }
