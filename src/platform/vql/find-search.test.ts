@@ -257,10 +257,22 @@ const FRAGMENTS = [
   'x',
 ]
 
-const searchText = fc.oneof(
+/** Text whose tokens every tokenizer agrees on: ASCII, search syntax, and common letters of other scripts. */
+const phraseText = fc.oneof(
   fc.string({ maxLength: 40 }),
+  fc.string({ maxLength: 12, unit: fc.constantFrom(...'aeiouxyzàéîõüçñÅÉØæœßΩωДж中文 -*"\'(:') }),
   fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 8 }).map((parts) => parts.join('')),
   fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 8 }).map((parts) => parts.join(' ')),
+)
+
+/**
+ * Any text at all. Letters outside the tokenizers' Unicode tables (SQLite's unicode61 knows Unicode
+ * 6.1) may cut words where JavaScript would not, so only `phraseText` has an exact expected answer.
+ */
+const searchText = fc.oneof(
+  phraseText,
+  fc.string({ maxLength: 20, unit: 'grapheme' }),
+  fc.string({ maxLength: 20, unit: 'binary' }),
 )
 
 describe('any text as a FIND term', () => {
@@ -285,7 +297,8 @@ describe('any text as a FIND term', () => {
     }))
     await fc.assert(
       fc.asyncProperty(
-        searchText.filter((t) => !t.includes('"') && t.trim() !== ''),
+        // A quote would end the phrase; the lexer refuses NUL (the property above).
+        phraseText.filter((t) => !t.includes('"') && !t.includes('\u0000') && t.trim() !== ''),
         async (text) => {
           const expected = descriptions.filter((d) => containsPhrase(d.tokens, tokens(text))).map((d) => d.id)
           const found = await ids(

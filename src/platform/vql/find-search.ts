@@ -72,6 +72,9 @@ function termsOf(chars: readonly SearchChar[], term: FindTermNode): FullTextTerm
       current = ''
       endsWithWildcard = true
     } else if (TOKEN_CHAR.test(c)) {
+      // A combining mark belongs to the letter before it; alone it is no token (and would fold to
+      // nothing).
+      if (current === '' && /\p{M}/u.test(c)) return
       endsWithWildcard = false
       current += c
     } else endToken()
