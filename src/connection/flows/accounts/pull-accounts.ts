@@ -13,7 +13,7 @@ import {
   type RuleSet,
 } from '../../rules/index.js'
 import { PULL_BATCH_SIZE, WATERMARK_OVERLAP_MS } from '../case-status/pull-case-requests.js'
-import { connectionActor, type FlowVault } from '../flow-ports.js'
+import { connectionActor, type FlowVault, holdRecord } from '../flow-ports.js'
 import { type ContactCandidate, matchCaseContact } from '../inquiries/case-contact-matching.js'
 import { medicalLookupResolvers } from '../inquiries/medical-lookups.js'
 
@@ -132,11 +132,7 @@ export async function pullAccounts(vault: FlowVault, connection: ConnectionInfo)
       // Pulls of one point apply their batches in turn (the schedule and a run request may overlap):
       // this write holds the point's row until the batch commits, so a contact the other pull
       // created is matched here, never created twice.
-      await trx
-        .updateTable('integration_point__sys')
-        .set((eb) => ({ last_successful_run_time__sys: eb.ref('last_successful_run_time__sys') }))
-        .where('id', '=', point.id)
-        .execute()
+      await holdRecord(trx, 'integration_point__sys', String(point.id))
       const saved = await trx
         .selectFrom('integration_point__sys')
         .select('last_successful_run_time__sys')
