@@ -56,3 +56,12 @@ export async function holdRecord(
     .where('id', '=', id)
     .execute()
 }
+
+/**
+ * Lets the process serve other work (HTTP requests, other jobs) before going on. On SQLite a whole
+ * transaction resolves in microtasks, which never yield: without this, the items of a 500-item
+ * message run back to back and the vault's API does not answer until the last one is done.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}

@@ -5,7 +5,7 @@ import {
   recordException,
 } from '../../../platform/messaging/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
-import { assertRecordIds, type FlowVault, holdRecord, vqlIdList } from '../flow-ports.js'
+import { assertRecordIds, type FlowVault, holdRecord, vqlIdList, yieldToEventLoop } from '../flow-ports.js'
 import { medicalLookupResolvers } from './medical-lookups.js'
 import { INQUIRY_BASE_FIELDS, receiveInquiry } from './receive-inquiry.js'
 
@@ -42,6 +42,7 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
       )
       const byId = new Map(data.map((row) => [String(row.id), row]))
       for (const id of ids) {
+        await yieldToEventLoop()
         const inquiry = byId.get(id)
         if (inquiry === undefined) {
           failures.push({
