@@ -96,23 +96,18 @@ function compose(query: FullTextQuery, native: NativeSearch): Condition {
   switch (query.kind) {
     case 'phrase': {
       if (query.terms.length === 0) return FALSE
-      // A term with inner wildcards: the index finds rows with a token starting like it, then a
-      // check on the row's tokens keeps those where a whole token matches the pattern.
-      const narrowed: FullTextQuery = {
-        kind: 'phrase',
-        terms: query.terms.map((t) => (t.parts.length > 1 ? { parts: [t.parts[0]!], prefix: true } : t)),
-      }
-      const narrowedText = native.render(narrowed)
+      // A term with inner wildcards: the index finds rows with a token that starts like it, then a
+      // check of the row's tokens keeps those where a whole token matches the pattern.
+      const narrowed = query.terms.map(startOfPattern)
+      const phrase: FullTextQuery = { kind: 'phrase', terms: narrowed }
+      const phraseText = native.render(phrase)
       const conditions: Condition[] =
-        narrowedText !== undefined
-          ? [native.match(narrowedText, narrowed)]
+        phraseText !== undefined
+          ? [native.match(phraseText, phrase)]
           : // The syntax cannot say this phrase (a wildcard before its last word): every word must
-            // still appear, in any order.
-            query.terms.map((t) => {
-              const one: FullTextQuery = {
-                kind: 'phrase',
-                terms: [t.parts.length > 1 ? { parts: [t.parts[0]!], prefix: true } : t],
-              }
+            // still appear, in any order. A phrase of one term without inner wildcards always renders.
+            narrowed.map((t) => {
+              const one: FullTextQuery = { kind: 'phrase', terms: [t] }
               return native.match(native.render(one)!, one)
             })
       for (const t of query.terms) if (t.parts.length > 1) conditions.push(native.pattern(t))
@@ -123,8 +118,13 @@ function compose(query: FullTextQuery, native: NativeSearch): Condition {
     case 'or':
       return sql<SqlBool>`(${compose(query.left, native)} or ${compose(query.right, native)})`
     case 'not':
-      return sql<SqlBool>`not ${compose(query.inner, native)}`
+      return sql<SqlBool>`not (${compose(query.inner, native)})`
   }
+}
+
+/** `o*ology` as the prefix `o*`; other terms as they are. */
+function startOfPattern(term: FullTextTerm): FullTextTerm {
+  return term.parts.length > 1 ? { parts: [term.parts[0]!], prefix: true } : term
 }
 
 // ---------- SQLite: FTS5 ----------
@@ -198,11 +198,15 @@ function sqliteNative(source: FullTextSource, scope: readonly string[]): NativeS
         return `${query.terms.map((t) => fts5String(t.parts[0]!)).join(' + ')}${last.prefix ? ' *' : ''}`
       }
       case 'and': {
-        const left = render(query.left)
-        // FTS5's NOT is binary: `a NOT b`.
-        const right = query.right.kind === 'not' ? render(query.right.inner) : render(query.right)
+        // FTS5's NOT is binary: `a AND NOT b` is `a NOT b` (and `NOT a AND b` is `b NOT a`).
+        const [kept, dropped] =
+          query.left.kind === 'not' && query.right.kind !== 'not'
+            ? [query.right, query.left]
+            : [query.left, query.right]
+        const left = render(kept)
+        const right = dropped.kind === 'not' ? render(dropped.inner) : render(dropped)
         if (left === undefined || right === undefined) return undefined
-        return `(${left}) ${query.right.kind === 'not' ? 'NOT' : 'AND'} (${right})`
+        return `(${left}) ${dropped.kind === 'not' ? 'NOT' : 'AND'} (${right})`
       }
       case 'or': {
         const left = render(query.left)
@@ -218,7 +222,7 @@ function sqliteNative(source: FullTextSource, scope: readonly string[]): NativeS
     render,
     match: (text) => {
       // A column filter keeps the match to the SCOPE fields.
-      const query = narrowed ? `{${scope.join(' ')}} : (${text})` : text
+      const query = narrowed ? `{${scope.map(fts5String).join(' ')}} : (${text})` : text
       return sql<SqlBool>`${rowid} in (select rowid from ${sql.id(fts)} where ${sql.id(fts)} match ${query})`
     },
     pattern: (term) => {
@@ -269,7 +273,8 @@ export const sqliteFullTextSearch: FullTextSearch = Object.freeze({
  * unaccent extension), and ASCII punctuation becomes a space (PostgreSQL's parser would otherwise
  * keep `a@b.com`, `20.5` or `foo-bar` as one token). Regular expressions, not translate(): with a
  * UTF-8 database translate() costs ten times more per row. The index expression and the query's
- * must be the same text for the index to be used.
+ * must be the same text for the index to be used. One difference from FTS5 remains: the fields are
+ * one text here, so a phrase may run from the end of one field into the next.
  */
 const PG_MARKS = '[\\u0300-\\u036f]'
 const PG_PUNCTUATION = '[!-/:-@\\[-`{-~]'

@@ -115,6 +115,8 @@ describe('FIND matches words, as Vault search does', () => {
     ["FIND ('oncology review')", []],
     ["FIND ('oncology review OR board')", [6, 7, 8]],
     ["FIND ('onco* NOT board')", [6]],
+    ["FIND ('NOT board AND onco*')", [6]],
+    ["FIND ('NOT board AND NOT onco* AND NOT insulin')", [2, 3, 5, 7]],
     ["FIND ('NOT insulin')", [2, 3, 5, 6, 7, 8]],
     // Text that is search syntax elsewhere is only text here.
     ["FIND ('NEAR')", []],
@@ -137,6 +139,7 @@ describe('FIND matches words, as Vault search does', () => {
     ["FIND ('creme' SCOPE subject__v)", []],
     ["FIND ('NOT insulin' SCOPE subject__v)", [2, 3, 5, 6, 7, 8]],
     ["FIND ('o*ology' SCOPE notes__v)", []],
+    ["FIND ('onco* NOT board' SCOPE subject__v, notes__v)", [6]],
     // Picklists match on their value labels.
     ["FIND ('high' SCOPE priority__v)", [1, 4]],
     ["FIND ('united' SCOPE countries__v)", [1, 2, 5]],
