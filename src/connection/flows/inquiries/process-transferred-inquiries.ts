@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import {
   type InboundMessage,
@@ -9,9 +10,13 @@ import { assertRecordIds, type FlowVault, holdRecord, vqlIdList, yieldToEventLoo
 import { medicalLookupResolvers } from './medical-lookups.js'
 import { INQUIRY_BASE_FIELDS, receiveInquiry } from './receive-inquiry.js'
 
+/** Inquiries written per transaction while processing one message. */
+export const ITEMS_PER_TRANSACTION = 25
+
 /**
  * The Medical Vault's processor for Transfer to Medical messages: one VQL callback for all items,
- * then each inquiry in its own transaction (one bad record never fails the others), failures as a
+ * then the inquiries in groups, each behind its own savepoint (one bad record never fails the
+ * others), failures as a
  * User Exception Message, and a reply so the CRM sets success or failure (B8–B11).
  */
 export function processTransferredInquiries(vault: FlowVault): MessageProcessor {
@@ -41,45 +46,54 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
         `SELECT ${fields.join(', ')} FROM medical_inquiry__v WHERE id CONTAINS ${vqlIdList(ids)}`,
       )
       const byId = new Map(data.map((row) => [String(row.id), row]))
-      for (const id of ids) {
+      const missing = ids.filter((id) => !byId.has(id))
+      for (const id of missing)
+        failures.push({
+          key: id,
+          errorType: 'INVALID_DATA',
+          message: `Inquiry ${id} is not readable in ${connection.remoteName}.`,
+        })
+      const readable = ids.filter((id) => byId.has(id))
+      // One commit per group of items rather than per item: each commit is a disk sync. A savepoint
+      // per item keeps one bad record from failing the others (B11); yielding between groups keeps
+      // the vault answering while a 500-item message is processed.
+      for (let start = 0; start < readable.length; start += ITEMS_PER_TRANSACTION) {
         await yieldToEventLoop()
-        const inquiry = byId.get(id)
-        if (inquiry === undefined) {
-          failures.push({
-            key: id,
-            errorType: 'INVALID_DATA',
-            message: `Inquiry ${id} is not readable in ${connection.remoteName}.`,
-          })
-          continue
-        }
-        try {
-          const outcome = await db.transaction().execute(async (trx) => {
-            // B8: the same inquiry may arrive in two messages processed side by side (a redelivery,
-            // a reprocess); items of one connection take turns, so the second finds the first's case.
-            await holdRecord(trx, 'connection__sys', connection.id)
-            return receiveInquiry(
-              trx,
-              vault.records,
-              actor,
-              { connectionId: connection.id, crmOrg: connection.remoteVaultId },
-              rules,
-              inquiry,
-              // Lookups read inside the item's transaction, so they see what it wrote so far.
-              medicalLookupResolvers(trx),
-              isoTimestamp(vault.clock),
-            )
-          })
-          if (outcome.kind === 'failed')
-            failures.push({ key: id, errorType: outcome.code, message: outcome.reason })
-          else if (outcome.kind === 'created' && outcome.conflict !== undefined)
-            failures.push({ key: id, errorType: 'CONTACT_MATCH_CONFLICT', message: outcome.conflict })
-        } catch (error) {
-          failures.push({
-            key: id,
-            errorType: 'INVALID_DATA',
-            message: error instanceof Error ? error.message : String(error),
-          })
-        }
+        const group = readable.slice(start, start + ITEMS_PER_TRANSACTION)
+        await db.transaction().execute(async (trx) => {
+          // B8: the same inquiry may arrive in two messages processed side by side (a redelivery,
+          // a reprocess); groups of one connection take turns, so the second finds the first's case.
+          await holdRecord(trx, 'connection__sys', connection.id)
+          const resolvers = medicalLookupResolvers(trx)
+          for (const id of group) {
+            await sql`savepoint inquiry_item`.execute(trx)
+            try {
+              const outcome = await receiveInquiry(
+                trx,
+                vault.records,
+                actor,
+                { connectionId: connection.id, crmOrg: connection.remoteVaultId },
+                rules,
+                byId.get(id)!,
+                resolvers,
+                isoTimestamp(vault.clock),
+              )
+              await sql`release savepoint inquiry_item`.execute(trx)
+              if (outcome.kind === 'failed')
+                failures.push({ key: id, errorType: outcome.code, message: outcome.reason })
+              else if (outcome.kind === 'created' && outcome.conflict !== undefined)
+                failures.push({ key: id, errorType: 'CONTACT_MATCH_CONFLICT', message: outcome.conflict })
+            } catch (error) {
+              await sql`rollback to savepoint inquiry_item`.execute(trx)
+              await sql`release savepoint inquiry_item`.execute(trx)
+              failures.push({
+                key: id,
+                errorType: 'INVALID_DATA',
+                message: error instanceof Error ? error.message : String(error),
+              })
+            }
+          }
+        })
       }
     }
     await db.transaction().execute(async (trx) => {
