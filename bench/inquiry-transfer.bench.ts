@@ -47,7 +47,7 @@ async function startBenchWorld(log: (line: string) => void): Promise<BenchWorld>
     try {
       const world = await startWorld({
         dir,
-        port: 30_000 + Math.floor(Math.random() * 30_000),
+        port: 12_000 + Math.floor(Math.random() * 20_000),
         log: (l) => log(`  ${l}`),
       })
       const vaultOf = (name: string) => world.vaults.find((v) => v.vault.name === name)!

@@ -170,6 +170,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           database: { kind: 'sqlite', path: join(dir, `${spec.name}.db`) },
           // Each SQLite file belongs to this process alone: jobs left running by a crash restart at once.
           jobs: { table: { soleRunner: true } },
+          // Jobs start once every vault answers: a restarted Medical Vault would otherwise call CRMs
+          // that are not served yet and spend its retries on them.
+          runJobs: false,
         },
         options.port + i,
       )
@@ -208,6 +211,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       for (const c of await v.vault.messaging.listConnections())
         if (c.status !== 'active__v')
           throw new Error(`Connection ${c.apiName} of ${v.vault.name} is ${c.status}, not active.`)
+    for (const v of running) await v.vault.startJobs()
     const file = join(dir, 'world.json')
     writeFileSync(`${file}.tmp`, `${JSON.stringify({ vaults: info }, null, 2)}\n`, { mode: 0o600 })
     renameSync(`${file}.tmp`, file)

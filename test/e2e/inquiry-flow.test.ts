@@ -84,7 +84,7 @@ async function transfer(crm: string, id: string): Promise<Json> {
 }
 
 beforeAll(async () => {
-  world = await startWorld({ dir, port: 21_000 + Math.floor(Math.random() * 20_000) })
+  world = await startWorld({ dir, port: 12_000 + Math.floor(Math.random() * 20_000) })
 }, 120_000)
 
 afterAll(async () => {

@@ -23,7 +23,8 @@ interface WorldFile {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'liaison-world-'))
-const port = 20_000 + Math.floor(Math.random() * 30_000)
+// Below Linux's ephemeral range (32768+), so an outgoing connection never holds the port.
+const port = 12_000 + Math.floor(Math.random() * 20_000)
 const children: ChildProcess[] = []
 
 function startWorld(): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
