@@ -43,6 +43,7 @@ const PLATFORM_ORDER = [
   'metadata',
   'security',
   'records',
+  'documents',
   'vql',
   'messaging',
   'vault',

@@ -15,6 +15,7 @@ import {
   connectionSignedRoutes,
   isSignedCallback,
 } from './connections.routes.js'
+import { documentsRoutes } from './documents.routes.js'
 import { failureBody, httpStatusFor } from './envelope.js'
 import { metadataRoutes } from './metadata.routes.js'
 import { queryRoutes } from './query.routes.js'
@@ -193,6 +194,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(sessionRoutes)
         await guarded.register(metadataRoutes)
         await guarded.register(vobjectsRoutes)
+        await guarded.register(documentsRoutes)
         await guarded.register(queryRoutes)
         await guarded.register(connectionRoutes)
         await guarded.register(queueRoutes)

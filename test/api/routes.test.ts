@@ -52,6 +52,15 @@ describe('every route of the API', () => {
       'DELETE /api/:version/session',
       'GET /api/:version/services/queues',
       'POST /api/:version/services/connections/:api_name/actions/run/:integration_point',
+      'POST /api/:version/objects/documents',
+      'GET /api/:version/objects/documents/:id',
+      'PUT /api/:version/objects/documents/:id',
+      'POST /api/:version/objects/documents/:id',
+      'GET /api/:version/objects/documents/:id/versions/:major/:minor',
+      'PUT /api/:version/objects/documents/:id/versions/:major/:minor/lifecycle_actions/:action',
+      'GET /api/:version/objects/documents/:id/file',
+      'GET /api/:version/objects/documents/:id/renditions/:type',
+      'GET /api/:version/objects/documents/:id/audittrail',
     ])
       expect(guarded, route).toContain(route)
   })

@@ -31,6 +31,7 @@ export async function openTestVault(
     clock?: Clock
     burstLimit?: number
     bodyLimitBytes?: number
+    documents?: { blobDir?: string; maxFileBytes?: number }
   } = {},
 ): Promise<TestVault> {
   const database = await createTestDatabase(options.name ?? profile.name)
@@ -41,6 +42,7 @@ export async function openTestVault(
     database: database.config,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.burstLimit === undefined ? {} : { burstLimit: options.burstLimit }),
+    ...(options.documents === undefined ? {} : { documents: options.documents }),
   })
   const app = await buildApp(
     vault,

@@ -15,6 +15,7 @@ import {
   READ_EDIT,
   TEXT_SHORT_MAX_LENGTH,
 } from '../../platform/metadata/index.js'
+import { CRM_DOCUMENT_LIFECYCLES, CRM_DOCUMENT_TYPE_DEFINITIONS } from './crm-documents.js'
 
 /**
  * The Vault CRM profile: accounts and addresses, medical inquiries, products, connection settings,
@@ -464,6 +465,8 @@ const CRM_PERMISSIONS = {
   clm_content_metrics__v: { integration_user__sys: CREATE_EDIT },
   approved_document__v: { integration_user__sys: CREATE_EDIT },
   connection_settings__v: { integration_user__sys: CREATE_EDIT },
+  /** Documents (platform/documents): the connection keeps CrossLinks. */
+  documents: { integration_user__sys: CREATE_EDIT },
 } as const
 
 /** The Vault CRM profile: the platform objects plus the CRM's. */
@@ -473,4 +476,6 @@ export const crmProfile: ProfileDefinition = createProfile({
   objects: CRM_OBJECTS,
   picklists: CRM_PICKLISTS,
   permissions: CRM_PERMISSIONS,
+  documentTypes: CRM_DOCUMENT_TYPE_DEFINITIONS,
+  documentLifecycles: CRM_DOCUMENT_LIFECYCLES,
 })

@@ -15,6 +15,7 @@ import {
   NOTES_MAX_LENGTH,
   TEXT_SHORT_MAX_LENGTH,
 } from '../../platform/metadata/index.js'
+import { MEDICAL_DOCUMENT_LIFECYCLES, MEDICAL_DOCUMENT_TYPE_DEFINITIONS } from './medical-documents.js'
 
 /**
  * The Medical Vault (MedInquiry) profile: countries, products, case contacts, cases and case
@@ -336,6 +337,8 @@ const MEDICAL_PERMISSIONS = {
   connection_country__v: { integration_user__sys: CREATE_EDIT_DELETE },
   document_type_group__v: { content_manager__v: CREATE_EDIT },
   clm_content_metrics__v: { integration_user__sys: CREATE_EDIT },
+  /** Documents (platform/documents): content managers publish them. */
+  documents: { content_manager__v: CREATE_EDIT, integration_user__sys: CREATE_EDIT },
 } as const
 
 /** The Medical Vault profile: the platform objects plus MedInquiry's. */
@@ -345,4 +348,6 @@ export const medicalProfile: ProfileDefinition = createProfile({
   objects: MEDICAL_OBJECTS,
   picklists: MEDICAL_PICKLISTS,
   permissions: MEDICAL_PERMISSIONS,
+  documentTypes: MEDICAL_DOCUMENT_TYPE_DEFINITIONS,
+  documentLifecycles: MEDICAL_DOCUMENT_LIFECYCLES,
 })

@@ -168,6 +168,24 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'Run an action that is available in the record current state.',
   },
+  DOCUMENT_TYPE_UNKNOWN: {
+    vaultType: 'INVALID_DATA',
+    http: 400,
+    retry: 'never',
+    fix: 'Use one of the document types that the error message lists.',
+  },
+  DOCUMENT_LIFECYCLE_UNKNOWN: {
+    vaultType: 'INVALID_DATA',
+    http: 400,
+    retry: 'never',
+    fix: 'Use a lifecycle that the document type allows (medical_content_lifecycle__v).',
+  },
+  FILE_TOO_LARGE: {
+    vaultType: 'INVALID_DATA',
+    http: 413,
+    retry: 'never',
+    fix: 'Upload a smaller file; the vault sets the largest document file it accepts.',
+  },
   RECORD_LOCKED: {
     vaultType: 'OPERATION_NOT_ALLOWED',
     http: 409,

@@ -7,6 +7,13 @@ export {
   type MetadataIssue,
   outboundRelationshipName,
 } from './compiled-metadata.js'
+export {
+  CROSSLINK_DOCUMENT_FIELDS,
+  MEDICAL_CONTENT_LIFECYCLE,
+  SHARED_DOCUMENT_FIELDS,
+  SOURCE_BINDING_RULES,
+  type SourceBindingRule,
+} from './document-definitions.js'
 export { countryCdaValueOf, ISO_COUNTRIES, type IsoCountry } from './iso-countries.js'
 export { MetadataRegistry } from './metadata-registry.js'
 export { isSearchableField, searchColumnsOf } from './object-tables.js'

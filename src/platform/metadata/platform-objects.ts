@@ -571,5 +571,7 @@ export function createProfile(app: ProfileDefinition): ProfileDefinition {
     objects: [...PLATFORM_OBJECTS, ...app.objects],
     picklists: [...PLATFORM_PICKLISTS, ...app.picklists],
     permissions: mergePermissions([PLATFORM_PERMISSIONS, app.permissions]),
+    ...(app.documentTypes === undefined ? {} : { documentTypes: app.documentTypes }),
+    ...(app.documentLifecycles === undefined ? {} : { documentLifecycles: app.documentLifecycles }),
   })
 }

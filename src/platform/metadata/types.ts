@@ -145,13 +145,51 @@ export type PermissionTable = Readonly<
   Record<string, Partial<Record<SecurityProfile, readonly ObjectAccess[]>>>
 >
 
-/** One kind of vault: its objects, picklists and who may write what. */
+/**
+ * Document state types (Vault's names): a new version starts in the starting state; reaching a
+ * steady state makes the version the next major one; the previous steady version becomes superseded.
+ */
+export const DOCUMENT_STATE_TYPES = [
+  'starting_state__sys',
+  'steady_state__sys',
+  'superseded_state__sys',
+  'obsolete_state__sys',
+] as const
+export type DocumentStateType = (typeof DOCUMENT_STATE_TYPES)[number]
+
+export interface DocumentLifecycleStateDefinition {
+  readonly name: string
+  readonly label: string
+  /** States without a type (in review, staged) are neither starting nor steady. */
+  readonly stateType?: DocumentStateType
+}
+
+export interface DocumentLifecycleDefinition {
+  readonly name: string
+  readonly label: string
+  readonly states: readonly DocumentLifecycleStateDefinition[]
+  readonly actions: readonly LifecycleActionDefinition[]
+}
+
+/** A document type: its fields (beyond the standard ones) and the lifecycles it may use. */
+export interface DocumentTypeDefinition {
+  readonly name: string
+  readonly label: string
+  readonly fields: readonly FieldDefinition[]
+  readonly lifecycles: readonly string[]
+  /** Documents of this type may be CrossLinks (`source_vault_id__v` + `source_document_id__v`). */
+  readonly crosslink?: boolean
+}
+
+/** One kind of vault: its objects, picklists, document types and who may write what. */
 export interface ProfileDefinition {
   readonly name: string
   readonly label: string
   readonly objects: readonly ObjectDefinition[]
   readonly picklists: readonly PicklistDefinition[]
   readonly permissions: PermissionTable
+  readonly documentTypes?: readonly DocumentTypeDefinition[]
+  readonly documentLifecycles?: readonly DocumentLifecycleDefinition[]
 }
 
 export interface RelationshipMetadata {

@@ -126,6 +126,30 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         connection_id text primary key, paused_date text not null, paused_by text not null)`.execute(db)
     },
   },
+  {
+    version: 5,
+    name: 'documents',
+    async up(db, dialect) {
+      // platform/documents: a document (integer id) and its versions; files live in the BlobStore by SHA-256.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table document (
+        id ${serial}, type__v text not null, lifecycle__v text not null,
+        latest_major integer not null, latest_minor integer not null,
+        crosslink__v integer not null default 0, source_vault_id__v text, source_document_id__v text,
+        source_binding_rule__v text, bound_source_major_version__v integer, bound_source_minor_version__v integer,
+        created_date text not null, created_by text not null)`.execute(db)
+      await sql`create index document_source on document (source_vault_id__v, source_document_id__v)`.execute(
+        db,
+      )
+      await sql`create table document_version (
+        document_id bigint not null, major integer not null, minor integer not null,
+        name__v text not null, fields text not null, state__v text not null, state_type text,
+        file_sha256 text, file_name text, file_size bigint, file_mime text,
+        created_date text not null, created_by text not null, modified_date text not null, modified_by text not null,
+        primary key (document_id, major, minor))`.execute(db)
+      await sql`create index document_version_file on document_version (file_sha256)`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))

@@ -1,5 +1,9 @@
 import { randomInt } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Clock, systemClock } from '../clock/index.js'
+import { DOCUMENT_FILE_MAX_BYTES_DEFAULT, DocumentService, FsBlobStore } from '../documents/index.js'
 import { LiaisonError } from '../errors/index.js'
 import {
   type CreateJobQueueOptions,
@@ -34,6 +38,11 @@ export interface VaultConfig {
   /** Job engine and runner options (tests shorten the back-off). (Default: by database) */
   readonly jobs?: CreateJobQueueOptions
   /**
+   * Where document files go and how large one may be. (Default: a folder `<sqlite file>.blobs`
+   * beside a SQLite database; a new temporary folder for PostgreSQL, so set it there; 100 MB)
+   */
+  readonly documents?: { readonly blobDir?: string; readonly maxFileBytes?: number }
+  /**
    * Installs later layers (connection flows, their processors and job handlers) after the vault
    * is open and before its jobs start, so no job runs without its handler.
    */
@@ -66,6 +75,8 @@ export class Vault {
   readonly storage: Storage
   readonly metadata: MetadataRegistry
   readonly records: RecordService
+  /** Documents, their versions and files (platform/documents). */
+  readonly documents: DocumentService
   readonly sessions: SessionStore
   readonly burst: BurstLimiter
   readonly clock: Clock
@@ -85,6 +96,7 @@ export class Vault {
     metadata: MetadataRegistry
     clock: Clock
     records: RecordService
+    documents: DocumentService
     jobs: JobQueue
     messaging: Messaging
   }) {
@@ -97,6 +109,7 @@ export class Vault {
     this.metadata = parts.metadata
     this.clock = parts.clock
     this.records = parts.records
+    this.documents = parts.documents
     this.jobs = parts.jobs
     this.messaging = parts.messaging
     for (const [task, handler] of Object.entries(parts.messaging.jobHandlers))
@@ -132,6 +145,15 @@ export class Vault {
         vaultId: id,
         permissions: config.profile.permissions,
       })
+      const documents = new DocumentService({
+        storage,
+        registry: metadata,
+        profile: config.profile,
+        clock,
+        vaultId: id,
+        blobs: new FsBlobStore(blobDirOf(config)),
+        maxFileBytes: config.documents?.maxFileBytes ?? DOCUMENT_FILE_MAX_BYTES_DEFAULT,
+      })
       jobs = createJobQueue(storage, clock, config.jobs)
       const messaging = await Messaging.open({
         storage,
@@ -142,7 +164,17 @@ export class Vault {
         vaultName: config.name,
         environment: config.environment,
       })
-      const vault = new Vault({ id, config, storage, metadata, clock, records, jobs, messaging })
+      const vault = new Vault({
+        id,
+        config,
+        storage,
+        metadata,
+        clock,
+        records,
+        documents,
+        jobs,
+        messaging,
+      })
       try {
         for (const setup of config.setup ?? []) await setup(vault)
         if (config.runJobs !== false) await vault.startJobs()
@@ -247,4 +279,12 @@ async function claimIdentity(storage: Storage, config: VaultConfig): Promise<num
       `This database belongs to a ${settings.get('profile')} vault named ${settings.get('vault_name')}; it cannot be opened as a ${config.profile.name} vault. Point --db at another database.`,
     )
   return Number(settings.get('vault_id'))
+}
+
+/** The folder of a vault's document files (see VaultConfig.documents). */
+function blobDirOf(config: VaultConfig): string {
+  if (config.documents?.blobDir !== undefined) return config.documents.blobDir
+  if (config.database.kind === 'sqlite' && config.database.path !== ':memory:')
+    return `${config.database.path}.blobs`
+  return mkdtempSync(join(tmpdir(), `liaison-blobs-${config.name.replace(/[^a-z0-9-]/gi, '_')}-`))
 }

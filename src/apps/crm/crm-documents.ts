@@ -1,0 +1,28 @@
+import {
+  CROSSLINK_DOCUMENT_FIELDS,
+  type DocumentLifecycleDefinition,
+  type DocumentTypeDefinition,
+  MEDICAL_CONTENT_LIFECYCLE,
+  MEDICAL_DOCUMENT_TYPES,
+  SHARED_DOCUMENT_FIELDS,
+} from '../../platform/metadata/index.js'
+
+/**
+ * The CRM's document types: the medical types again, each able to hold CrossLinks to Medical
+ * documents, with the CrossLink fields (spec/data-model.md, "CRM document fields for CrossLinks").
+ */
+export const CRM_DOCUMENT_TYPE_DEFINITIONS: readonly DocumentTypeDefinition[] = Object.freeze(
+  MEDICAL_DOCUMENT_TYPES.map(([name, label]) =>
+    Object.freeze({
+      name,
+      label,
+      fields: Object.freeze([...SHARED_DOCUMENT_FIELDS, ...CROSSLINK_DOCUMENT_FIELDS]),
+      lifecycles: Object.freeze([MEDICAL_CONTENT_LIFECYCLE.name]),
+      crosslink: true,
+    }),
+  ),
+)
+
+export const CRM_DOCUMENT_LIFECYCLES: readonly DocumentLifecycleDefinition[] = Object.freeze([
+  MEDICAL_CONTENT_LIFECYCLE,
+])

@@ -1,0 +1,852 @@
+import { randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { type AuditEntry, type AuditEntryDraft, appendAudit, readRecordAudit } from '../audit/index.js'
+import { type Clock, isoTimestamp } from '../clock/index.js'
+import { type ErrorCode, LiaisonError } from '../errors/index.js'
+import {
+  type DocumentLifecycleDefinition,
+  type DocumentLifecycleStateDefinition,
+  type DocumentTypeDefinition,
+  type FieldDefinition,
+  type MetadataRegistry,
+  type ProfileDefinition,
+  SOURCE_BINDING_RULES,
+} from '../metadata/index.js'
+import type { Storage, VaultDb, VaultRow } from '../storage/index.js'
+import type { BlobStore } from './blob-store.js'
+import {
+  type DocumentActor,
+  type DocumentDraft,
+  type DocumentFieldValues,
+  type DocumentFile,
+  type DocumentVersionNumber,
+  VIEWABLE_RENDITION,
+} from './document-types.js'
+
+/** The object name documents use in the audit trail. */
+export const DOCUMENTS_AUDIT_OBJECT = 'documents'
+
+/** Fields the vault keeps on the document; a client sets the source fields only when creating a CrossLink. */
+const CROSSLINK_SOURCE_FIELDS = [
+  'source_vault_id__v',
+  'source_document_id__v',
+  'source_binding_rule__v',
+  'bound_source_major_version__v',
+  'bound_source_minor_version__v',
+] as const
+
+/** Standard fields every document type has. */
+const STANDARD_FIELDS: readonly FieldDefinition[] = Object.freeze([
+  { name: 'name__v', label: 'Name', type: 'String', required: true, maxLength: 100 },
+] as const)
+
+/** Fields nobody writes through the API. */
+const READ_ONLY_FIELDS = new Set([
+  'id',
+  'type__v',
+  'lifecycle__v',
+  'status__v',
+  'state__v',
+  'major_version_number__v',
+  'minor_version_number__v',
+  'crosslink__v',
+  'filename__v',
+  'format__v',
+  'size__v',
+])
+
+export interface DocumentServiceOptions {
+  readonly storage: Storage
+  readonly registry: MetadataRegistry
+  readonly profile: ProfileDefinition
+  readonly clock: Clock
+  readonly vaultId: number
+  readonly blobs: BlobStore
+  readonly maxFileBytes: number
+}
+
+interface DocumentRow {
+  readonly id: number
+  readonly type: string
+  readonly lifecycle: string
+  readonly latestMajor: number
+  readonly latestMinor: number
+  readonly crosslink: boolean
+  readonly source: Readonly<Record<(typeof CROSSLINK_SOURCE_FIELDS)[number], string | number | null>>
+  readonly createdDate: string
+  readonly createdBy: string
+}
+
+interface VersionRow {
+  readonly major: number
+  readonly minor: number
+  readonly name: string
+  readonly fields: DocumentFieldValues
+  readonly state: string
+  readonly stateType: string | null
+  readonly fileSha256: string | null
+  readonly fileName: string | null
+  readonly fileSize: number | null
+  readonly fileMime: string | null
+  readonly createdDate: string
+  readonly createdBy: string
+  readonly modifiedDate: string
+  readonly modifiedBy: string
+}
+
+/** What GET /objects/documents/{id} answers. */
+export interface DocumentView {
+  readonly document: Record<string, unknown>
+  readonly versions: readonly DocumentVersionNumber[]
+  readonly renditions: readonly string[]
+}
+
+export type DocumentUpdateOutcome = 'updated' | 'unchanged'
+
+function fail(code: ErrorCode, message: string): never {
+  throw new LiaisonError(code, message)
+}
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value)
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value)
+}
+
+function toDocumentRow(r: VaultRow): DocumentRow {
+  return {
+    id: Number(r.id),
+    type: String(r.type__v),
+    lifecycle: String(r.lifecycle__v),
+    latestMajor: Number(r.latest_major),
+    latestMinor: Number(r.latest_minor),
+    crosslink: Number(r.crosslink__v) === 1,
+    source: {
+      source_vault_id__v: textOrNull(r.source_vault_id__v),
+      source_document_id__v: textOrNull(r.source_document_id__v),
+      source_binding_rule__v: textOrNull(r.source_binding_rule__v),
+      bound_source_major_version__v: numberOrNull(r.bound_source_major_version__v),
+      bound_source_minor_version__v: numberOrNull(r.bound_source_minor_version__v),
+    },
+    createdDate: String(r.created_date),
+    createdBy: String(r.created_by),
+  }
+}
+
+function toVersionRow(r: VaultRow): VersionRow {
+  return {
+    major: Number(r.major),
+    minor: Number(r.minor),
+    name: String(r.name__v),
+    fields: JSON.parse(String(r.fields)) as DocumentFieldValues,
+    state: String(r.state__v),
+    stateType: textOrNull(r.state_type),
+    fileSha256: textOrNull(r.file_sha256),
+    fileName: textOrNull(r.file_name),
+    fileSize: numberOrNull(r.file_size),
+    fileMime: textOrNull(r.file_mime),
+    createdDate: String(r.created_date),
+    createdBy: String(r.created_by),
+    modifiedDate: String(r.modified_date),
+    modifiedBy: String(r.modified_by),
+  }
+}
+
+function auditValue(value: unknown): string | null {
+  if (value === null || value === undefined) return null
+  if (Array.isArray(value)) return value.length === 0 ? null : value.join(',')
+  return String(value)
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return auditValue(a) === auditValue(b)
+}
+
+/**
+ * Documents of one vault: create (with a file or as a placeholder, or as a CrossLink), read,
+ * update the latest version's fields, add minor versions, run lifecycle actions, read files.
+ * Every change is audited in its transaction; bad input fails before anything is stored, and a
+ * blob written for a failed create is removed again.
+ */
+export class DocumentService {
+  readonly #storage: Storage
+  readonly #registry: MetadataRegistry
+  readonly #clock: Clock
+  readonly #vaultId: number
+  readonly #maxFileBytes: number
+  readonly #types: ReadonlyMap<string, DocumentTypeDefinition>
+  readonly #lifecycles: ReadonlyMap<string, DocumentLifecycleDefinition>
+  /** The file store; the blob of every version lives here. */
+  readonly blobs: BlobStore
+
+  constructor(options: DocumentServiceOptions) {
+    this.#storage = options.storage
+    this.#registry = options.registry
+    this.#clock = options.clock
+    this.#vaultId = options.vaultId
+    this.#maxFileBytes = options.maxFileBytes
+    this.blobs = options.blobs
+    this.#types = new Map((options.profile.documentTypes ?? []).map((t) => [t.name, t]))
+    this.#lifecycles = new Map((options.profile.documentLifecycles ?? []).map((l) => [l.name, l]))
+  }
+
+  /** The document types of this vault. */
+  get types(): readonly DocumentTypeDefinition[] {
+    return [...this.#types.values()]
+  }
+
+  /** The document lifecycles of this vault. */
+  get lifecycles(): readonly DocumentLifecycleDefinition[] {
+    return [...this.#lifecycles.values()]
+  }
+
+  /** The largest file accepted, in bytes. */
+  get maxFileBytes(): number {
+    return this.#maxFileBytes
+  }
+
+  #type(name: unknown): DocumentTypeDefinition {
+    if (typeof name !== 'string' || name.trim() === '')
+      fail('PARAMETER_MISSING', 'Send type__v, the document type (e.g. reference_document__v).')
+    const type = this.#types.get(name) ?? [...this.#types.values()].find((t) => t.label === name)
+    if (type === undefined)
+      fail(
+        'DOCUMENT_TYPE_UNKNOWN',
+        `This vault has no document type "${name}"; use one of ${[...this.#types.keys()].join(', ') || '(none)'}.`,
+      )
+    return type
+  }
+
+  #lifecycle(type: DocumentTypeDefinition, name: unknown): DocumentLifecycleDefinition {
+    if (typeof name !== 'string' || name.trim() === '')
+      fail('PARAMETER_MISSING', `Send lifecycle__v; type ${type.name} uses ${type.lifecycles.join(', ')}.`)
+    const lifecycle =
+      this.#lifecycles.get(name) ?? [...this.#lifecycles.values()].find((l) => l.label === name)
+    if (lifecycle === undefined || !type.lifecycles.includes(lifecycle.name))
+      fail(
+        'DOCUMENT_LIFECYCLE_UNKNOWN',
+        `Document type ${type.name} has no lifecycle "${name}"; use ${type.lifecycles.join(', ')}.`,
+      )
+    return lifecycle
+  }
+
+  #startingState(lifecycle: DocumentLifecycleDefinition): DocumentLifecycleStateDefinition {
+    const state = lifecycle.states.find((s) => s.stateType === 'starting_state__sys') ?? lifecycle.states[0]
+    if (state === undefined) fail('METADATA_INVALID', `Lifecycle ${lifecycle.name} has no states.`)
+    return state
+  }
+
+  #state(lifecycle: DocumentLifecycleDefinition, name: string): DocumentLifecycleStateDefinition {
+    const state = lifecycle.states.find((s) => s.name === name)
+    if (state === undefined) fail('METADATA_INVALID', `Lifecycle ${lifecycle.name} has no state ${name}.`)
+    return state
+  }
+
+  #assertFile(file: DocumentFile): void {
+    if (file.bytes.byteLength > this.#maxFileBytes) this.#fileTooLarge(file.bytes.byteLength)
+  }
+
+  #fileTooLarge(size?: number): never {
+    fail(
+      'FILE_TOO_LARGE',
+      `The file is larger than this vault accepts (${size === undefined ? 'over ' : `${size} bytes; `}at most ${this.#maxFileBytes} bytes).`,
+    )
+  }
+
+  /** Throws FILE_TOO_LARGE for an upload the HTTP layer cut off at the limit. */
+  refuseOversizedFile(): never {
+    this.#fileTooLarge()
+  }
+
+  /** Checks client field values of a type and returns them in API shape; references must exist. */
+  async #parseFields(
+    db: Kysely<VaultDb>,
+    type: DocumentTypeDefinition,
+    input: Readonly<Record<string, unknown>>,
+    ignore: ReadonlySet<string>,
+  ): Promise<Record<string, unknown>> {
+    const fields = new Map([...STANDARD_FIELDS, ...type.fields].map((f) => [f.name, f]))
+    const values: Record<string, unknown> = {}
+    for (const [name, raw] of Object.entries(input)) {
+      if (ignore.has(name)) continue
+      if (READ_ONLY_FIELDS.has(name))
+        fail('FIELD_READ_ONLY', `Field ${name} of a document is maintained by the vault; leave it out.`)
+      const field = fields.get(name)
+      if (field === undefined || field.system === true)
+        fail(
+          field === undefined ? 'FIELD_UNKNOWN' : 'FIELD_READ_ONLY',
+          `Document type ${type.name} has no editable field ${name}; its fields are ${[...fields.keys()].join(', ')}.`,
+        )
+      values[name] = await this.#parseValue(db, field, raw)
+    }
+    return values
+  }
+
+  async #parseValue(db: Kysely<VaultDb>, field: FieldDefinition, raw: unknown): Promise<unknown> {
+    const where = `Field ${field.name}`
+    const empty = raw === null || raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0)
+    if (empty) return field.multiValue === true ? [] : null
+    switch (field.type) {
+      case 'Boolean': {
+        if (typeof raw === 'boolean') return raw
+        const text = String(raw).trim().toLowerCase()
+        if (['true', 'yes', '1'].includes(text)) return true
+        if (['false', 'no', '0'].includes(text)) return false
+        return fail('FIELD_TYPE', `${where} expects Yes/No (true or false), got "${String(raw)}".`)
+      }
+      case 'Object': {
+        const ids = (Array.isArray(raw) ? raw : String(raw).split(','))
+          .map((v) => String(v).trim())
+          .filter((v) => v !== '')
+        if (field.multiValue !== true && ids.length > 1)
+          fail('FIELD_TYPE', `${where} takes one ${field.object} id, got ${ids.length}.`)
+        const unique = [...new Set(ids)]
+        const object = this.#registry.object(field.object ?? '')
+        const found = await db.selectFrom(object.name).select('id').where('id', 'in', unique).execute()
+        const known = new Set(found.map((r) => String(r.id)))
+        const missing = unique.filter((id) => !known.has(id))
+        if (missing.length > 0)
+          fail(
+            'REFERENCE_NOT_FOUND',
+            `${where} refers to no ${object.name} record with id ${missing.join(', ')}.`,
+          )
+        return field.multiValue === true ? unique : unique[0]
+      }
+      case 'Number': {
+        const n = typeof raw === 'number' ? raw : Number(String(raw).trim())
+        if (!Number.isFinite(n)) fail('FIELD_TYPE', `${where} expects a number, got "${String(raw)}".`)
+        return n
+      }
+      default: {
+        if (typeof raw !== 'string' && typeof raw !== 'number')
+          fail('FIELD_TYPE', `${where} expects text, got ${JSON.stringify(raw)}.`)
+        const text = String(raw)
+        const max = field.maxLength ?? 255
+        if (text.length > max)
+          fail('FIELD_TOO_LONG', `${where} holds at most ${max} characters; the value has ${text.length}.`)
+        return text
+      }
+    }
+  }
+
+  #assertRequired(type: DocumentTypeDefinition, values: Readonly<Record<string, unknown>>): void {
+    const missing = [...STANDARD_FIELDS, ...type.fields]
+      .filter((f) => f.required === true)
+      .filter((f) => {
+        const v = values[f.name]
+        return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)
+      })
+      .map((f) => f.name)
+    if (missing.length > 0)
+      fail('FIELD_REQUIRED', `Document type ${type.name} needs ${missing.join(', ')}; send a value for each.`)
+  }
+
+  #crosslinkSource(
+    type: DocumentTypeDefinition,
+    input: Readonly<Record<string, unknown>>,
+  ): DocumentRow['source'] | undefined {
+    const given = CROSSLINK_SOURCE_FIELDS.filter((f) => input[f] !== undefined && input[f] !== '')
+    if (given.length === 0) return undefined
+    if (type.crosslink !== true)
+      fail('OPERATION_NOT_ALLOWED', `Document type ${type.name} cannot hold CrossLinks in this vault.`)
+    const vault = textOrNull(input.source_vault_id__v)
+    const document = textOrNull(input.source_document_id__v)
+    if (vault === null || document === null)
+      fail('FIELD_REQUIRED', 'A CrossLink needs both source_vault_id__v and source_document_id__v.')
+    const rule = textOrNull(input.source_binding_rule__v) ?? 'latest_steady_state__v'
+    if (!(SOURCE_BINDING_RULES as readonly string[]).includes(rule))
+      fail(
+        'PICKLIST_VALUE_UNKNOWN',
+        `source_binding_rule__v must be one of ${SOURCE_BINDING_RULES.join(', ')}, got "${rule}".`,
+      )
+    const major = numberOrNull(input.bound_source_major_version__v)
+    const minor = numberOrNull(input.bound_source_minor_version__v)
+    if (rule === 'specific_version__v' && (major === null || minor === null || Number.isNaN(major + minor)))
+      fail(
+        'FIELD_REQUIRED',
+        'A CrossLink bound to a specific version needs bound_source_major_version__v and bound_source_minor_version__v.',
+      )
+    return {
+      source_vault_id__v: vault,
+      source_document_id__v: document,
+      source_binding_rule__v: rule,
+      bound_source_major_version__v: major,
+      bound_source_minor_version__v: minor,
+    }
+  }
+
+  /** Stores a file's blob, runs the write, and removes the blob again if the write fails and nothing refers to it. */
+  async #withBlob<T>(
+    file: DocumentFile | undefined,
+    write: (blob: { sha256: string; size: number } | undefined) => Promise<T>,
+  ): Promise<T> {
+    const blob = file === undefined ? undefined : await this.blobs.put(file.bytes)
+    try {
+      return await write(blob)
+    } catch (error) {
+      if (blob !== undefined) {
+        const used = await this.#storage.db
+          .selectFrom('document_version')
+          .select('document_id')
+          .where('file_sha256', '=', blob.sha256)
+          .executeTakeFirst()
+        if (used === undefined) await this.blobs.delete(blob.sha256)
+      }
+      throw error
+    }
+  }
+
+  async #write<T>(fn: (db: Kysely<VaultDb>) => Promise<T>): Promise<T> {
+    try {
+      return await this.#storage.db.transaction().execute(fn)
+    } catch (error) {
+      throw this.#storage.dialect.translateError(error) ?? error
+    }
+  }
+
+  async #audit(
+    db: Kysely<VaultDb>,
+    actor: DocumentActor,
+    entries: readonly AuditEntryDraft[],
+  ): Promise<void> {
+    await appendAudit(
+      db,
+      actor,
+      isoTimestamp(this.#clock),
+      randomUUID(),
+      entries,
+      this.#storage.dialect.maxParameters,
+    )
+  }
+
+  /** Creates a document at version 0.1 in its lifecycle's starting state; answers its id. */
+  async create(actor: DocumentActor, draft: DocumentDraft): Promise<number> {
+    const input = draft.fields
+    const type = this.#type(input.type__v)
+    const lifecycle = this.#lifecycle(type, input.lifecycle__v)
+    if (draft.file !== undefined) this.#assertFile(draft.file)
+    const source = this.#crosslinkSource(type, input)
+    const ignore = new Set<string>(['type__v', 'lifecycle__v', ...CROSSLINK_SOURCE_FIELDS])
+    const values = await this.#parseFields(this.#storage.db, type, input, ignore)
+    this.#assertRequired(type, values)
+    const state = this.#startingState(lifecycle)
+    const now = isoTimestamp(this.#clock)
+    return this.#withBlob(draft.file, (blob) =>
+      this.#write(async (db) => {
+        const inserted = await db
+          .insertInto('document')
+          .values({
+            type__v: type.name,
+            lifecycle__v: lifecycle.name,
+            latest_major: 0,
+            latest_minor: 1,
+            crosslink__v: source === undefined ? 0 : 1,
+            ...(source ?? {}),
+            created_date: now,
+            created_by: actor.userId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        const id = Number(inserted.id)
+        const { name__v: name, ...fields } = values
+        await db
+          .insertInto('document_version')
+          .values({
+            document_id: id,
+            major: 0,
+            minor: 1,
+            name__v: String(name),
+            fields: JSON.stringify(fields),
+            state__v: state.name,
+            state_type: state.stateType ?? null,
+            file_sha256: blob?.sha256 ?? null,
+            file_name: draft.file?.name ?? null,
+            file_size: blob?.size ?? null,
+            file_mime: draft.file?.mime ?? null,
+            created_date: now,
+            created_by: actor.userId,
+            modified_date: now,
+            modified_by: actor.userId,
+          })
+          .execute()
+        await this.#audit(db, actor, [
+          {
+            action: 'Create',
+            objectName: DOCUMENTS_AUDIT_OBJECT,
+            recordId: String(id),
+            description: `Created ${type.label} document ${id} "${String(name)}" version 0.1${
+              draft.file === undefined ? ' (placeholder)' : ` with file ${draft.file.name}`
+            }${source === undefined ? '' : ` as a CrossLink to ${source.source_vault_id__v}_${source.source_document_id__v}`}`,
+          },
+          ...Object.entries(values)
+            .filter(([, v]) => auditValue(v) !== null)
+            .map(([field, v]) => ({
+              action: 'Edit' as const,
+              objectName: DOCUMENTS_AUDIT_OBJECT,
+              recordId: String(id),
+              fieldName: field,
+              oldValue: null,
+              newValue: auditValue(v),
+              description: `Set ${field} of document ${id} version 0.1`,
+            })),
+        ])
+        return id
+      }),
+    )
+  }
+
+  async #document(db: Kysely<VaultDb>, id: number): Promise<DocumentRow> {
+    if (!Number.isInteger(id) || id <= 0) fail('RECORD_NOT_FOUND', `"${id}" is not a document id.`)
+    const row = await db.selectFrom('document').selectAll().where('id', '=', id).executeTakeFirst()
+    if (row === undefined) fail('RECORD_NOT_FOUND', `This vault has no document ${id}.`)
+    return toDocumentRow(row)
+  }
+
+  async #version(db: Kysely<VaultDb>, id: number, major: number, minor: number): Promise<VersionRow> {
+    const row = await db
+      .selectFrom('document_version')
+      .selectAll()
+      .where('document_id', '=', id)
+      .where('major', '=', major)
+      .where('minor', '=', minor)
+      .executeTakeFirst()
+    if (row === undefined) fail('RECORD_NOT_FOUND', `Document ${id} has no version ${major}.${minor}.`)
+    return toVersionRow(row)
+  }
+
+  async #versions(db: Kysely<VaultDb>, id: number): Promise<DocumentVersionNumber[]> {
+    const rows = await db
+      .selectFrom('document_version')
+      .select(['major', 'minor'])
+      .where('document_id', '=', id)
+      .orderBy('major')
+      .orderBy('minor')
+      .execute()
+    return rows.map((r) => ({ major: Number(r.major), minor: Number(r.minor) }))
+  }
+
+  #view(doc: DocumentRow, version: VersionRow): Record<string, unknown> {
+    const lifecycle = this.#lifecycles.get(doc.lifecycle)
+    const state = lifecycle?.states.find((s) => s.name === version.state)
+    return {
+      id: doc.id,
+      name__v: version.name,
+      type__v: doc.type,
+      lifecycle__v: doc.lifecycle,
+      status__v: state?.label ?? version.state,
+      state__v: version.state,
+      state_type__sys: version.stateType,
+      major_version_number__v: version.major,
+      minor_version_number__v: version.minor,
+      version_id: `${doc.id}_${version.major}_${version.minor}`,
+      global_id__sys: `${this.#vaultId}_${doc.id}`,
+      global_version_id__sys: `${this.#vaultId}_${doc.id}_${version.major}_${version.minor}`,
+      filename__v: version.fileName,
+      format__v: version.fileMime,
+      size__v: version.fileSize,
+      sha256__sys: version.fileSha256,
+      crosslink__v: doc.crosslink,
+      ...(doc.crosslink ? doc.source : {}),
+      document_creation_date__v: doc.createdDate,
+      created_by__v: doc.createdBy,
+      version_creation_date__v: version.createdDate,
+      version_created_by__v: version.createdBy,
+      version_modified_date__v: version.modifiedDate,
+      version_modified_by__v: version.modifiedBy,
+      ...version.fields,
+    }
+  }
+
+  #renditions(version: VersionRow): string[] {
+    return version.fileMime === 'application/pdf' && version.fileSha256 !== null ? [VIEWABLE_RENDITION] : []
+  }
+
+  /** The latest version of a document with its version list and renditions. */
+  async get(id: number): Promise<DocumentView> {
+    const db = this.#storage.db
+    const doc = await this.#document(db, id)
+    const version = await this.#version(db, id, doc.latestMajor, doc.latestMinor)
+    return {
+      document: this.#view(doc, version),
+      versions: await this.#versions(db, id),
+      renditions: this.#renditions(version),
+    }
+  }
+
+  /** One version of a document. */
+  async getVersion(id: number, major: number, minor: number): Promise<DocumentView> {
+    const db = this.#storage.db
+    const doc = await this.#document(db, id)
+    const version = await this.#version(db, id, major, minor)
+    return {
+      document: this.#view(doc, version),
+      versions: await this.#versions(db, id),
+      renditions: this.#renditions(version),
+    }
+  }
+
+  /** Updates fields of the latest version; `unchanged` when every value is already so. */
+  async update(
+    actor: DocumentActor,
+    id: number,
+    input: Readonly<Record<string, unknown>>,
+  ): Promise<DocumentUpdateOutcome> {
+    if (Object.keys(input).length === 0) fail('PARAMETER_MISSING', 'Send at least one field to change.')
+    return this.#write(async (db) => {
+      const doc = await this.#document(db, id)
+      const type = this.#type(doc.type)
+      const version = await this.#version(db, id, doc.latestMajor, doc.latestMinor)
+      const values = await this.#parseFields(db, type, input, new Set())
+      const before: Record<string, unknown> = { ...version.fields, name__v: version.name }
+      const after = { ...before, ...values }
+      this.#assertRequired(type, after)
+      const changed = Object.keys(values).filter((f) => !sameValue(before[f], after[f]))
+      if (changed.length === 0) return 'unchanged'
+      const { name__v: name, ...fields } = after
+      await db
+        .updateTable('document_version')
+        .set({
+          name__v: String(name),
+          fields: JSON.stringify(fields),
+          modified_date: isoTimestamp(this.#clock),
+          modified_by: actor.userId,
+        })
+        .where('document_id', '=', id)
+        .where('major', '=', version.major)
+        .where('minor', '=', version.minor)
+        .execute()
+      await this.#audit(
+        db,
+        actor,
+        changed.map((field) => ({
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(id),
+          fieldName: field,
+          oldValue: auditValue(before[field]),
+          newValue: auditValue(after[field]),
+          description: `Changed ${field} of document ${id} version ${version.major}.${version.minor}`,
+        })),
+      )
+      return 'updated'
+    })
+  }
+
+  /** Adds the next minor version with a new file; it starts in the lifecycle's starting state. */
+  async addVersion(actor: DocumentActor, id: number, file: DocumentFile): Promise<DocumentVersionNumber> {
+    this.#assertFile(file)
+    await this.#document(this.#storage.db, id)
+    return this.#withBlob(file, (blob) =>
+      this.#write(async (db) => {
+        const doc = await this.#document(db, id)
+        const lifecycle = this.#lifecycles.get(doc.lifecycle)
+        if (lifecycle === undefined) fail('METADATA_INVALID', `Lifecycle ${doc.lifecycle} is not defined.`)
+        const latest = await this.#version(db, id, doc.latestMajor, doc.latestMinor)
+        const next = { major: doc.latestMajor, minor: doc.latestMinor + 1 }
+        const state = this.#startingState(lifecycle)
+        const now = isoTimestamp(this.#clock)
+        await db
+          .insertInto('document_version')
+          .values({
+            document_id: id,
+            major: next.major,
+            minor: next.minor,
+            name__v: latest.name,
+            fields: JSON.stringify(latest.fields),
+            state__v: state.name,
+            state_type: state.stateType ?? null,
+            file_sha256: blob?.sha256 ?? null,
+            file_name: file.name,
+            file_size: blob?.size ?? null,
+            file_mime: file.mime,
+            created_date: now,
+            created_by: actor.userId,
+            modified_date: now,
+            modified_by: actor.userId,
+          })
+          .execute()
+        await db
+          .updateTable('document')
+          .set({ latest_major: next.major, latest_minor: next.minor })
+          .where('id', '=', id)
+          .execute()
+        await this.#audit(db, actor, [
+          {
+            action: 'Create',
+            objectName: DOCUMENTS_AUDIT_OBJECT,
+            recordId: String(id),
+            fieldName: 'version',
+            oldValue: `${latest.major}.${latest.minor}`,
+            newValue: `${next.major}.${next.minor}`,
+            description: `Created version ${next.major}.${next.minor} of document ${id} with file ${file.name}`,
+          },
+        ])
+        return next
+      }),
+    )
+  }
+
+  /**
+   * Runs a lifecycle action on a version. Reaching a steady state makes the version the next
+   * major one (`x.0`; only the latest version can) and supersedes the previous steady version.
+   */
+  async runAction(
+    actor: DocumentActor,
+    id: number,
+    version: DocumentVersionNumber,
+    actionName: string,
+  ): Promise<DocumentVersionNumber> {
+    return this.#write(async (db) => {
+      const doc = await this.#document(db, id)
+      const current = await this.#version(db, id, version.major, version.minor)
+      const lifecycle = this.#lifecycles.get(doc.lifecycle)
+      if (lifecycle === undefined) fail('METADATA_INVALID', `Lifecycle ${doc.lifecycle} is not defined.`)
+      const action = lifecycle.actions.find((a) => a.name === actionName)
+      if (action === undefined)
+        fail(
+          'ACTION_UNKNOWN',
+          `Lifecycle ${lifecycle.name} has no action ${actionName}; its actions are ${lifecycle.actions.map((a) => a.name).join(', ')}.`,
+        )
+      const label = `${version.major}.${version.minor}`
+      if (!action.from.includes(current.state))
+        fail(
+          'ACTION_NOT_ALLOWED_IN_STATE',
+          `${action.name} cannot run on document ${id} version ${label} in state ${current.state}; it runs from ${action.from.join(', ')}.`,
+        )
+      const target = this.#state(lifecycle, action.to)
+      const now = isoTimestamp(this.#clock)
+      const entries: AuditEntryDraft[] = []
+      let result: DocumentVersionNumber = version
+      if (target.stateType === 'steady_state__sys') {
+        if (version.major !== doc.latestMajor || version.minor !== doc.latestMinor)
+          fail(
+            'ACTION_NOT_ALLOWED_IN_STATE',
+            `${action.name} makes a new major version, so it runs only on the latest version of document ${id} (${doc.latestMajor}.${doc.latestMinor}), not ${label}.`,
+          )
+        const superseded = lifecycle.states.find((s) => s.stateType === 'superseded_state__sys')
+        if (superseded !== undefined) {
+          const steady = await db
+            .selectFrom('document_version')
+            .select(['major', 'minor', 'state__v'])
+            .where('document_id', '=', id)
+            .where('state_type', '=', 'steady_state__sys')
+            .execute()
+          for (const old of steady) {
+            await db
+              .updateTable('document_version')
+              .set({
+                state__v: superseded.name,
+                state_type: superseded.stateType ?? null,
+                modified_date: now,
+                modified_by: actor.userId,
+              })
+              .where('document_id', '=', id)
+              .where('major', '=', Number(old.major))
+              .where('minor', '=', Number(old.minor))
+              .execute()
+            entries.push({
+              action: 'State change',
+              objectName: DOCUMENTS_AUDIT_OBJECT,
+              recordId: String(id),
+              fieldName: 'state__v',
+              oldValue: String(old.state__v),
+              newValue: superseded.name,
+              description: `Version ${String(old.major)}.${String(old.minor)} of document ${id} was superseded by the approval of version ${label}`,
+            })
+          }
+        }
+        result = { major: doc.latestMajor + 1, minor: 0 }
+        entries.push({
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(id),
+          fieldName: 'version',
+          oldValue: label,
+          newValue: `${result.major}.${result.minor}`,
+          description: `Version ${label} of document ${id} became version ${result.major}.${result.minor}`,
+        })
+        await db
+          .updateTable('document')
+          .set({ latest_major: result.major, latest_minor: result.minor })
+          .where('id', '=', id)
+          .execute()
+      }
+      await db
+        .updateTable('document_version')
+        .set({
+          major: result.major,
+          minor: result.minor,
+          state__v: target.name,
+          state_type: target.stateType ?? null,
+          modified_date: now,
+          modified_by: actor.userId,
+        })
+        .where('document_id', '=', id)
+        .where('major', '=', version.major)
+        .where('minor', '=', version.minor)
+        .execute()
+      entries.push({
+        action: 'State change',
+        objectName: DOCUMENTS_AUDIT_OBJECT,
+        recordId: String(id),
+        fieldName: 'state__v',
+        oldValue: current.state,
+        newValue: target.name,
+        description: `${action.label}: document ${id} version ${result.major}.${result.minor} moved from ${current.state} to ${target.name}`,
+      })
+      await this.#audit(db, actor, entries)
+      return result
+    })
+  }
+
+  /** The file of the latest version (or of the given version). */
+  async readFile(id: number, version?: DocumentVersionNumber): Promise<DocumentFile> {
+    const db = this.#storage.db
+    const doc = await this.#document(db, id)
+    const v = await this.#version(
+      db,
+      id,
+      version?.major ?? doc.latestMajor,
+      version?.minor ?? doc.latestMinor,
+    )
+    if (v.fileSha256 === null)
+      fail(
+        'RECORD_NOT_FOUND',
+        `Document ${id} version ${v.major}.${v.minor} is a placeholder without a file.`,
+      )
+    const bytes = await this.blobs.get(v.fileSha256)
+    if (bytes === undefined)
+      fail(
+        'INTERNAL',
+        `The file of document ${id} version ${v.major}.${v.minor} is missing from the blob store.`,
+      )
+    return { bytes, name: v.fileName ?? `document-${id}`, mime: v.fileMime ?? 'application/octet-stream' }
+  }
+
+  /** The viewable rendition of the latest version: a PDF is its own. */
+  async readRendition(id: number, renditionType: string): Promise<DocumentFile> {
+    const view = await this.get(id)
+    if (renditionType !== VIEWABLE_RENDITION || !view.renditions.includes(renditionType))
+      fail(
+        'RECORD_NOT_FOUND',
+        `Document ${id} has no ${renditionType} rendition; only PDF files have a viewable rendition so far (the source file is kept as uploaded).`,
+      )
+    return this.readFile(id)
+  }
+
+  /** A document's audit trail, oldest first. */
+  async audit(
+    id: number,
+    paging: { limit: number; offset: number },
+  ): Promise<{ total: number; entries: AuditEntry[] }> {
+    await this.#document(this.#storage.db, id)
+    return readRecordAudit(this.#storage.db, {
+      objectName: DOCUMENTS_AUDIT_OBJECT,
+      recordId: String(id),
+      limit: paging.limit,
+      offset: paging.offset,
+    })
+  }
+}

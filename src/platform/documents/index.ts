@@ -1,0 +1,18 @@
+export type { BlobRef, BlobStore } from './blob-store.js'
+export {
+  DOCUMENTS_AUDIT_OBJECT,
+  DocumentService,
+  type DocumentServiceOptions,
+  type DocumentUpdateOutcome,
+  type DocumentView,
+} from './document-service.js'
+export {
+  DOCUMENT_FILE_MAX_BYTES_DEFAULT,
+  type DocumentActor,
+  type DocumentDraft,
+  type DocumentFieldValues,
+  type DocumentFile,
+  type DocumentVersionNumber,
+  VIEWABLE_RENDITION,
+} from './document-types.js'
+export { FsBlobStore } from './fs-blob-store.js'
