@@ -9,9 +9,11 @@ import {
   type FlowVault,
   failTransfersOfDeadMessage,
   nudgeCaseStatus,
+  nudgeConnectionCountries,
   processTransferredInquiries,
   pullAccounts,
   pullCaseRequests,
+  syncConnectionCountries,
   transferredInquiryGuard,
   transferToMedicalAction,
 } from './flows/index.js'
@@ -46,7 +48,7 @@ function configurationActor(connection: ConnectionInfo): RecordActor {
   return { userId: 'system', userName: 'System', securityProfile: 'system', connection: connection.apiName }
 }
 
-/** The pulls each side runs on a schedule, by integration point (B6, B12). */
+/** The pulls each side runs on a schedule, by integration point (B6, B12, B15). */
 function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, ScheduledPull> {
   switch (side) {
     case 'crm':
@@ -61,6 +63,11 @@ function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, Sch
         [
           INTEGRATION_POINTS.accountInbound,
           async (connection) => ({ ...(await pullAccounts(vault, connection)) }),
+        ],
+        // B15's safety net: a missed nudge or a deleted settings record is caught at the next run.
+        [
+          INTEGRATION_POINTS.connectionSettingsInbound,
+          async (connection) => ({ ...(await syncConnectionCountries(vault, connection)) }),
         ],
       ])
     default:
@@ -104,10 +111,18 @@ export async function installMedicalCrmConnection(
         },
       )
       messaging.onDeadMessage(INTEGRATION_POINTS.inquiryOutbound, failTransfersOfDeadMessage(vault))
+      records.addChangeHook('connection_settings__v', nudgeConnectionCountries(vault))
       break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
       records.addChangeHook('case_request__v', nudgeCaseStatus(vault))
+      // B15: a CRM's nudge that its country filter changed runs the country sync now.
+      messaging.registerProcessor(
+        INTEGRATION_POINTS.connectionSettingsOutbound,
+        async (_message, { connection }) => {
+          await syncConnectionCountries(vault, connection)
+        },
+      )
       break
     default:
       assertNever(side, 'connection side')

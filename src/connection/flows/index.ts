@@ -13,6 +13,14 @@ export {
   pullCaseRequests,
   WATERMARK_OVERLAP_MS,
 } from './case-status/pull-case-requests.js'
+export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'
+export {
+  abbreviationOfCode,
+  type CountrySyncResult,
+  codeOfAbbreviation,
+  GLOBAL_ABBREVIATION,
+  syncConnectionCountries,
+} from './countries/sync-connection-countries.js'
 export { assertRecordIds, connectionActor, type FlowVault, vqlIdList } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'
 export { medicalLookupResolvers } from './inquiries/medical-lookups.js'

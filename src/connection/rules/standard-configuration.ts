@@ -54,6 +54,10 @@ export const INTEGRATION_POINTS = {
   accountInbound: 'account_inbound__v',
   caseRequestOutbound: 'case_request_outbound__v',
   caseRequestInbound: 'case_request_inbound__v',
+  /** B15: the CRM's nudge that a Connection Settings record changed (the Medical Vault processes it). */
+  connectionSettingsOutbound: 'connection_settings_outbound__v',
+  /** B15: the Medical Vault's pull of the CRM's country filters into Connection Countries. */
+  connectionSettingsInbound: 'connection_settings_inbound__v',
 } as const
 
 const INQUIRY = 'medical_inquiry__v'
@@ -181,6 +185,17 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      {
+        apiName: 'country_integration__v',
+        name: 'Country',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.connectionSettingsInbound,
+            direction: 'inbound__sys',
+            description: 'Country filters of Vault CRM Connection Settings pulled into Connection Countries',
+          },
+        ],
+      },
     ],
     rules: [
       {
@@ -241,6 +256,17 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
             apiName: INTEGRATION_POINTS.caseRequestInbound,
             direction: 'inbound__sys',
             description: 'Case Request changes pulled since the Last Successful Run Time',
+          },
+        ],
+      },
+      {
+        apiName: 'country_integration__v',
+        name: 'Country',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.connectionSettingsOutbound,
+            direction: 'outbound__sys',
+            description: 'Nudges the Medical Vault to pull Connection Settings country filter changes',
           },
         ],
       },
