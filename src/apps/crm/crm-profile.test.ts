@@ -275,7 +275,8 @@ describe('crm profile', () => {
       'exception_item__sys',
     ])
       expect(grants[name]?.integration_user__sys).toEqual(expect.arrayContaining(['create', 'edit']))
-    for (const object of Object.keys(grants)) expect(metadata.objectByName.has(object) || object === 'documents', object).toBe(true)
+    for (const object of Object.keys(grants))
+      expect(metadata.objectByName.has(object) || object === 'documents', object).toBe(true)
   })
 })
 

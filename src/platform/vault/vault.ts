@@ -1,5 +1,5 @@
-import { randomInt } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { randomInt, randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Clock, systemClock } from '../clock/index.js'
@@ -145,13 +145,14 @@ export class Vault {
         vaultId: id,
         permissions: config.profile.permissions,
       })
+      const blobDir = blobDirOf(config)
       const documents = new DocumentService({
         storage,
         registry: metadata,
         profile: config.profile,
         clock,
         vaultId: id,
-        blobs: new FsBlobStore(blobDirOf(config)),
+        blobs: new FsBlobStore(blobDir.dir),
         maxFileBytes: config.documents?.maxFileBytes ?? DOCUMENT_FILE_MAX_BYTES_DEFAULT,
       })
       jobs = createJobQueue(storage, clock, config.jobs)
@@ -175,6 +176,7 @@ export class Vault {
         jobs,
         messaging,
       })
+      if (blobDir.temporary) vault.onClose(() => rm(blobDir.dir, { recursive: true, force: true }))
       try {
         for (const setup of config.setup ?? []) await setup(vault)
         if (config.runJobs !== false) await vault.startJobs()
@@ -282,9 +284,11 @@ async function claimIdentity(storage: Storage, config: VaultConfig): Promise<num
 }
 
 /** The folder of a vault's document files (see VaultConfig.documents). */
-function blobDirOf(config: VaultConfig): string {
-  if (config.documents?.blobDir !== undefined) return config.documents.blobDir
+function blobDirOf(config: VaultConfig): { dir: string; temporary: boolean } {
+  if (config.documents?.blobDir !== undefined) return { dir: config.documents.blobDir, temporary: false }
   if (config.database.kind === 'sqlite' && config.database.path !== ':memory:')
-    return `${config.database.path}.blobs`
-  return mkdtempSync(join(tmpdir(), `liaison-blobs-${config.name.replace(/[^a-z0-9-]/gi, '_')}-`))
+    return { dir: `${config.database.path}.blobs`, temporary: false }
+  // Created on the first upload, removed when the vault closes.
+  const name = config.name.replace(/[^a-z0-9-]/gi, '_')
+  return { dir: join(tmpdir(), `liaison-blobs-${name}-${randomUUID()}`), temporary: true }
 }
