@@ -5,7 +5,6 @@ import type { RecordActor } from '../platform/records/index.js'
 import { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
-  connectionActor,
   type FlowVault,
   failTransfersOfDeadMessage,
   nudgeCaseStatus,
@@ -127,6 +126,8 @@ export async function installMedicalCrmConnection(
     default:
       assertNever(side, 'connection side')
   }
+  // Connections made by an older release lack the points and rules added since; seeding is idempotent.
+  await ensureConnectionConfiguration(vault, side)
   await scheduleActiveConnections(vault, schedule)
 }
 
@@ -137,7 +138,7 @@ export async function ensureConnectionConfiguration(vault: FlowVault, side: Conn
     await vault.storage.db
       .transaction()
       .execute((trx) =>
-        seedConnectionConfiguration(trx, vault.records, connectionActor(connection), connection, side),
+        seedConnectionConfiguration(trx, vault.records, configurationActor(connection), connection, side),
       )
   }
 }
