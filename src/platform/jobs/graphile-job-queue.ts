@@ -11,7 +11,7 @@ import {
 } from 'graphile-worker'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
-import type { Storage, VaultDb } from '../storage/index.js'
+import { createPostgresPool, type Storage, type VaultDb } from '../storage/index.js'
 import { JOB_CONCURRENCY, JOB_MAX_ATTEMPTS } from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
 import type {
@@ -85,6 +85,8 @@ function queueNameFor(options: EnqueueOptions): string | null {
 export class GraphileJobQueue implements JobQueue {
   readonly #db: Kysely<VaultDb>
   readonly #connectionString: string
+  /** graphile-worker's own connections, made here so a closed server connection is not an uncaught error. */
+  #pool: ReturnType<typeof createPostgresPool> | undefined
   readonly #concurrency: number
   readonly #pollIntervalMs: number | undefined
   readonly #onError: (error: unknown) => void
@@ -166,7 +168,7 @@ export class GraphileJobQueue implements JobQueue {
     if (Object.keys(taskList).length === 0) return
     this.#runner = await run(
       {
-        connectionString: this.#connectionString,
+        pgPool: this.#workerPool(),
         concurrency: this.#concurrency,
         noHandleSignals: true,
         taskList,
@@ -215,6 +217,10 @@ export class GraphileJobQueue implements JobQueue {
       await this.#releaseAfterStop()
     }
     await Promise.allSettled([...this.#deadNotices])
+    const pool = this.#pool
+    this.#pool = undefined
+    // graphile-worker does not end a pool it was given.
+    await pool?.end()
   }
 
   /**
@@ -233,11 +239,16 @@ export class GraphileJobQueue implements JobQueue {
     })
   }
 
+  #workerPool(): ReturnType<typeof createPostgresPool> {
+    this.#pool ??= createPostgresPool(this.#connectionString, this.#concurrency + 2)
+    return this.#pool
+  }
+
   async #migrate(): Promise<void> {
     await this.#db.connection().execute(async (connection) => {
       await sql`select pg_advisory_lock(${GRAPHILE_INSTALL_LOCK})`.execute(connection)
       try {
-        await runMigrations({ connectionString: this.#connectionString, logger: this.#logger })
+        await runMigrations({ pgPool: this.#workerPool(), logger: this.#logger })
       } finally {
         await sql`select pg_advisory_unlock(${GRAPHILE_INSTALL_LOCK})`.execute(connection)
       }

@@ -36,6 +36,19 @@ export function parseDatabaseUrl(value: string): DatabaseConfig {
   return { kind: 'sqlite', path: value }
 }
 
+/**
+ * A PostgreSQL connection pool for a part that needs its own (the graphile-worker runner). Like the
+ * vault's pool, it survives the server closing idle connections (restart, dropped database).
+ */
+export function createPostgresPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max })
+  // An idle connection the server closes (restart, dropped database) must not crash the process;
+  // the next query that needs a connection reports the failure where it can be handled.
+  pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return pool
+}
+
 /** Opens the database of one vault. SQLite runs in WAL mode with synchronous=FULL. */
 export function createDatabase(config: DatabaseConfig): Storage {
   if (config.kind === 'sqlite') {
@@ -64,10 +77,7 @@ export function createDatabase(config: DatabaseConfig): Storage {
     })
     return { db, dialect: sqliteDialect, config, close: () => db.destroy() }
   }
-  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 })
-  // An idle connection the server closes (restart, dropped database) must not crash the process;
-  // the next query that needs a connection reports the failure where it can be handled.
-  pool.on('error', () => {})
+  const pool = createPostgresPool(config.url, config.poolSize ?? 10)
   const db = new Kysely<VaultDb>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: postgresDialect, config, close: () => db.destroy() }
 }

@@ -1,4 +1,10 @@
-export { createDatabase, type DatabaseConfig, parseDatabaseUrl, type Storage } from './database.js'
+export {
+  createDatabase,
+  createPostgresPool,
+  type DatabaseConfig,
+  parseDatabaseUrl,
+  type Storage,
+} from './database.js'
 export type {
   FullTextQuery,
   FullTextSearch,
