@@ -114,7 +114,7 @@ function sendFile(reply: FastifyReply, file: DocumentFile): FastifyReply {
 /** Documents: create (file, placeholder or CrossLink), read, update, new versions, lifecycle actions, files, audit. */
 export async function documentsRoutes(app: FastifyInstance): Promise<void> {
   const documents = () => app.vault.documents
-  const assertAccess = (request: FastifyRequest, access: 'read' | 'create' | 'edit') =>
+  const assertAccess = (request: FastifyRequest, access: 'read' | 'create' | 'edit' | 'delete') =>
     app.vault.records.assertAccess(sessionOf(request).actor, DOCUMENTS_AUDIT_OBJECT, access)
 
   app.post(
@@ -223,6 +223,26 @@ export async function documentsRoutes(app: FastifyInstance): Promise<void> {
     { schema: { summary: 'Download the source file of the latest version', tags: ['documents'] } },
     async (request, reply) =>
       sendFile(reply, await documents().readFile(documentId((request.params as DocumentParams).id))),
+  )
+
+  app.get(
+    '/objects/documents/:id/versions/:major/:minor/file',
+    { schema: { summary: 'Download the source file of one version', tags: ['documents'] } },
+    async (request, reply) => {
+      const params = request.params as VersionParams
+      return sendFile(reply, await documents().readFile(documentId(params.id), versionNumber(params)))
+    },
+  )
+
+  app.delete(
+    '/objects/documents/:id',
+    { schema: { summary: 'Delete a document with all its versions', tags: ['documents'] } },
+    async (request, reply) => {
+      assertAccess(request, 'delete')
+      const id = documentId((request.params as DocumentParams).id)
+      await documents().delete(sessionOf(request).actor, id)
+      return send(reply, { responseStatus: 'SUCCESS', id })
+    },
   )
 
   app.get(

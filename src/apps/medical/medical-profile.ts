@@ -338,7 +338,7 @@ const MEDICAL_PERMISSIONS = {
   document_type_group__v: { content_manager__v: CREATE_EDIT },
   clm_content_metrics__v: { integration_user__sys: CREATE_EDIT },
   /** Documents (platform/documents): content managers publish them. */
-  documents: { content_manager__v: CREATE_EDIT, integration_user__sys: CREATE_EDIT },
+  documents: { content_manager__v: CREATE_EDIT_DELETE, integration_user__sys: CREATE_EDIT },
 } as const
 
 /** The Medical Vault profile: the platform objects plus MedInquiry's. */

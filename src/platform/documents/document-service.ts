@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { type AuditEntry, type AuditEntryDraft, appendAudit, readRecordAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { type ErrorCode, LiaisonError } from '../errors/index.js'
@@ -15,11 +15,16 @@ import {
 import type { Storage, VaultDb, VaultRow } from '../storage/index.js'
 import type { BlobStore } from './blob-store.js'
 import {
+  type CrossLinkOutcome,
+  type CrossLinkRef,
   type DocumentActor,
+  type DocumentChange,
+  type DocumentChangeHook,
   type DocumentDraft,
   type DocumentFieldValues,
   type DocumentFile,
   type DocumentVersionNumber,
+  type SourceVersion,
   VIEWABLE_RENDITION,
 } from './document-types.js'
 
@@ -178,6 +183,7 @@ export class DocumentService {
   readonly #maxFileBytes: number
   readonly #types: ReadonlyMap<string, DocumentTypeDefinition>
   readonly #lifecycles: ReadonlyMap<string, DocumentLifecycleDefinition>
+  readonly #changeHooks: DocumentChangeHook[] = []
   /** The file store; the blob of every version lives here. */
   readonly blobs: BlobStore
 
@@ -190,6 +196,15 @@ export class DocumentService {
     this.blobs = options.blobs
     this.#types = new Map((options.profile.documentTypes ?? []).map((t) => [t.name, t]))
     this.#lifecycles = new Map((options.profile.documentLifecycles ?? []).map((l) => [l.name, l]))
+  }
+
+  /** Adds a hook told of every document change, in the writing transaction. */
+  addChangeHook(hook: DocumentChangeHook): void {
+    this.#changeHooks.push(hook)
+  }
+
+  async #notify(db: Kysely<VaultDb>, change: DocumentChange): Promise<void> {
+    for (const hook of this.#changeHooks) await hook(db as Transaction<VaultDb>, change)
   }
 
   /** The document types of this vault. */
@@ -312,6 +327,23 @@ export class DocumentService {
             'REFERENCE_NOT_FOUND',
             `${where} refers to no ${object.name} record with id ${missing.join(', ')}.`,
           )
+        return field.multiValue === true ? unique : unique[0]
+      }
+      case 'Picklist': {
+        const names = (Array.isArray(raw) ? raw : String(raw).split(','))
+          .map((v) => String(v).trim())
+          .filter((v) => v !== '')
+        if (field.multiValue !== true && names.length > 1)
+          fail('FIELD_TYPE', `${where} takes one value, got ${names.length}.`)
+        const picklist = this.#registry.current.picklistByName.get(field.picklist ?? '')
+        const allowed = new Set(picklist?.values.map((v) => v.name) ?? [])
+        const unknown = names.filter((n) => !allowed.has(n))
+        if (unknown.length > 0)
+          fail(
+            'PICKLIST_VALUE_UNKNOWN',
+            `${where} has no value ${unknown.join(', ')} in picklist ${field.picklist}; use one of ${[...allowed].slice(0, 20).join(', ')}${allowed.size > 20 ? ', …' : ''}.`,
+          )
+        const unique = [...new Set(names)]
         return field.multiValue === true ? unique : unique[0]
       }
       case 'Number': {
@@ -492,6 +524,7 @@ export class DocumentService {
               description: `Set ${field} of document ${id} version 0.1`,
             })),
         ])
+        await this.#notify(db, { documentId: id, kind: 'create', actor })
         return id
       }),
     )
@@ -630,6 +663,7 @@ export class DocumentService {
           description: `Changed ${field} of document ${id} version ${version.major}.${version.minor}`,
         })),
       )
+      await this.#notify(db, { documentId: id, kind: 'edit', actor })
       return 'updated'
     })
   }
@@ -683,6 +717,7 @@ export class DocumentService {
             description: `Created version ${next.major}.${next.minor} of document ${id} with file ${file.name}`,
           },
         ])
+        await this.#notify(db, { documentId: id, kind: 'version', actor })
         return next
       }),
     )
@@ -725,38 +760,9 @@ export class DocumentService {
             'ACTION_NOT_ALLOWED_IN_STATE',
             `${action.name} makes a new major version, so it runs only on the latest version of document ${id} (${doc.latestMajor}.${doc.latestMinor}), not ${label}.`,
           )
-        const superseded = lifecycle.states.find((s) => s.stateType === 'superseded_state__sys')
-        if (superseded !== undefined) {
-          const steady = await db
-            .selectFrom('document_version')
-            .select(['major', 'minor', 'state__v'])
-            .where('document_id', '=', id)
-            .where('state_type', '=', 'steady_state__sys')
-            .execute()
-          for (const old of steady) {
-            await db
-              .updateTable('document_version')
-              .set({
-                state__v: superseded.name,
-                state_type: superseded.stateType ?? null,
-                modified_date: now,
-                modified_by: actor.userId,
-              })
-              .where('document_id', '=', id)
-              .where('major', '=', Number(old.major))
-              .where('minor', '=', Number(old.minor))
-              .execute()
-            entries.push({
-              action: 'State change',
-              objectName: DOCUMENTS_AUDIT_OBJECT,
-              recordId: String(id),
-              fieldName: 'state__v',
-              oldValue: String(old.state__v),
-              newValue: superseded.name,
-              description: `Version ${String(old.major)}.${String(old.minor)} of document ${id} was superseded by the approval of version ${label}`,
-            })
-          }
-        }
+        entries.push(
+          ...(await this.#supersedeSteady(db, actor, id, lifecycle, `the approval of version ${label}`)),
+        )
         result = { major: doc.latestMajor + 1, minor: 0 }
         entries.push({
           action: 'Edit',
@@ -797,7 +803,378 @@ export class DocumentService {
         description: `${action.label}: document ${id} version ${result.major}.${result.minor} moved from ${current.state} to ${target.name}`,
       })
       await this.#audit(db, actor, entries)
+      await this.#notify(db, { documentId: id, kind: 'state', actor })
       return result
+    })
+  }
+
+  /** Moves every steady version of a document to the superseded state; answers the audit entries. */
+  async #supersedeSteady(
+    db: Kysely<VaultDb>,
+    actor: DocumentActor,
+    id: number,
+    lifecycle: DocumentLifecycleDefinition,
+    cause: string,
+  ): Promise<AuditEntryDraft[]> {
+    const superseded = lifecycle.states.find((s) => s.stateType === 'superseded_state__sys')
+    if (superseded === undefined) return []
+    const steady = await db
+      .selectFrom('document_version')
+      .select(['major', 'minor', 'state__v'])
+      .where('document_id', '=', id)
+      .where('state_type', '=', 'steady_state__sys')
+      .execute()
+    const now = isoTimestamp(this.#clock)
+    const entries: AuditEntryDraft[] = []
+    for (const old of steady) {
+      await db
+        .updateTable('document_version')
+        .set({
+          state__v: superseded.name,
+          state_type: superseded.stateType ?? null,
+          modified_date: now,
+          modified_by: actor.userId,
+        })
+        .where('document_id', '=', id)
+        .where('major', '=', Number(old.major))
+        .where('minor', '=', Number(old.minor))
+        .execute()
+      entries.push({
+        action: 'State change',
+        objectName: DOCUMENTS_AUDIT_OBJECT,
+        recordId: String(id),
+        fieldName: 'state__v',
+        oldValue: String(old.state__v),
+        newValue: superseded.name,
+        description: `Version ${String(old.major)}.${String(old.minor)} of document ${id} was superseded by ${cause}`,
+      })
+    }
+    return entries
+  }
+
+  /**
+   * Deletes a document with all its versions. Hooks hear of it first, in the same transaction, while
+   * the document can still be read; files no other version uses are removed after the commit.
+   */
+  async delete(actor: DocumentActor, id: number): Promise<void> {
+    const files = await this.#write(async (db) => {
+      const doc = await this.#document(db, id)
+      if (doc.crosslink)
+        fail(
+          'OPERATION_NOT_ALLOWED',
+          `Document ${id} is a CrossLink kept by a connection; it is obsoleted when its source goes, never deleted here.`,
+        )
+      await this.#notify(db, { documentId: id, kind: 'delete', actor })
+      const versions = await db
+        .selectFrom('document_version')
+        .select(['file_sha256', 'name__v'])
+        .where('document_id', '=', id)
+        .execute()
+      await db.deleteFrom('document_version').where('document_id', '=', id).execute()
+      await db.deleteFrom('document').where('id', '=', id).execute()
+      await this.#audit(db, actor, [
+        {
+          action: 'Delete',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(id),
+          description: `Deleted ${doc.type} document ${id} "${String(versions.at(-1)?.name__v ?? '')}" with ${versions.length} version(s)`,
+        },
+      ])
+      return [
+        ...new Set(versions.map((v) => v.file_sha256).filter((f): f is string => typeof f === 'string')),
+      ]
+    })
+    await this.#dropUnusedBlobs(files)
+  }
+
+  async #dropUnusedBlobs(sha256s: readonly string[]): Promise<void> {
+    if (sha256s.length === 0) return
+    const used = await this.#storage.db
+      .selectFrom('document_version')
+      .select('file_sha256')
+      .where('file_sha256', 'in', [...sha256s])
+      .execute()
+    const keep = new Set(used.map((u) => String(u.file_sha256)))
+    for (const sha of sha256s) if (!keep.has(sha)) await this.blobs.delete(sha)
+  }
+
+  async #crossLinkRow(
+    db: Kysely<VaultDb>,
+    sourceVaultId: string,
+    sourceDocumentId: string,
+  ): Promise<DocumentRow | undefined> {
+    const row = await db
+      .selectFrom('document')
+      .selectAll()
+      .where('source_vault_id__v', '=', sourceVaultId)
+      .where('source_document_id__v', '=', sourceDocumentId)
+      .where('crosslink__v', '=', 1)
+      .orderBy('id')
+      .executeTakeFirst()
+    return row === undefined ? undefined : toDocumentRow(row)
+  }
+
+  /** The CrossLinks to the given documents of one source vault, by source document id. */
+  async crossLinksOf(
+    sourceVaultId: string,
+    sourceDocumentIds: readonly string[],
+  ): Promise<Map<string, CrossLinkRef>> {
+    const found = new Map<string, CrossLinkRef>()
+    if (sourceDocumentIds.length === 0) return found
+    const rows = await this.#storage.db
+      .selectFrom('document as d')
+      .innerJoin('document_version as v', (join) =>
+        join
+          .onRef('v.document_id', '=', 'd.id')
+          .onRef('v.major', '=', 'd.latest_major')
+          .onRef('v.minor', '=', 'd.latest_minor'),
+      )
+      .select([
+        'd.id',
+        'd.source_document_id__v',
+        'v.major',
+        'v.minor',
+        'v.state__v',
+        'v.state_type',
+        'v.file_sha256',
+      ])
+      .where('d.source_vault_id__v', '=', sourceVaultId)
+      .where('d.source_document_id__v', 'in', [...sourceDocumentIds])
+      .where('d.crosslink__v', '=', 1)
+      .orderBy('d.id', 'desc')
+      .execute()
+    for (const r of rows)
+      found.set(String(r.source_document_id__v), {
+        id: Number(r.id),
+        version: { major: Number(r.major), minor: Number(r.minor) },
+        state: String(r.state__v),
+        stateType: textOrNull(r.state_type),
+        hasFile: r.file_sha256 !== null && r.file_sha256 !== undefined,
+      })
+    return found
+  }
+
+  /**
+   * Brings the CrossLink of a source document in step with one source version (Document Transfer,
+   * B17): creates it bound to the latest version, adds the version when the source has a later one
+   * (a steady one supersedes the CrossLink's earlier steady versions, as in the source), or updates
+   * the shown version's fields, state and file. An earlier source version than the one shown is
+   * `stale` and changes nothing, so repeated and out-of-order deliveries are harmless.
+   */
+  async applySourceVersion(
+    actor: DocumentActor,
+    source: SourceVersion,
+  ): Promise<{ readonly id: number; readonly outcome: CrossLinkOutcome }> {
+    const type = this.#type(source.type)
+    if (type.crosslink !== true)
+      fail('OPERATION_NOT_ALLOWED', `Document type ${type.name} cannot hold CrossLinks in this vault.`)
+    const lifecycle = this.#lifecycle(type, source.lifecycle)
+    const state = lifecycle.states.find((s) => s.name === source.state) ?? this.#startingState(lifecycle)
+    if (source.file !== undefined) this.#assertFile(source.file)
+    const values = await this.#parseFields(this.#storage.db, type, source.fields, new Set())
+    this.#assertRequired(type, values)
+    const { name__v: name, ...fields } = values
+    const { major, minor } = source.version
+    const label = `${major}.${minor}`
+    const globalId = `${source.sourceVaultId}_${source.sourceDocumentId}`
+    return this.#withBlob(source.file, (blob) =>
+      this.#write(async (db) => {
+        const now = isoTimestamp(this.#clock)
+        const file = {
+          file_sha256: blob?.sha256 ?? null,
+          file_name: source.file?.name ?? null,
+          file_size: blob?.size ?? null,
+          file_mime: source.file?.mime ?? null,
+        }
+        const existing = await this.#crossLinkRow(db, source.sourceVaultId, source.sourceDocumentId)
+        const bound = { bound_source_major_version__v: major, bound_source_minor_version__v: minor }
+        const versionRow = {
+          name__v: String(name),
+          fields: JSON.stringify(fields),
+          state__v: state.name,
+          state_type: state.stateType ?? null,
+          modified_date: now,
+          modified_by: actor.userId,
+        }
+        if (existing === undefined) {
+          const inserted = await db
+            .insertInto('document')
+            .values({
+              type__v: type.name,
+              lifecycle__v: lifecycle.name,
+              latest_major: major,
+              latest_minor: minor,
+              crosslink__v: 1,
+              source_vault_id__v: source.sourceVaultId,
+              source_document_id__v: source.sourceDocumentId,
+              source_binding_rule__v: 'latest_version__v',
+              ...bound,
+              created_date: now,
+              created_by: actor.userId,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+          const id = Number(inserted.id)
+          await db
+            .insertInto('document_version')
+            .values({
+              document_id: id,
+              major,
+              minor,
+              ...versionRow,
+              ...file,
+              created_date: now,
+              created_by: actor.userId,
+            })
+            .execute()
+          await this.#audit(db, actor, [
+            {
+              action: 'Create',
+              objectName: DOCUMENTS_AUDIT_OBJECT,
+              recordId: String(id),
+              description: `Created CrossLink ${id} "${String(name)}" to ${globalId} version ${label} (${state.name})`,
+            },
+          ])
+          await this.#notify(db, { documentId: id, kind: 'create', actor })
+          return { id, outcome: 'created' as const }
+        }
+        const id = existing.id
+        const shown = { major: existing.latestMajor, minor: existing.latestMinor }
+        if (major < shown.major || (major === shown.major && minor < shown.minor))
+          return { id, outcome: 'stale' as const }
+        if (major > shown.major || minor > shown.minor) {
+          const entries =
+            state.stateType === 'steady_state__sys'
+              ? await this.#supersedeSteady(db, actor, id, lifecycle, `source version ${label}`)
+              : []
+          const previous = await this.#version(db, id, shown.major, shown.minor)
+          await db
+            .insertInto('document_version')
+            .values({
+              document_id: id,
+              major,
+              minor,
+              ...versionRow,
+              ...(blob === undefined
+                ? {
+                    file_sha256: previous.fileSha256,
+                    file_name: previous.fileName,
+                    file_size: previous.fileSize,
+                    file_mime: previous.fileMime,
+                  }
+                : file),
+              created_date: now,
+              created_by: actor.userId,
+            })
+            .execute()
+          await db
+            .updateTable('document')
+            .set({ latest_major: major, latest_minor: minor, ...bound })
+            .where('id', '=', id)
+            .execute()
+          await this.#audit(db, actor, [
+            ...entries,
+            {
+              action: 'Create',
+              objectName: DOCUMENTS_AUDIT_OBJECT,
+              recordId: String(id),
+              fieldName: 'version',
+              oldValue: `${shown.major}.${shown.minor}`,
+              newValue: label,
+              description: `CrossLink ${id} up-versioned to ${label} from ${globalId} (${state.name})`,
+            },
+          ])
+          await this.#notify(db, { documentId: id, kind: 'version', actor })
+          return { id, outcome: 'versioned' as const }
+        }
+        const current = await this.#version(db, id, major, minor)
+        const before: Record<string, unknown> = {
+          ...current.fields,
+          name__v: current.name,
+          state__v: current.state,
+          file: current.fileSha256,
+        }
+        const after: Record<string, unknown> = {
+          ...values,
+          state__v: state.name,
+          file: blob?.sha256 ?? current.fileSha256,
+        }
+        const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+          (f) => !sameValue(before[f], after[f]),
+        )
+        if (changed.length === 0) return { id, outcome: 'unchanged' as const }
+        await db
+          .updateTable('document_version')
+          .set({ ...versionRow, ...(blob === undefined ? {} : file) })
+          .where('document_id', '=', id)
+          .where('major', '=', major)
+          .where('minor', '=', minor)
+          .execute()
+        await this.#audit(
+          db,
+          actor,
+          changed.map((field) => ({
+            action: field === 'state__v' ? ('State change' as const) : ('Edit' as const),
+            objectName: DOCUMENTS_AUDIT_OBJECT,
+            recordId: String(id),
+            fieldName: field,
+            oldValue: auditValue(before[field]),
+            newValue: auditValue(after[field]),
+            description: `CrossLink ${id} version ${label}: ${field} follows ${globalId}`,
+          })),
+        )
+        await this.#notify(db, { documentId: id, kind: 'edit', actor })
+        return { id, outcome: 'updated' as const }
+      }),
+    )
+  }
+
+  /**
+   * B20: the source of a CrossLink was deleted or is gone: its shown version moves to the obsolete
+   * state. The CrossLink is never deleted. Answers `missing` when there is no CrossLink to it.
+   */
+  async obsoleteCrossLink(
+    actor: DocumentActor,
+    sourceVaultId: string,
+    sourceDocumentId: string,
+  ): Promise<'obsoleted' | 'unchanged' | 'missing'> {
+    return this.#write(async (db) => {
+      const doc = await this.#crossLinkRow(db, sourceVaultId, sourceDocumentId)
+      if (doc === undefined) return 'missing'
+      const lifecycle = this.#lifecycles.get(doc.lifecycle)
+      const obsolete = lifecycle?.states.find((s) => s.stateType === 'obsolete_state__sys')
+      if (obsolete === undefined)
+        fail(
+          'METADATA_INVALID',
+          `Lifecycle ${doc.lifecycle} has no obsolete state to move CrossLink ${doc.id} to.`,
+        )
+      const current = await this.#version(db, doc.id, doc.latestMajor, doc.latestMinor)
+      if (current.state === obsolete.name) return 'unchanged'
+      await db
+        .updateTable('document_version')
+        .set({
+          state__v: obsolete.name,
+          state_type: obsolete.stateType ?? null,
+          modified_date: isoTimestamp(this.#clock),
+          modified_by: actor.userId,
+        })
+        .where('document_id', '=', doc.id)
+        .where('major', '=', current.major)
+        .where('minor', '=', current.minor)
+        .execute()
+      await this.#audit(db, actor, [
+        {
+          action: 'State change',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(doc.id),
+          fieldName: 'state__v',
+          oldValue: current.state,
+          newValue: obsolete.name,
+          description: `CrossLink ${doc.id} obsoleted: its source ${sourceVaultId}_${sourceDocumentId} was deleted`,
+        },
+      ])
+      await this.#notify(db, { documentId: doc.id, kind: 'state', actor })
+      return 'obsoleted'
     })
   }
 

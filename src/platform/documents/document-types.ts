@@ -10,7 +10,9 @@
  * - rendition: a viewable form of the file; PDFs are their own viewable rendition.
  */
 
+import type { Transaction } from 'kysely'
 import type { AuditActor } from '../audit/index.js'
+import type { VaultDb } from '../storage/index.js'
 
 /** A file as uploaded. */
 export interface DocumentFile {
@@ -41,3 +43,41 @@ export const DOCUMENT_FILE_MAX_BYTES_DEFAULT = 100 * 1024 * 1024
 
 /** The rendition type under which a PDF's own file is served. */
 export const VIEWABLE_RENDITION = 'viewable_rendition__v'
+
+/** What changed in one document write, for hooks that react in the same transaction (routing, B16). */
+export interface DocumentChange {
+  readonly documentId: number
+  /** `delete` is told before the rows go, so a hook can still read the document. */
+  readonly kind: 'create' | 'edit' | 'version' | 'state' | 'delete'
+  readonly actor: DocumentActor
+}
+
+/** Runs inside the writing transaction; throwing rolls the change back. */
+export type DocumentChangeHook = (trx: Transaction<VaultDb>, change: DocumentChange) => Promise<void>
+
+/** One version of a source document as a CrossLink shows it (Document Transfer, B17). */
+export interface SourceVersion {
+  readonly sourceVaultId: string
+  readonly sourceDocumentId: string
+  readonly type: string
+  readonly lifecycle: string
+  readonly version: DocumentVersionNumber
+  /** The source version's state name; a state this vault's lifecycle lacks falls back to the starting state. */
+  readonly state: string
+  /** `name__v` and the type fields to show (already mapped to this vault's values). */
+  readonly fields: Readonly<Record<string, unknown>>
+  /** The version's file; leave out to keep the file the CrossLink has for this version. */
+  readonly file?: DocumentFile
+}
+
+/** What bringing a CrossLink in step did. `stale`: the CrossLink already shows a later source version. */
+export type CrossLinkOutcome = 'created' | 'versioned' | 'updated' | 'unchanged' | 'stale'
+
+/** A CrossLink as the transfer sees it. */
+export interface CrossLinkRef {
+  readonly id: number
+  readonly version: DocumentVersionNumber
+  readonly state: string
+  readonly stateType: string | null
+  readonly hasFile: boolean
+}
