@@ -7,12 +7,17 @@ export {
   type DocumentView,
 } from './document-service.js'
 export {
+  type CrossLinkOutcome,
+  type CrossLinkRef,
   DOCUMENT_FILE_MAX_BYTES_DEFAULT,
   type DocumentActor,
+  type DocumentChange,
+  type DocumentChangeHook,
   type DocumentDraft,
   type DocumentFieldValues,
   type DocumentFile,
   type DocumentVersionNumber,
+  type SourceVersion,
   VIEWABLE_RENDITION,
 } from './document-types.js'
 export { FsBlobStore } from './fs-blob-store.js'
