@@ -1,5 +1,11 @@
 export type { BlobRef, BlobStore } from './blob-store.js'
 export {
+  type DocumentQueryField,
+  type DocumentQueryTarget,
+  documentQueryTargets,
+  LATEST_VERSION_COLUMN,
+} from './document-query-targets.js'
+export {
   DOCUMENTS_AUDIT_OBJECT,
   DocumentService,
   type DocumentServiceOptions,

@@ -15,6 +15,8 @@ export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest } fr
 export {
   COLUMN_TYPES,
   type ColumnType,
+  JSON_FIELD_KINDS,
+  type JsonFieldKind,
   postgresDialect,
   STORAGE_KINDS,
   type StorageDialect,

@@ -150,6 +150,35 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       await sql`create index document_version_file on document_version (file_sha256)`.execute(db)
     },
   },
+  {
+    version: 6,
+    name: 'binders and document relationships',
+    async up(db, dialect) {
+      // platform/documents: a binder is a document (same ids, versions and lifecycle) with binder__v = 1
+      // and ordered nodes, each pointing to a document; relationships link one version to a document.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`alter table document add column binder__v integer not null default 0`.execute(db)
+      await sql`create index document_binder on document (binder__v, id)`.execute(db)
+      // One document per position: order__v is unique inside a binder, so two clients adding at the
+      // same position cannot both win.
+      await sql`create table binder_node (
+        id ${serial}, binder_id bigint not null, document_id bigint not null, order__v integer not null,
+        created_date text not null, created_by text not null,
+        unique (binder_id, order__v))`.execute(db)
+      await sql`create index binder_node_document on binder_node (document_id)`.execute(db)
+      // Columns carry the VQL field names of the relationships target, so it reads the table directly.
+      await sql`create table document_relationship (
+        id ${serial}, source_doc_id__v bigint not null, source_major_version__v integer not null,
+        source_minor_version__v integer not null, target_doc_id__v bigint not null,
+        relationship_type__v text not null, created_date__v text not null, created_by__v text not null,
+        unique (source_doc_id__v, source_major_version__v, source_minor_version__v, relationship_type__v, target_doc_id__v))`.execute(
+        db,
+      )
+      await sql`create index document_relationship_target on document_relationship (target_doc_id__v)`.execute(
+        db,
+      )
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))

@@ -11,6 +11,14 @@ export const COLUMN_TYPES = ['text', 'integer', 'real', 'bigint'] as const
 export type ColumnType = (typeof COLUMN_TYPES)[number]
 
 /**
+ * How a value inside a JSON text column is read (`StorageDialect.jsonField`): text, a number, a
+ * Yes/No as 1/0 (as Boolean columns store it), or an array as one comma-separated text (as
+ * multi-value picklists store it), so VQL compares them like ordinary columns.
+ */
+export const JSON_FIELD_KINDS = ['text', 'number', 'boolean', 'list'] as const
+export type JsonFieldKind = (typeof JSON_FIELD_KINDS)[number]
+
+/**
  * What Kysely does not hide: one object per database with capability flags and small hooks.
  * Code outside `storage/` asks this object instead of testing which database runs.
  */
@@ -34,6 +42,11 @@ export interface StorageDialect {
   caseSensitiveLike(value: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
   /** Full-text indexes and search conditions (VQL FIND): FTS5 on SQLite, tsvector + GIN on PostgreSQL. */
   readonly fullText: FullTextSearch
+  /**
+   * The value of key `key` of the JSON object in text column `column` (document version fields),
+   * read as `kind`; null when the key is missing. The key is bound as a parameter.
+   */
+  jsonField(column: Expression<unknown>, key: string, kind: JsonFieldKind): RawBuilder<unknown>
 }
 
 /** Rewrites a LIKE pattern (`%`, `_`, `\` escapes) as the equivalent GLOB pattern. */
@@ -81,6 +94,12 @@ export const sqliteDialect: StorageDialect = Object.freeze({
   caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
     sql<SqlBool>`${value} glob ${likeToGlob(pattern)}`,
   fullText: sqliteFullTextSearch,
+  jsonField(column: Expression<unknown>, key: string, kind: JsonFieldKind): RawBuilder<unknown> {
+    const path = `$.${JSON.stringify(key)}`
+    // json_extract already answers JSON true/false as 1/0 and numbers as numbers.
+    if (kind !== 'list') return sql`json_extract(${column}, ${path})`
+    return sql`(select group_concat(${sql.ref('e.value')}, ',') from json_each(${column}, ${path}) as e)`
+  },
   serialPrimaryKey: 'integer primary key autoincrement',
   sqlType(type: ColumnType): string {
     return { text: 'text', integer: 'integer', real: 'real', bigint: 'integer' }[type]
@@ -115,6 +134,20 @@ export const postgresDialect: StorageDialect = Object.freeze({
   caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
     sql<SqlBool>`${value} like ${pattern} escape '\\'`,
   fullText: postgresFullTextSearch,
+  jsonField(column: Expression<unknown>, key: string, kind: JsonFieldKind): RawBuilder<unknown> {
+    // The column is text (one schema for both databases), so it is cast to jsonb where read.
+    const value = sql`(cast(${column} as jsonb) -> cast(${key} as text))`
+    switch (kind) {
+      case 'text':
+        return sql`(cast(${column} as jsonb) ->> cast(${key} as text))`
+      case 'number':
+        return sql`(case when jsonb_typeof(${value}) = 'number' then cast(${value} as text) end)::double precision`
+      case 'boolean':
+        return sql`(case jsonb_typeof(${value}) when 'boolean' then (case when ${value} = 'true'::jsonb then 1 else 0 end) end)`
+      case 'list':
+        return sql`(case when jsonb_typeof(${value}) = 'array' then (select string_agg(e, ',' order by n) from jsonb_array_elements_text(${value}) with ordinality as x(e, n)) end)`
+    }
+  },
   serialPrimaryKey: 'bigint generated always as identity primary key',
   sqlType(type: ColumnType): string {
     return { text: 'text', integer: 'integer', real: 'double precision', bigint: 'bigint' }[type]

@@ -125,6 +125,11 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
+/** What FROM reads for a target: its table, or its derived table in parentheses. */
+function tableOf(target: QueryTarget): Sql {
+  return target.source === undefined ? sql.table(target.table) : sql`(${target.source})`
+}
+
 const FALSE_SQL: Sql = sql`1 = 0`
 const TRUE_SQL: Sql = sql`1 = 1`
 
@@ -308,7 +313,9 @@ class Compiler {
       const lowered = values.map((v) => sql`lower(cast(${this.storedValue(op.field, v)} as text))`)
       return sql`lower(${op.ref}) in (${sql.join(lowered)})`
     }
-    if (op.field.type === 'Picklist')
+    // Multi-value fields (picklists, and document references such as country__v) are stored as
+    // `a,b`: CONTAINS and = match any one of their values.
+    if (op.field.type === 'Picklist' || op.field.multiValue)
       return this.#anyName(
         op,
         values.map((v) => String(this.storedValue(op.field, v))),
@@ -443,7 +450,12 @@ class Compiler {
     if (right.kind === 'dateLiteral') return this.dateRange(op, operator, right)
     if (operator === '=' || operator === '!=') {
       let equal: Sql
-      if (op.fn === 'TOLABEL' || op.fn === 'CASEINSENSITIVE' || op.field.type === 'Picklist')
+      if (
+        op.fn === 'TOLABEL' ||
+        op.fn === 'CASEINSENSITIVE' ||
+        op.field.type === 'Picklist' ||
+        op.field.multiValue
+      )
         equal = this.anyOf(op, scope, [right])
       else equal = sql`${op.ref} = ${this.storedValue(op.field, right)}`
       return operator === '=' ? equal : this.#notNullOr(op, equal)
@@ -505,10 +517,10 @@ class Compiler {
   }
 
   #fromClause(scope: Scope): Sql {
-    const base = sql`${sql.table(scope.target.table)} as ${sql.id(scope.alias)}`
+    const base = sql`${tableOf(scope.target)} as ${sql.id(scope.alias)}`
     const joins = [...scope.joins.values()].map(
       (j) =>
-        sql`left join ${sql.table(j.target.table)} as ${sql.id(j.alias)} on ${colRef(j.alias, j.target.idColumn)} = ${colRef(scope.alias, j.relationship.column)}`,
+        sql`left join ${tableOf(j.target)} as ${sql.id(j.alias)} on ${colRef(j.alias, j.target.idColumn)} = ${colRef(scope.alias, j.relationship.column)}`,
     )
     return joins.length === 0 ? base : sql`${base} ${sql.join(joins, sql` `)}`
   }
@@ -547,7 +559,7 @@ class Compiler {
       unique: field.unique,
       ...(field.maxLength === undefined ? {} : { max_length: field.maxLength }),
       ...(field.picklist === undefined ? {} : { picklist: field.picklist.name }),
-      ...(field.type === 'Picklist' ? { multi_value: field.multiValue } : {}),
+      ...(field.type === 'Picklist' || field.multiValue ? { multi_value: field.multiValue } : {}),
       ...(field.object === undefined ? {} : { object: field.object }),
       ...(op.fn === undefined ? {} : { function: op.fn }),
       ...(item.alias === undefined ? {} : { alias: item.alias }),

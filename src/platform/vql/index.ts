@@ -1,4 +1,5 @@
 export type * from './ast.js'
+export { documentTargetProvider } from './document-targets.js'
 export { runVql, runVqlPage } from './executor.js'
 export { parseVql } from './parser.js'
 export { printVql } from './printer.js'

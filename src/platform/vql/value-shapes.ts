@@ -14,6 +14,8 @@ const asBoolean: ValueShaper = (v) =>
 
 /** The API shape of a field: picklists as arrays of names, Yes/No as booleans, numbers as numbers. */
 export function shaperFor(field: TargetField): ValueShaper {
+  // Multi-value references (document country__v, product__v) are stored like multi-value picklists.
+  if (field.multiValue) return picklistNames
   switch (field.type) {
     case 'Picklist':
       return picklistNames

@@ -1,0 +1,240 @@
+import { type RawBuilder, sql } from 'kysely'
+import type { DocumentStateType, FieldDefinition, FieldType, ProfileDefinition } from '../metadata/index.js'
+import type { JsonFieldKind, StorageDialect } from '../storage/index.js'
+
+/**
+ * What VQL can read of documents, as data: the `documents`, `binders` and `relationships` targets
+ * with their fields and the SQL that assembles their rows. The documents module owns its tables,
+ * so it says how they read; platform/vql turns these descriptions into query targets (vql sits
+ * above documents, so this file does not import it).
+ */
+
+/** One queryable field; its value is the column of the same name in the target's rows. */
+export interface DocumentQueryField {
+  readonly name: string
+  readonly label: string
+  readonly type: FieldType
+  readonly multiValue: boolean
+  /** Referenced object, for Object fields (country__v, product__v). */
+  readonly object?: string
+  readonly maxLength?: number
+  /** Always has a value, so sorting on it needs no NULLS clause. */
+  readonly neverNull: boolean
+}
+
+export interface DocumentQueryTarget {
+  readonly name: 'documents' | 'binders' | 'relationships'
+  readonly label: string
+  readonly labelPlural: string
+  /** The stored table (`document`, `document_relationship`). */
+  readonly table: string
+  /** The derived table the rows come from, when they are assembled from several tables. */
+  readonly source?: RawBuilder<unknown>
+  readonly fields: readonly DocumentQueryField[]
+  /**
+   * A column of the rows that is 1 on each document's latest version: a plain FROM keeps only
+   * those rows; `FROM ALLVERSIONS documents` keeps every version when `allVersions` is set.
+   */
+  readonly latestColumn?: string
+  readonly allVersions: boolean
+  /** The field holding the state name, and the state names of each document state type. */
+  readonly states?: {
+    readonly field: string
+    readonly namesOf: Readonly<Record<DocumentStateType, readonly string[]>>
+  }
+}
+
+/** The hidden column that marks a document's latest version in the documents rows. */
+export const LATEST_VERSION_COLUMN = 'latest_version__sys'
+
+/** Standard document fields and the SQL of each, over `document d` joined with `document_version v`. */
+interface StandardField extends DocumentQueryField {
+  readonly expr: RawBuilder<unknown>
+}
+
+function field(
+  name: string,
+  label: string,
+  type: FieldType,
+  expr: RawBuilder<unknown>,
+  neverNull = false,
+): StandardField {
+  return Object.freeze({ name, label, type, multiValue: false, neverNull, expr })
+}
+
+function standardFields(vaultId: number): StandardField[] {
+  const d = (column: string) => sql.ref(`d.${column}`)
+  const v = (column: string) => sql.ref(`v.${column}`)
+  const text = (e: RawBuilder<unknown>) => sql`cast(${e} as text)`
+  return [
+    field('id', 'ID', 'Number', d('id'), true),
+    field('name__v', 'Name', 'String', v('name__v'), true),
+    field('type__v', 'Type', 'String', d('type__v'), true),
+    field('lifecycle__v', 'Lifecycle', 'String', d('lifecycle__v'), true),
+    // VQL's status__v is the state name (approved__v); the state functions compare against it.
+    field('status__v', 'Status', 'String', v('state__v'), true),
+    field('state__v', 'State', 'String', v('state__v'), true),
+    field('major_version_number__v', 'Major Version Number', 'Number', v('major'), true),
+    field('minor_version_number__v', 'Minor Version Number', 'Number', v('minor'), true),
+    field(
+      'version_id',
+      'Version ID',
+      'String',
+      sql`${text(d('id'))} || '_' || ${text(v('major'))} || '_' || ${text(v('minor'))}`,
+      true,
+    ),
+    field(
+      'global_id__sys',
+      'Global ID',
+      'String',
+      sql`cast(${vaultId} as text) || '_' || ${text(d('id'))}`,
+      true,
+    ),
+    field('binder__v', 'Binder', 'Boolean', d('binder__v'), true),
+    field('crosslink__v', 'CrossLink', 'Boolean', d('crosslink__v'), true),
+    field('source_vault_id__v', 'Source Vault ID', 'String', d('source_vault_id__v')),
+    field('source_document_id__v', 'Source Document ID', 'String', d('source_document_id__v')),
+    field('source_binding_rule__v', 'Source Binding Rule', 'String', d('source_binding_rule__v')),
+    field(
+      'bound_source_major_version__v',
+      'Bound Source Major Version',
+      'Number',
+      d('bound_source_major_version__v'),
+    ),
+    field(
+      'bound_source_minor_version__v',
+      'Bound Source Minor Version',
+      'Number',
+      d('bound_source_minor_version__v'),
+    ),
+    field('filename__v', 'File Name', 'String', v('file_name')),
+    field('format__v', 'Format', 'String', v('file_mime')),
+    field('size__v', 'Size', 'Number', v('file_size')),
+    field('document_creation_date__v', 'Document Creation Date', 'DateTime', d('created_date'), true),
+    field('created_by__v', 'Created By', 'String', d('created_by'), true),
+    field('version_creation_date__v', 'Version Creation Date', 'DateTime', v('created_date'), true),
+    field('version_created_by__v', 'Version Created By', 'String', v('created_by'), true),
+    field('version_modified_date__v', 'Version Modified Date', 'DateTime', v('modified_date'), true),
+    field('version_modified_by__v', 'Version Modified By', 'String', v('modified_by'), true),
+    // The names object records use, so watermark pulls read documents as they read records.
+    field('created_date__v', 'Created Date', 'DateTime', d('created_date'), true),
+    field('modified_date__v', 'Modified Date', 'DateTime', v('modified_date'), true),
+  ]
+}
+
+const JSON_KIND_OF: Record<FieldType, JsonFieldKind> = {
+  ID: 'text',
+  String: 'text',
+  LongText: 'text',
+  Number: 'number',
+  Boolean: 'boolean',
+  Date: 'text',
+  DateTime: 'text',
+  Picklist: 'text',
+  Object: 'text',
+  Document: 'number',
+}
+
+/** Every field of every document type of the profile, by name (first definition wins). */
+function typeFields(profile: ProfileDefinition, taken: ReadonlySet<string>): FieldDefinition[] {
+  const byName = new Map<string, FieldDefinition>()
+  for (const type of profile.documentTypes ?? [])
+    for (const f of type.fields) if (!taken.has(f.name) && !byName.has(f.name)) byName.set(f.name, f)
+  return [...byName.values()]
+}
+
+/** Which state names of the profile's document lifecycles have each state type. */
+function stateNamesOf(profile: ProfileDefinition): Record<DocumentStateType, string[]> {
+  const out: Record<DocumentStateType, string[]> = {
+    starting_state__sys: [],
+    steady_state__sys: [],
+    superseded_state__sys: [],
+    obsolete_state__sys: [],
+  }
+  // A union over lifecycles: a state name means one state type in every lifecycle of a profile.
+  for (const lifecycle of profile.documentLifecycles ?? [])
+    for (const state of lifecycle.states)
+      if (state.stateType !== undefined && !out[state.stateType].includes(state.name))
+        out[state.stateType].push(state.name)
+  return out
+}
+
+/** The `documents`, `binders` and `relationships` targets of a vault with this profile. */
+export function documentQueryTargets(options: {
+  readonly profile: ProfileDefinition
+  readonly dialect: StorageDialect
+  readonly vaultId: number
+}): readonly DocumentQueryTarget[] {
+  const { profile, dialect, vaultId } = options
+  const standard = standardFields(vaultId)
+  const extra = typeFields(profile, new Set(standard.map((f) => f.name)))
+  const fieldsColumn = sql.ref('v.fields')
+  const columns = [
+    ...standard.map((f) => sql`${f.expr} as ${sql.id(f.name)}`),
+    ...extra.map(
+      (f) =>
+        sql`${dialect.jsonField(fieldsColumn, f.name, f.multiValue === true ? 'list' : JSON_KIND_OF[f.type])} as ${sql.id(f.name)}`,
+    ),
+    sql`case when ${sql.ref('v.major')} = ${sql.ref('d.latest_major')} and ${sql.ref('v.minor')} = ${sql.ref('d.latest_minor')} then 1 else 0 end as ${sql.id(LATEST_VERSION_COLUMN)}`,
+  ]
+  const rows = sql`select ${sql.join(columns)} from ${sql.table('document')} as ${sql.id('d')} join ${sql.table('document_version')} as ${sql.id('v')} on ${sql.ref('v.document_id')} = ${sql.ref('d.id')}`
+  const fields: DocumentQueryField[] = [
+    ...standard.map(({ expr: _expr, ...f }) => Object.freeze(f)),
+    ...extra.map((f) =>
+      Object.freeze({
+        name: f.name,
+        label: f.label,
+        type: f.type,
+        multiValue: f.multiValue === true,
+        neverNull: false,
+        ...(f.object === undefined ? {} : { object: f.object }),
+        ...(f.maxLength === undefined ? {} : { maxLength: f.maxLength }),
+      }),
+    ),
+  ]
+  const states = { field: 'status__v', namesOf: stateNamesOf(profile) }
+  const documents: DocumentQueryTarget = {
+    name: 'documents',
+    label: 'Document',
+    labelPlural: 'Documents',
+    table: 'document',
+    source: rows,
+    fields,
+    latestColumn: LATEST_VERSION_COLUMN,
+    allVersions: true,
+    states,
+  }
+  const binders: DocumentQueryTarget = {
+    name: 'binders',
+    label: 'Binder',
+    labelPlural: 'Binders',
+    table: 'document',
+    source: sql`${rows} where ${sql.ref('d.binder__v')} = 1`,
+    fields,
+    latestColumn: LATEST_VERSION_COLUMN,
+    allVersions: false,
+    states,
+  }
+  const plain = (name: string, label: string, type: FieldType): DocumentQueryField =>
+    Object.freeze({ name, label, type, multiValue: false, neverNull: true })
+  const relationshipFields: DocumentQueryField[] = [
+    plain('id', 'ID', 'Number'),
+    plain('source_doc_id__v', 'Source Document ID', 'Number'),
+    plain('source_major_version__v', 'Source Major Version', 'Number'),
+    plain('source_minor_version__v', 'Source Minor Version', 'Number'),
+    plain('target_doc_id__v', 'Target Document ID', 'Number'),
+    plain('relationship_type__v', 'Relationship Type', 'String'),
+    plain('created_date__v', 'Created Date', 'DateTime'),
+    plain('created_by__v', 'Created By', 'String'),
+  ]
+  const relationships: DocumentQueryTarget = {
+    name: 'relationships',
+    label: 'Document Relationship',
+    labelPlural: 'Document Relationships',
+    // Its columns are named after the fields (migration 6), so it is read as stored.
+    table: 'document_relationship',
+    fields: relationshipFields,
+    allVersions: false,
+  }
+  return Object.freeze([documents, binders, relationships].map((t) => Object.freeze(t)))
+}
