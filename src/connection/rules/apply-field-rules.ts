@@ -42,7 +42,30 @@ export async function applyFieldRules(
   const values = new Map<string, Record<string, unknown>>()
   const issues: FieldRuleIssue[] = []
   for (const rule of fieldRules) {
-    let value = rule.queryField === null ? null : scalar(source[rule.queryField])
+    const raw = rule.queryField === null ? undefined : source[rule.queryField]
+    // Each value of a list (a document's products, a picklist) is mapped on its own.
+    if (Array.isArray(raw) && rule.referenceLookup !== null) {
+      const mapped: string[] = []
+      for (const element of raw.map(String).filter((v) => v !== '')) {
+        const to =
+          ruleSet.lookups.get(rule.referenceLookup)?.get(element) ??
+          (await resolvers[rule.referenceLookup]?.(element, source))
+        if (to === undefined)
+          issues.push({
+            targetObject: rule.targetObject,
+            targetField: rule.targetField,
+            message: `No mapping for ${rule.queryField} value "${element}" in reference lookup ${rule.referenceLookup}; add a reference_lookup__sys record or the matching record in this vault. The other values were kept.`,
+          })
+        else mapped.push(to)
+      }
+      const target = values.get(rule.targetObject) ?? {}
+      // One value stays a scalar: picklists arrive as one-element arrays whatever the field holds.
+      target[rule.targetField] =
+        mapped.length === 0 ? rule.fieldDefault : mapped.length === 1 ? mapped[0] : mapped
+      values.set(rule.targetObject, target)
+      continue
+    }
+    let value = rule.queryField === null ? null : scalar(raw)
     if (value !== null && rule.referenceLookup !== null) {
       const key = String(value)
       const mapped =

@@ -16,6 +16,7 @@ export { seedConnectionConfiguration } from './seed-connection-configuration.js'
 export {
   CONNECTION_SIDES,
   type ConnectionSide,
+  DOCUMENT_TRANSFER_GROUP,
   type FieldRuleDefinition,
   INTEGRATION_POINTS,
   type IntegrationRuleDefinition,

@@ -58,7 +58,14 @@ export const INTEGRATION_POINTS = {
   connectionSettingsOutbound: 'connection_settings_outbound__v',
   /** B15: the Medical Vault's pull of the CRM's country filters into Connection Countries. */
   connectionSettingsInbound: 'connection_settings_inbound__v',
+  /** B16, B17: the Medical Vault's notice that routed documents changed. */
+  documentTransferOutbound: 'document_transfer_outbound__v',
+  /** B17: the CRM's CrossLinks built from those documents. */
+  documentTransferInbound: 'document_transfer_inbound__v',
 } as const
+
+/** `document_type_group__v.api_name__v` of the group whose types Document Transfer sends (B17). */
+export const DOCUMENT_TRANSFER_GROUP = 'medical_crm_connection__v'
 
 const INQUIRY = 'medical_inquiry__v'
 const ACCOUNT_VIA_INQUIRY = (field: string) => `account__vr.${field}`
@@ -156,6 +163,22 @@ const INQUIRY_FROM_CASE_REQUEST: readonly FieldRuleDefinition[] = [
   },
 ]
 
+/** CrossLink metadata from the Medical document (B17; spec/data-model.md, the default set). */
+const CROSSLINK_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
+  ['name__v', 'name__v'],
+  ['title__v', 'title__v'],
+  ['product__v', 'product__v', 'medical_product_to_product__v'],
+  ['crm_fax__v', 'crm_fax__v'],
+  ['crm_media_type__v', 'crm_media_type__v'],
+  ['crm_hidden__v', 'crm_hidden__v'],
+].map(([target, source, lookup]) => ({
+  targetObject: 'documents',
+  targetField: target!,
+  queryObject: 'documents',
+  queryField: source!,
+  ...(lookup === undefined ? {} : { referenceLookup: lookup }),
+}))
+
 export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfiguration>> = Object.freeze({
   medical: {
     integrations: [
@@ -193,6 +216,17 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
             apiName: INTEGRATION_POINTS.connectionSettingsInbound,
             direction: 'inbound__sys',
             description: 'Country filters of Vault CRM Connection Settings pulled into Connection Countries',
+          },
+        ],
+      },
+      {
+        apiName: 'document_transfer_integration__v',
+        name: 'Document Transfer',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.documentTransferOutbound,
+            direction: 'outbound__sys',
+            description: 'Documents of the Medical-CRM Connection type group, routed to Vault CRM by country',
           },
         ],
       },
@@ -270,6 +304,17 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      {
+        apiName: 'document_transfer_integration__v',
+        name: 'Document Transfer',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.documentTransferInbound,
+            direction: 'inbound__sys',
+            description: 'CrossLinks to Medical Vault documents, up-versioned with their source',
+          },
+        ],
+      },
     ],
     rules: [
       {
@@ -279,6 +324,14 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         active: true,
         description: 'Inquiry status, notes and response package link from Case Requests.',
         fieldRules: INQUIRY_FROM_CASE_REQUEST,
+      },
+      {
+        apiName: 'document_transfer_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.documentTransferInbound,
+        primaryQueryObject: 'documents',
+        active: true,
+        description: 'CrossLink metadata from the Medical document; add field rules to transfer more fields.',
+        fieldRules: CROSSLINK_FROM_DOCUMENT,
       },
     ],
   },

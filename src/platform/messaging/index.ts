@@ -46,6 +46,7 @@ export {
   type PullRunner,
   REMOTE_ENVIRONMENTS,
   type RemoteEnvironment,
+  type RemoteFile,
   type RemoteQueryResult,
   type RemoteVault,
 } from './messaging-types.js'

@@ -138,6 +138,15 @@ export interface RemoteVault {
     path: string,
     body?: unknown,
   ): Promise<Record<string, unknown>>
+  /** Downloads a file (a document's). A failure envelope throws its LiaisonError, as in query. */
+  download(path: string): Promise<RemoteFile>
+}
+
+/** A file read from a remote vault. */
+export interface RemoteFile {
+  readonly bytes: Uint8Array
+  readonly name: string
+  readonly mime: string
 }
 
 /** What a processor gets besides the message. */

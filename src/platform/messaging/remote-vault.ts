@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/index.js'
 import { type ErrorCode, LiaisonError, VAULT_ERROR_TYPES, type VaultErrorType } from '../errors/index.js'
 import { REMOTE_API_VERSION, REMOTE_CALL_TIMEOUT_MS } from './defaults.js'
-import type { ConnectionInfo, RemoteQueryResult, RemoteVault } from './messaging-types.js'
+import type { ConnectionInfo, RemoteFile, RemoteQueryResult, RemoteVault } from './messaging-types.js'
 import { type RequestSigner, signRequest } from './request-signing.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -74,27 +74,25 @@ export function remotePath(path: string): string {
   return `/api/${REMOTE_API_VERSION}${path.startsWith('/') ? path : `/${path}`}`
 }
 
-/**
- * Sends one signed request to a vault. Throws INTERNAL (retry: backoff) when the vault cannot be
- * reached, times out, or answers something that is not JSON; otherwise answers status and body.
- */
-export async function sendSigned(
-  signer: RequestSigner,
-  clock: Clock,
-  request: {
-    readonly baseUrl: string
-    readonly method: HttpMethod
-    readonly path: string
-    readonly body?: unknown
-    readonly headers?: Readonly<Record<string, string>>
-    readonly messageId?: string
-    readonly timeoutMs?: number
-    /** Aborts the call (the vault is closing). */
-    readonly signal?: AbortSignal
-    /** How to name the remote in error messages. */
-    readonly remoteName?: string
-  },
-): Promise<SignedResponse> {
+/** One signed call as sendSigned and fetchSigned take it. */
+export interface SignedCall {
+  readonly baseUrl: string
+  readonly method: HttpMethod
+  readonly path: string
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+  readonly messageId?: string
+  readonly timeoutMs?: number
+  /** Aborts the call (the vault is closing). */
+  readonly signal?: AbortSignal
+  /** How to name the remote in error messages. */
+  readonly remoteName?: string
+  /** What to accept. (Default: application/json) */
+  readonly accept?: string
+}
+
+/** Sends one signed request and answers the raw response; INTERNAL (retry: backoff) when unreachable. */
+async function fetchSigned(signer: RequestSigner, clock: Clock, request: SignedCall): Promise<Response> {
   const { payload, contentType } = encodeBody(request.body)
   const path = remotePath(request.path)
   const signed = signRequest(signer, clock, {
@@ -105,14 +103,13 @@ export async function sendSigned(
   })
   const base = request.baseUrl.replace(/\/+$/, '')
   const who = request.remoteName ?? `The vault at ${base}`
-  let response: Response
   try {
-    response = await fetch(`${base}${path}`, {
+    return await fetch(`${base}${path}`, {
       method: request.method,
       headers: {
         ...(request.headers ?? {}),
         ...signed,
-        accept: 'application/json',
+        accept: request.accept ?? 'application/json',
         ...(contentType === undefined ? {} : { 'content-type': contentType }),
       },
       ...(payload === undefined ? {} : { body: payload }),
@@ -131,6 +128,25 @@ export async function sendSigned(
       { cause: error, details: { reason: 'REMOTE_UNREACHABLE' } },
     )
   }
+}
+
+/** The name a remote call's errors give the vault. */
+function remoteNameOf(request: SignedCall): string {
+  return request.remoteName ?? `The vault at ${request.baseUrl.replace(/\/+$/, '')}`
+}
+
+/**
+ * Sends one signed request to a vault. Throws INTERNAL (retry: backoff) when the vault cannot be
+ * reached, times out, or answers something that is not JSON; otherwise answers status and body.
+ */
+export async function sendSigned(
+  signer: RequestSigner,
+  clock: Clock,
+  request: SignedCall,
+): Promise<SignedResponse> {
+  const response = await fetchSigned(signer, clock, request)
+  const path = remotePath(request.path)
+  const who = remoteNameOf(request)
   const text = await response.text().catch(() => '')
   try {
     const body = JSON.parse(text) as unknown
@@ -169,6 +185,35 @@ export class HttpRemoteVault implements RemoteVault {
   async request(method: HttpMethod, path: string, body?: unknown): Promise<Record<string, unknown>> {
     const response = await this.#send(method, path, body)
     return response.body
+  }
+
+  async download(path: string): Promise<RemoteFile> {
+    const call: SignedCall = {
+      baseUrl: this.connection.remoteUrl,
+      method: 'GET',
+      path,
+      accept: '*/*',
+      remoteName: this.#name,
+      ...(this.#signal === undefined ? {} : { signal: this.#signal }),
+    }
+    const response = await fetchSigned(this.#signer, this.#clock, call)
+    const mime = response.headers.get('content-type') ?? 'application/octet-stream'
+    if (!response.ok || mime.startsWith('application/json')) {
+      const text = await response.text().catch(() => '')
+      let body: Record<string, unknown> = {}
+      try {
+        const parsed = JSON.parse(text) as unknown
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+          body = parsed as Record<string, unknown>
+      } catch {
+        // Not an envelope: remoteFailure reports the HTTP status.
+      }
+      throw remoteFailure(this.#name, { status: response.ok ? 502 : response.status, body })
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    const disposition = response.headers.get('content-disposition') ?? ''
+    const name = /filename="([^"]*)"/.exec(disposition)?.[1] ?? path.split('/').at(-1) ?? 'file'
+    return { bytes, name, mime: mime.split(';')[0]!.trim() }
   }
 
   async query(q: string, options: { readonly describe?: boolean } = {}): Promise<RemoteQueryResult> {
