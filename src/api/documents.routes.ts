@@ -259,6 +259,91 @@ export async function documentsRoutes(app: FastifyInstance): Promise<void> {
     },
   )
 
+  // Binders (platform/documents/binder-service.ts): a binder is a document with ordered nodes.
+  app.post(
+    '/objects/binders',
+    {
+      schema: {
+        summary: 'Create a binder (name__v, type__v, lifecycle__v, fields; like a document without a file)',
+        tags: ['documents'],
+      },
+    },
+    async (request, reply) => {
+      assertAccess(request, 'create')
+      const form = await readDocumentForm(app, request)
+      if (form.file !== undefined)
+        throw new LiaisonError('BODY_MALFORMED', 'A binder has no file of its own; send its fields only.')
+      const id = await app.vault.binders.create(sessionOf(request).actor, { fields: form.fields })
+      return send(reply, { responseStatus: 'SUCCESS', responseMessage: 'successfully created binder', id })
+    },
+  )
+
+  app.get(
+    '/objects/binders/:id',
+    { schema: { summary: 'Retrieve a binder (latest version) and its nodes in order', tags: ['documents'] } },
+    async (request, reply) => {
+      const { version, id: raw } = request.params as DocumentParams
+      const id = documentId(raw)
+      const view = await app.vault.binders.get(id)
+      return send(reply, { ...viewBody(version, id, view), binder: { nodes: view.nodes } })
+    },
+  )
+
+  app.post(
+    '/objects/binders/:id/documents',
+    { schema: { summary: 'Add a document to a binder (document_id__v, order__v)', tags: ['documents'] } },
+    async (request, reply) => {
+      assertAccess(request, 'edit')
+      const id = documentId((request.params as DocumentParams).id)
+      const form = await readDocumentForm(app, request)
+      const node = await app.vault.binders.addDocument(sessionOf(request).actor, id, form.fields)
+      return send(reply, { responseStatus: 'SUCCESS', id: node.id, order__v: node.order })
+    },
+  )
+
+  // Relationships (platform/documents/relationship-service.ts), audited on the source document.
+  app.post(
+    '/objects/documents/:id/versions/:major/:minor/relationships',
+    {
+      schema: {
+        summary: 'Relate a document version to another document (target_doc_id__v, relationship_type__v)',
+        tags: ['documents'],
+      },
+    },
+    async (request, reply) => {
+      assertAccess(request, 'edit')
+      const params = request.params as VersionParams
+      const form = await readDocumentForm(app, request)
+      const id = await app.vault.documentRelationships.create(
+        sessionOf(request).actor,
+        documentId(params.id),
+        versionNumber(params),
+        form.fields,
+      )
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        responseMessage: 'Relationship successfully created.',
+        id,
+      })
+    },
+  )
+
+  app.get(
+    '/objects/documents/:id/versions/:major/:minor/relationships',
+    { schema: { summary: 'List the relationships of a document version', tags: ['documents'] } },
+    async (request, reply) => {
+      const params = request.params as VersionParams
+      const relationships = await app.vault.documentRelationships.list(
+        documentId(params.id),
+        versionNumber(params),
+      )
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        relationships: relationships.map((relationship) => ({ relationship })),
+      })
+    },
+  )
+
   app.get(
     '/objects/documents/:id/audittrail',
     { schema: { summary: 'Audit history of one document', tags: ['documents'] } },

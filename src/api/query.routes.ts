@@ -27,6 +27,7 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
       clock: vault.clock,
       userId: actor.userId,
       canRead: (objectName) => vault.records.canAccess(actor, objectName, 'read'),
+      targetProviders: vault.vqlTargets,
     }
   }
   const describe = (request: FastifyRequest) => request.headers['x-vaultapi-describequery'] === 'true'

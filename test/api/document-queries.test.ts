@@ -5,13 +5,15 @@ import { ManualClock } from '../../src/platform/clock/index.js'
 import { documentQueryTargets } from '../../src/platform/documents/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { documentTargetProvider, runVql, type VqlResponse } from '../../src/platform/vql/index.js'
-import { openTestVault, type TestVault } from '../support/test-vault.js'
+import { API, openTestVault, type TestVault } from '../support/test-vault.js'
 
 type Json = Record<string, unknown>
 
 const clock = new ManualClock('2025-12-01T09:00:00.000Z')
 let t: TestVault
 let crm: TestVault
+let manager: string
+let reader: string
 let us: string
 let fr: string
 /** Document ids by a short name. */
@@ -92,6 +94,9 @@ beforeAll(async () => {
   await approve(ids.ref)
   await approve(ids.email)
   await t.vault.documents.runAction(SYSTEM_ACTOR, ids.email, { major: 1, minor: 0 }, 'make_obsolete__v')
+  // Sessions live 48 hours on the vault's clock, so log in after moving it.
+  manager = await t.login('content_manager__v')
+  reader = await t.login('read_only__v')
 })
 
 afterAll(async () => {
@@ -233,5 +238,228 @@ describe('VQL documents on a CRM (CrossLinks)', () => {
       "SELECT id, source_global_id__v, major_version_number__v FROM documents WHERE crosslink__v = true AND source_global_id__v = '12_3'",
     )
     expect(answer.data).toEqual([{ id, source_global_id__v: '12_3', major_version_number__v: 0 }])
+  })
+})
+
+async function httpQuery(q: string, session = reader): Promise<Json> {
+  const { body } = await t.call('POST', `${API}/query`, {
+    session,
+    body: `q=${encodeURIComponent(q)}`,
+    contentType: 'application/x-www-form-urlencoded',
+  })
+  return body
+}
+
+function errorType(body: Json): string | undefined {
+  return (body.errors as { type: string }[] | undefined)?.[0]?.type
+}
+
+async function rowCount(table: string): Promise<number> {
+  const row = await t.vault.storage.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+async function auditCount(): Promise<number> {
+  return rowCount('audit_trail')
+}
+
+describe('VQL over HTTP', () => {
+  it('answers document queries on POST /query with the object query envelope', async () => {
+    const body = await httpQuery(
+      "SELECT id, name__v, status__v FROM documents WHERE type__v = 'reference_document__v'",
+    )
+    expect(body).toMatchObject({
+      responseStatus: 'SUCCESS',
+      responseDetails: { pagesize: 1000, pageoffset: 0, size: 1, total: 1 },
+      data: [{ id: ids.ref, name__v: 'Cholecap dosing', status__v: 'approved__v' }],
+    })
+    const targets = await httpQuery("SHOW TARGETS LIKE '%s'")
+    expect((targets.data as Json[]).map((r) => r.name)).toEqual(
+      expect.arrayContaining(['documents', 'binders', 'relationships']),
+    )
+    expect(errorType(await httpQuery('SELECT bogus__v FROM documents'))).toBe('INVALID_DATA')
+  })
+})
+
+describe('binders', () => {
+  let binder: number
+  it('creates a binder as a document flagged binder__v, and adds documents in order', async () => {
+    const created = await t.call('POST', `${API}/objects/binders`, {
+      session: manager,
+      body: { ...MEDICAL, name__v: 'Cholecap deck', type__v: 'multichannel_presentation__v' },
+    })
+    expect(created.body, JSON.stringify(created.body)).toMatchObject({ responseStatus: 'SUCCESS' })
+    binder = Number(created.body.id)
+    const second = await t.call('POST', `${API}/objects/binders/${binder}/documents`, {
+      session: manager,
+      body: { document_id__v: ids.response, order__v: 2 },
+    })
+    expect(second.body).toMatchObject({ responseStatus: 'SUCCESS', order__v: 2 })
+    const first = await t.call('POST', `${API}/objects/binders/${binder}/documents`, {
+      session: manager,
+      body: { document_id__v: String(ids.ref), order__v: '1' },
+    })
+    expect(first.body).toMatchObject({ responseStatus: 'SUCCESS', order__v: 1 })
+    const appended = await t.call('POST', `${API}/objects/binders/${binder}/documents`, {
+      session: manager,
+      body: { document_id__v: ids.email },
+    })
+    expect(appended.body).toMatchObject({ responseStatus: 'SUCCESS', order__v: 3 })
+    const { body } = await t.call('GET', `${API}/objects/binders/${binder}`, { session: reader })
+    expect(body.document).toMatchObject({ id: binder, binder__v: true, name__v: 'Cholecap deck' })
+    expect((body.binder as { nodes: Json[] }).nodes).toEqual([
+      expect.objectContaining({ order__v: 1, document_id__v: ids.ref, name__v: 'Cholecap dosing' }),
+      expect.objectContaining({ order__v: 2, document_id__v: ids.response, type__v: 'document' }),
+      expect.objectContaining({ order__v: 3, document_id__v: ids.email }),
+    ])
+    const audit = await t.call('GET', `${API}/objects/documents/${binder}/audittrail`, { session: reader })
+    expect((audit.body.data as Json[]).map((e) => e.event_description)).toContain(
+      `Added document ${ids.ref} to binder ${binder} at position 1`,
+    )
+  })
+
+  it('refuses an unknown document, a taken position, a non-binder and a reader, changing nothing', async () => {
+    const before = { nodes: await rowCount('binder_node'), audit: await auditCount() }
+    const add = (id: number, body: Json, session = manager) =>
+      t.call('POST', `${API}/objects/binders/${id}/documents`, { session, body })
+    expect(errorType((await add(binder, { document_id__v: 99999 })).body)).toBe('INVALID_DATA')
+    const taken = (await add(binder, { document_id__v: ids.email, order__v: 2 })).body
+    expect(errorType(taken)).toBe('ITEM_NAME_EXISTS')
+    expect(JSON.stringify(taken)).toContain('order__v 2')
+    const notBinder = (await add(ids.ref, { document_id__v: ids.email })).body
+    expect(errorType(notBinder)).toBe('OPERATION_NOT_ALLOWED')
+    expect(JSON.stringify(notBinder)).toContain('is not a binder')
+    expect(errorType((await add(binder, { document_id__v: binder })).body)).toBe('OPERATION_NOT_ALLOWED')
+    expect(errorType((await add(binder, {})).body)).toBe('PARAMETER_REQUIRED')
+    expect(errorType((await add(binder, { document_id__v: ids.ref, order__v: 'first' })).body)).toBe(
+      'INVALID_DATA',
+    )
+    expect(errorType((await add(binder, { document_id__v: ids.email }, reader)).body)).toBe(
+      'INSUFFICIENT_ACCESS',
+    )
+    const missing = await t.call('GET', `${API}/objects/binders/99999`, { session: reader })
+    expect(missing.body.responseStatus).toBe('FAILURE')
+    expect({ nodes: await rowCount('binder_node'), audit: await auditCount() }).toEqual(before)
+  })
+
+  it('answers binders in VQL, with the document fields', async () => {
+    const body = await httpQuery('SELECT id, name__v, type__v, binder__v, status__v FROM binders')
+    expect(body.data).toEqual([
+      {
+        id: binder,
+        name__v: 'Cholecap deck',
+        type__v: 'multichannel_presentation__v',
+        binder__v: true,
+        status__v: 'draft__v',
+      },
+    ])
+    const docs = await httpQuery('SELECT id FROM documents WHERE binder__v = true')
+    expect(docs.data).toEqual([{ id: binder }])
+  })
+
+  it('drops the nodes of a deleted document and says so in the binder audit trail', async () => {
+    const extra = await create({ name__v: 'Temporary slide', type__v: 'multichannel_slide__v' })
+    await t.vault.binders.addDocument(SYSTEM_ACTOR, binder, { document_id__v: extra })
+    await t.vault.documents.delete(SYSTEM_ACTOR, extra)
+    const view = await t.vault.binders.get(binder)
+    expect(view.nodes.map((n) => n.document_id__v)).toEqual([ids.ref, ids.response, ids.email])
+    const audit = await t.vault.documents.audit(binder, { limit: 100, offset: 0 })
+    expect(audit.entries.map((e) => e.event_description)).toContain(
+      `Removed document ${extra} from binder ${binder} because the document was deleted`,
+    )
+  })
+})
+
+describe('relationships', () => {
+  let draft: number
+  beforeAll(async () => {
+    draft = await create({ name__v: 'Draft with sources', type__v: 'medical_response__v' })
+  })
+  const path = (id: number, major: number, minor: number) =>
+    `${API}/objects/documents/${id}/versions/${major}/${minor}/relationships`
+
+  it('relates a version to documents, lists them, audits them on the source and answers them in VQL', async () => {
+    const created = await t.call('POST', path(draft, 0, 1), {
+      session: manager,
+      body: { target_doc_id__v: ids.ref, relationship_type__v: 'supporting_documents__v' },
+    })
+    expect(created.body, JSON.stringify(created.body)).toMatchObject({ responseStatus: 'SUCCESS' })
+    const second = await t.call('POST', path(draft, 0, 1), {
+      session: manager,
+      body: { target_doc_id__v: ids.email, relationship_type__v: 'related_document__v' },
+    })
+    expect(second.body.responseStatus).toBe('SUCCESS')
+    const listed = await t.call('GET', path(draft, 0, 1), { session: reader })
+    expect(listed.body.relationships).toEqual([
+      {
+        relationship: expect.objectContaining({
+          id: created.body.id,
+          source_doc_id__v: draft,
+          source_major_version__v: 0,
+          source_minor_version__v: 1,
+          target_doc_id__v: ids.ref,
+          relationship_type__v: 'supporting_documents__v',
+        }),
+      },
+      { relationship: expect.objectContaining({ target_doc_id__v: ids.email }) },
+    ])
+    const audit = await t.vault.documents.audit(draft, { limit: 100, offset: 0 })
+    expect(audit.entries.map((e) => e.event_description)).toContain(
+      `Added supporting_documents__v relationship ${String(created.body.id)} from document ${draft} version 0.1 to document ${ids.ref}`,
+    )
+    const q = await httpQuery(
+      `SELECT id, source_doc_id__v, target_doc_id__v, relationship_type__v, created_by__v FROM relationships WHERE source_doc_id__v = ${draft} ORDER BY id`,
+    )
+    expect(q.data).toEqual([
+      expect.objectContaining({ target_doc_id__v: ids.ref, relationship_type__v: 'supporting_documents__v' }),
+      expect.objectContaining({ target_doc_id__v: ids.email, relationship_type__v: 'related_document__v' }),
+    ])
+    const byType = await httpQuery(
+      "SELECT source_doc_id__v FROM relationships WHERE relationship_type__v = 'related_document__v'",
+    )
+    expect(byType.data).toEqual([{ source_doc_id__v: draft }])
+  })
+
+  it('refuses bad input and changes nothing', async () => {
+    const before = { rows: await rowCount('document_relationship'), audit: await auditCount() }
+    const post = (body: Json, id = draft, major = 0, minor = 1, session = manager) =>
+      t.call('POST', path(id, major, minor), { session, body })
+    const type = 'related_document__v'
+    expect(errorType((await post({ target_doc_id__v: 99999, relationship_type__v: type })).body)).toBe(
+      'INVALID_DATA',
+    )
+    expect(errorType((await post({ target_doc_id__v: ids.ref, relationship_type__v: 'x__v' })).body)).toBe(
+      'INVALID_DATA',
+    )
+    expect(errorType((await post({ relationship_type__v: type })).body)).toBe('PARAMETER_REQUIRED')
+    expect(errorType((await post({ target_doc_id__v: ids.ref })).body)).toBe('PARAMETER_REQUIRED')
+    expect(
+      errorType(
+        (await post({ target_doc_id__v: ids.ref, relationship_type__v: 'supporting_documents__v' })).body,
+      ),
+    ).toBe('ITEM_NAME_EXISTS')
+    expect(errorType((await post({ target_doc_id__v: draft, relationship_type__v: type })).body)).toBe(
+      'OPERATION_NOT_ALLOWED',
+    )
+    expect(
+      (await post({ target_doc_id__v: ids.ref, relationship_type__v: type }, draft, 9, 9)).body
+        .responseStatus,
+    ).toBe('FAILURE')
+    expect(
+      errorType(
+        (await post({ target_doc_id__v: ids.ref, relationship_type__v: type }, draft, 0, 1, reader)).body,
+      ),
+    ).toBe('INSUFFICIENT_ACCESS')
+    expect({ rows: await rowCount('document_relationship'), audit: await auditCount() }).toEqual(before)
+  })
+
+  it('moves relationships with their version when approval renumbers it', async () => {
+    await approve(draft)
+    expect(await t.vault.documentRelationships.list(draft, { major: 1, minor: 0 })).toHaveLength(2)
+    await t.vault.documents.delete(SYSTEM_ACTOR, draft)
+    expect(await rowCount('document_relationship')).toBe(0)
   })
 })

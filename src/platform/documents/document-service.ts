@@ -77,6 +77,8 @@ interface DocumentRow {
   readonly latestMajor: number
   readonly latestMinor: number
   readonly crosslink: boolean
+  /** A binder: a document with ordered nodes (binder-service.ts). */
+  readonly binder: boolean
   readonly source: Readonly<Record<(typeof CROSSLINK_SOURCE_FIELDS)[number], string | number | null>>
   readonly createdDate: string
   readonly createdBy: string
@@ -128,6 +130,7 @@ function toDocumentRow(r: VaultRow): DocumentRow {
     latestMajor: Number(r.latest_major),
     latestMinor: Number(r.latest_minor),
     crosslink: Number(r.crosslink__v) === 1,
+    binder: Number(r.binder__v) === 1,
     source: {
       source_vault_id__v: textOrNull(r.source_vault_id__v),
       source_document_id__v: textOrNull(r.source_document_id__v),
@@ -453,8 +456,15 @@ export class DocumentService {
     )
   }
 
-  /** Creates a document at version 0.1 in its lifecycle's starting state; answers its id. */
-  async create(actor: DocumentActor, draft: DocumentDraft): Promise<number> {
+  /**
+   * Creates a document at version 0.1 in its lifecycle's starting state; answers its id.
+   * `binder: true` makes it a binder (BinderService adds its nodes).
+   */
+  async create(
+    actor: DocumentActor,
+    draft: DocumentDraft,
+    options: { readonly binder?: boolean } = {},
+  ): Promise<number> {
     const input = draft.fields
     const type = this.#type(input.type__v)
     const lifecycle = this.#lifecycle(type, input.lifecycle__v)
@@ -476,6 +486,7 @@ export class DocumentService {
             latest_minor: 1,
             crosslink__v: source === undefined ? 0 : 1,
             ...(source ?? {}),
+            binder__v: options.binder === true ? 1 : 0,
             created_date: now,
             created_by: actor.userId,
           })
@@ -508,7 +519,7 @@ export class DocumentService {
             action: 'Create',
             objectName: DOCUMENTS_AUDIT_OBJECT,
             recordId: String(id),
-            description: `Created ${type.label} document ${id} "${String(name)}" version 0.1${
+            description: `Created ${type.label} ${options.binder === true ? 'binder' : 'document'} ${id} "${String(name)}" version 0.1${
               draft.file === undefined ? ' (placeholder)' : ` with file ${draft.file.name}`
             }${source === undefined ? '' : ` as a CrossLink to ${source.source_vault_id__v}_${source.source_document_id__v}`}`,
           },
@@ -581,6 +592,7 @@ export class DocumentService {
       size__v: version.fileSize,
       sha256__sys: version.fileSha256,
       crosslink__v: doc.crosslink,
+      binder__v: doc.binder,
       ...(doc.crosslink ? doc.source : {}),
       document_creation_date__v: doc.createdDate,
       created_by__v: doc.createdBy,

@@ -1,3 +1,4 @@
+export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
 export {
   type DocumentQueryField,
@@ -27,3 +28,10 @@ export {
   VIEWABLE_RENDITION,
 } from './document-types.js'
 export { FsBlobStore } from './fs-blob-store.js'
+export {
+  DOCUMENT_RELATIONSHIP_TYPES,
+  type DocumentRelationship,
+  type DocumentRelationshipInput,
+  DocumentRelationshipService,
+  type DocumentRelationshipType,
+} from './relationship-service.js'

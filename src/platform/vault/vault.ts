@@ -3,7 +3,14 @@ import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Clock, systemClock } from '../clock/index.js'
-import { DOCUMENT_FILE_MAX_BYTES_DEFAULT, DocumentService, FsBlobStore } from '../documents/index.js'
+import {
+  BinderService,
+  DOCUMENT_FILE_MAX_BYTES_DEFAULT,
+  DocumentRelationshipService,
+  DocumentService,
+  documentQueryTargets,
+  FsBlobStore,
+} from '../documents/index.js'
 import { LiaisonError } from '../errors/index.js'
 import {
   type CreateJobQueueOptions,
@@ -18,6 +25,7 @@ import { MetadataRegistry, type ProfileDefinition } from '../metadata/index.js'
 import { type RecordActor, RecordService } from '../records/index.js'
 import { BurstLimiter, SessionStore } from '../security/index.js'
 import { createDatabase, type DatabaseConfig, migrateToLatest, type Storage } from '../storage/index.js'
+import { documentTargetProvider, type VqlTargetProvider } from '../vql/index.js'
 
 export const VAULT_ENVIRONMENTS = ['production', 'sandbox'] as const
 export type VaultEnvironment = (typeof VAULT_ENVIRONMENTS)[number]
@@ -77,6 +85,12 @@ export class Vault {
   readonly records: RecordService
   /** Documents, their versions and files (platform/documents). */
   readonly documents: DocumentService
+  /** Binders: documents with ordered nodes. */
+  readonly binders: BinderService
+  /** Relationships from a document version to another document. */
+  readonly documentRelationships: DocumentRelationshipService
+  /** VQL targets beyond the objects: documents, ALLVERSIONS documents, binders, relationships. */
+  readonly vqlTargets: readonly VqlTargetProvider[]
   readonly sessions: SessionStore
   readonly burst: BurstLimiter
   readonly clock: Clock
@@ -110,6 +124,21 @@ export class Vault {
     this.clock = parts.clock
     this.records = parts.records
     this.documents = parts.documents
+    this.binders = new BinderService({
+      storage: parts.storage,
+      clock: parts.clock,
+      documents: parts.documents,
+    })
+    this.documentRelationships = new DocumentRelationshipService({
+      storage: parts.storage,
+      clock: parts.clock,
+      documents: parts.documents,
+    })
+    this.vqlTargets = Object.freeze([
+      documentTargetProvider(
+        documentQueryTargets({ profile: config.profile, dialect: parts.storage.dialect, vaultId: parts.id }),
+      ),
+    ])
     this.jobs = parts.jobs
     this.messaging = parts.messaging
     for (const [task, handler] of Object.entries(parts.messaging.jobHandlers))

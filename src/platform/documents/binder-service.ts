@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
+import { type AuditEntryDraft, appendAudit } from '../audit/index.js'
+import { type Clock, isoTimestamp } from '../clock/index.js'
+import { LiaisonError } from '../errors/index.js'
+import type { Storage, VaultDb } from '../storage/index.js'
+import { DOCUMENTS_AUDIT_OBJECT, type DocumentService, type DocumentView } from './document-service.js'
+import type { DocumentActor, DocumentChange, DocumentDraft } from './document-types.js'
+
+/**
+ * Binders: a binder is a document (same ids, types, lifecycles and versions) flagged binder__v,
+ * with ordered nodes that each point to a document. Glossary:
+ * - node: one entry of a binder (`binder_node`), at a position `order__v` unique in its binder.
+ */
+
+/** One node of a binder, as GET /objects/binders/{id} answers it. */
+export interface BinderNode {
+  readonly id: number
+  readonly parent_id__sys: 'rootNode'
+  readonly order__v: number
+  readonly type__v: 'document'
+  readonly document_id__v: number
+  readonly name__v: string | null
+}
+
+export interface BinderView extends DocumentView {
+  readonly nodes: readonly BinderNode[]
+}
+
+/** What POST /objects/binders/{id}/documents sends. */
+export interface BinderNodeInput {
+  readonly document_id__v?: unknown
+  readonly order__v?: unknown
+}
+
+function fail(code: 'PARAMETER_MISSING' | 'FIELD_TYPE' | 'RECORD_NOT_FOUND', message: string): never {
+  throw new LiaisonError(code, message)
+}
+
+/** A whole number > 0 from a form or JSON value, or undefined when it is not one. */
+function positiveWhole(raw: unknown): number | undefined {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : ''
+  if (!/^\d+$/.test(text)) return undefined
+  const n = Number(text)
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
+export class BinderService {
+  readonly #storage: Storage
+  readonly #clock: Clock
+  readonly #documents: DocumentService
+
+  constructor(options: {
+    readonly storage: Storage
+    readonly clock: Clock
+    readonly documents: DocumentService
+  }) {
+    this.#storage = options.storage
+    this.#clock = options.clock
+    this.#documents = options.documents
+    // Nodes point at documents: when a binder or a bound document is deleted, its nodes go with
+    // it in the same transaction (and the binders that lose a node say so in their audit trail).
+    this.#documents.addChangeHook((trx, change) => this.#onDocumentChange(trx, change))
+  }
+
+  /** Creates a binder: a document of the given type and lifecycle with no nodes yet; answers its id. */
+  async create(actor: DocumentActor, draft: DocumentDraft): Promise<number> {
+    return this.#documents.create(actor, draft, { binder: true })
+  }
+
+  async #binder(db: Kysely<VaultDb>, id: number): Promise<void> {
+    if (!Number.isSafeInteger(id) || id <= 0) fail('RECORD_NOT_FOUND', `"${id}" is not a binder id.`)
+    const row = await db.selectFrom('document').select('binder__v').where('id', '=', id).executeTakeFirst()
+    if (row === undefined) fail('RECORD_NOT_FOUND', `This vault has no binder ${id}.`)
+    if (Number(row.binder__v) !== 1)
+      throw new LiaisonError(
+        'OPERATION_NOT_ALLOWED',
+        `Document ${id} is not a binder; create a binder with POST /objects/binders and add documents to it.`,
+      )
+  }
+
+  /**
+   * Adds a document to a binder at `order__v` (default: after the last node); answers the node id.
+   * A position already taken, an unknown document or a binder inside itself changes nothing.
+   */
+  async addDocument(
+    actor: DocumentActor,
+    binderId: number,
+    input: BinderNodeInput,
+  ): Promise<{ id: number; order: number }> {
+    if (input.document_id__v === undefined || input.document_id__v === '')
+      fail('PARAMETER_MISSING', 'Send document_id__v, the id of the document to add to the binder.')
+    const documentId = positiveWhole(input.document_id__v)
+    if (documentId === undefined)
+      fail(
+        'FIELD_TYPE',
+        `document_id__v must be a document id (a whole number), got "${String(input.document_id__v)}".`,
+      )
+    const given =
+      input.order__v === undefined || input.order__v === '' ? undefined : positiveWhole(input.order__v)
+    if (input.order__v !== undefined && input.order__v !== '' && given === undefined)
+      fail('FIELD_TYPE', `order__v must be a whole number from 1, got "${String(input.order__v)}".`)
+    try {
+      return await this.#storage.db.transaction().execute(async (db) => {
+        await this.#binder(db, binderId)
+        if (documentId === binderId)
+          throw new LiaisonError('OPERATION_NOT_ALLOWED', `Binder ${binderId} cannot contain itself.`)
+        const doc = await db
+          .selectFrom('document')
+          .select('id')
+          .where('id', '=', documentId)
+          .executeTakeFirst()
+        if (doc === undefined)
+          throw new LiaisonError(
+            'REFERENCE_NOT_FOUND',
+            `document_id__v refers to no document with id ${documentId}; add an existing document.`,
+          )
+        const nodes = await db
+          .selectFrom('binder_node')
+          .select(['order__v', 'document_id'])
+          .where('binder_id', '=', binderId)
+          .execute()
+        const taken = nodes.find((n) => Number(n.order__v) === given)
+        if (taken !== undefined)
+          throw new LiaisonError(
+            'UNIQUE_VIOLATION',
+            `Binder ${binderId} already holds document ${String(taken.document_id)} at order__v ${given}; choose a free position.`,
+          )
+        const order = given ?? Math.max(0, ...nodes.map((n) => Number(n.order__v))) + 1
+        const now = isoTimestamp(this.#clock)
+        const inserted = await db
+          .insertInto('binder_node')
+          .values({
+            binder_id: binderId,
+            document_id: documentId,
+            order__v: order,
+            created_date: now,
+            created_by: actor.userId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await this.#audit(db, actor, [
+          {
+            action: 'Edit',
+            objectName: DOCUMENTS_AUDIT_OBJECT,
+            recordId: String(binderId),
+            fieldName: 'binder_node',
+            oldValue: null,
+            newValue: `${documentId}@${order}`,
+            description: `Added document ${documentId} to binder ${binderId} at position ${order}`,
+          },
+        ])
+        return { id: Number(inserted.id), order }
+      })
+    } catch (error) {
+      throw this.#storage.dialect.translateError(error) ?? error
+    }
+  }
+
+  /** A binder's latest version and its nodes in order. */
+  async get(binderId: number): Promise<BinderView> {
+    const db = this.#storage.db
+    await this.#binder(db, binderId)
+    const view = await this.#documents.get(binderId)
+    const rows = await db
+      .selectFrom('binder_node as n')
+      .leftJoin('document as d', 'd.id', 'n.document_id')
+      .leftJoin('document_version as v', (join) =>
+        join
+          .onRef('v.document_id', '=', 'd.id')
+          .onRef('v.major', '=', 'd.latest_major')
+          .onRef('v.minor', '=', 'd.latest_minor'),
+      )
+      .select(['n.id', 'n.order__v', 'n.document_id', 'v.name__v'])
+      .where('n.binder_id', '=', binderId)
+      .orderBy('n.order__v')
+      .execute()
+    return {
+      ...view,
+      nodes: rows.map((r) => ({
+        id: Number(r.id),
+        parent_id__sys: 'rootNode' as const,
+        order__v: Number(r.order__v),
+        type__v: 'document' as const,
+        document_id__v: Number(r.document_id),
+        name__v: r.name__v === null || r.name__v === undefined ? null : String(r.name__v),
+      })),
+    }
+  }
+
+  async #onDocumentChange(trx: Transaction<VaultDb>, change: DocumentChange): Promise<void> {
+    if (change.kind !== 'delete') return
+    const id = change.documentId
+    const holders = await trx
+      .selectFrom('binder_node')
+      .select(['binder_id', 'order__v'])
+      .where('document_id', '=', id)
+      .where('binder_id', '!=', id)
+      .execute()
+    await trx.deleteFrom('binder_node').where('binder_id', '=', id).execute()
+    await trx.deleteFrom('binder_node').where('document_id', '=', id).execute()
+    await this.#audit(
+      trx,
+      change.actor,
+      holders.map((h) => ({
+        action: 'Edit' as const,
+        objectName: DOCUMENTS_AUDIT_OBJECT,
+        recordId: String(h.binder_id),
+        fieldName: 'binder_node',
+        oldValue: `${id}@${String(h.order__v)}`,
+        newValue: null,
+        description: `Removed document ${id} from binder ${String(h.binder_id)} because the document was deleted`,
+      })),
+    )
+  }
+
+  async #audit(
+    db: Kysely<VaultDb>,
+    actor: DocumentActor,
+    entries: readonly AuditEntryDraft[],
+  ): Promise<void> {
+    await appendAudit(
+      db,
+      actor,
+      isoTimestamp(this.#clock),
+      randomUUID(),
+      entries,
+      this.#storage.dialect.maxParameters,
+    )
+  }
+}
