@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
@@ -461,5 +462,33 @@ describe('relationships', () => {
     expect(await t.vault.documentRelationships.list(draft, { major: 1, minor: 0 })).toHaveLength(2)
     await t.vault.documents.delete(SYSTEM_ACTOR, draft)
     expect(await rowCount('document_relationship')).toBe(0)
+  })
+})
+
+/** A VQL string literal of `text`: backslashes and quotes escaped (the v21.3 escapes). */
+function vqlString(text: string): string {
+  return `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`
+}
+
+describe('VQL documents: properties', () => {
+  it('finds a document by any text in a JSON field, bound as a value, on either database', async () => {
+    const created = new Map<string, number>()
+    await fc.assert(
+      fc.asyncProperty(
+        // PostgreSQL's jsonb holds no NUL character, and an empty title is stored as none.
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter((s) => !s.includes('\u0000')),
+        async (title) => {
+          let id = created.get(title)
+          if (id === undefined) {
+            id = await create({ name__v: 'Property', type__v: 'reference_document__v', title__v: title })
+            created.set(title, id)
+          }
+          const answer = await vql(`SELECT id, title__v FROM documents WHERE title__v = ${vqlString(title)}`)
+          expect(answer.data).toEqual([{ id, title__v: title }])
+        },
+      ),
+      { numRuns: 40 },
+    )
+    for (const id of created.values()) await t.vault.documents.delete(SYSTEM_ACTOR, id)
   })
 })
