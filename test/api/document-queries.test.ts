@@ -199,6 +199,7 @@ describe('VQL documents', () => {
     expect(fields.data.find((f) => f.name === 'country__v')).toMatchObject({
       type: 'Object',
       object: 'country__v',
+      multi_value: true,
     })
     const targets = (await vql('SHOW TARGETS')).data.map((r) => r.name)
     expect(targets).toEqual(expect.arrayContaining(['documents', 'binders', 'relationships']))
@@ -460,6 +461,24 @@ describe('relationships', () => {
   it('moves relationships with their version when approval renumbers it', async () => {
     await approve(draft)
     expect(await t.vault.documentRelationships.list(draft, { major: 1, minor: 0 })).toHaveLength(2)
+  })
+
+  it('drops relationships with their documents, auditing the sources that lose one', async () => {
+    const target = await create({ name__v: 'Short-lived source', type__v: 'reference_document__v' })
+    const rel = await t.vault.documentRelationships.create(
+      SYSTEM_ACTOR,
+      draft,
+      { major: 1, minor: 0 },
+      {
+        target_doc_id__v: target,
+        relationship_type__v: 'based_on__v',
+      },
+    )
+    await t.vault.documents.delete(SYSTEM_ACTOR, target)
+    const audit = await t.vault.documents.audit(draft, { limit: 100, offset: 0 })
+    expect(audit.entries.map((e) => e.event_description)).toContain(
+      `Removed based_on__v relationship ${rel} from document ${draft} version 1.0 because document ${target} was deleted`,
+    )
     await t.vault.documents.delete(SYSTEM_ACTOR, draft)
     expect(await rowCount('document_relationship')).toBe(0)
   })

@@ -201,10 +201,33 @@ export class DocumentRelationshipService {
   async #onDocumentChange(trx: Transaction<VaultDb>, change: DocumentChange): Promise<void> {
     const id = change.documentId
     if (change.kind === 'delete') {
+      // Other documents that pointed at the deleted one lose that relationship, in their audit trail.
+      const pointing = await trx
+        .selectFrom('document_relationship')
+        .selectAll()
+        .where('target_doc_id__v', '=', id)
+        .where('source_doc_id__v', '!=', id)
+        .execute()
       await trx
         .deleteFrom('document_relationship')
         .where((eb) => eb.or([eb('source_doc_id__v', '=', id), eb('target_doc_id__v', '=', id)]))
         .execute()
+      await appendAudit(
+        trx,
+        change.actor,
+        isoTimestamp(this.#clock),
+        randomUUID(),
+        pointing.map(toRelationship).map((r) => ({
+          action: 'Edit' as const,
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(r.source_doc_id__v),
+          fieldName: r.relationship_type__v,
+          oldValue: String(id),
+          newValue: null,
+          description: `Removed ${r.relationship_type__v} relationship ${r.id} from document ${r.source_doc_id__v} version ${r.source_major_version__v}.${r.source_minor_version__v} because document ${id} was deleted`,
+        })),
+        this.#storage.dialect.maxParameters,
+      )
       return
     }
     if (change.kind !== 'state') return

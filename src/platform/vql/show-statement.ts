@@ -50,6 +50,8 @@ export function runShow(
         unique: f.unique,
         ...(f.maxLength === undefined ? {} : { max_length: f.maxLength }),
         ...(f.picklist === undefined ? {} : { picklist: f.picklist.name, multi_value: f.multiValue }),
+        // Multi-value references exist on documents (country__v, product__v).
+        ...(f.picklist === undefined && f.multiValue ? { multi_value: true } : {}),
         ...(f.object === undefined ? {} : { object: f.object }),
       })
   } else {
