@@ -284,6 +284,21 @@ describe('VQL over HTTP', () => {
     )
     expect(errorType(await httpQuery('SELECT bogus__v FROM documents'))).toBe('INVALID_DATA')
   })
+
+  it('pages through ALLVERSIONS documents with next_page links', async () => {
+    const { body: first } = await t.call('POST', `${API}/query?pagesize=2`, {
+      session: reader,
+      body: `q=${encodeURIComponent('SELECT id, version_id FROM ALLVERSIONS documents ORDER BY version_id')}`,
+      contentType: 'application/x-www-form-urlencoded',
+    })
+    const details = first.responseDetails as { total: number; next_page: string }
+    expect(details.total).toBe(4)
+    const { body: second } = await t.call('POST', details.next_page, { session: reader })
+    const versions = [...(first.data as Json[]), ...(second.data as Json[])].map((r) => r.version_id)
+    expect(versions).toEqual(
+      [`${ids.ref}_1_0`, `${ids.ref}_2_0`, `${ids.response}_0_1`, `${ids.email}_1_0`].sort(),
+    )
+  })
 })
 
 describe('binders', () => {
