@@ -125,6 +125,7 @@ export async function installBehaviours(vault: Vault, options: ConnectionOptions
       environment: vault.environment,
       storage: vault.storage,
       records: vault.records,
+      documents: vault.documents,
       clock: vault.clock,
       messaging: vault.messaging,
       jobs: vault.jobs,

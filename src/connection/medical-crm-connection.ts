@@ -5,6 +5,7 @@ import type { RecordActor } from '../platform/records/index.js'
 import { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
+  ensureDocumentTransferGroup,
   type FlowVault,
   failTransfersOfDeadMessage,
   nudgeCaseStatus,
@@ -12,6 +13,11 @@ import {
   processTransferredInquiries,
   pullAccounts,
   pullCaseRequests,
+  queueDocumentChange,
+  queueDocumentsOfNewCountries,
+  receiveDocuments,
+  resendRoutedDocuments,
+  routeDocumentsJob,
   syncConnectionCountries,
   transferredInquiryGuard,
   transferToMedicalAction,
@@ -111,6 +117,8 @@ export async function installMedicalCrmConnection(
       )
       messaging.onDeadMessage(INTEGRATION_POINTS.inquiryOutbound, failTransfersOfDeadMessage(vault))
       records.addChangeHook('connection_settings__v', nudgeConnectionCountries(vault))
+      // B17, B20: the Medical Vault's document notices become CrossLinks here.
+      messaging.registerProcessor(INTEGRATION_POINTS.documentTransferOutbound, receiveDocuments(vault))
       break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
@@ -122,6 +130,14 @@ export async function installMedicalCrmConnection(
           await syncConnectionCountries(vault, connection)
         },
       )
+      // B16: document changes are queued in their transaction and routed by country.
+      await ensureDocumentTransferGroup(vault)
+      vault.documents.addChangeHook(queueDocumentChange(vault))
+      records.addChangeHook('connection_country__v', queueDocumentsOfNewCountries(vault))
+      vault.handleJobs('route-documents', routeDocumentsJob(vault))
+      messaging.registerPullRunner(INTEGRATION_POINTS.documentTransferOutbound, async (connection) => ({
+        ...(await resendRoutedDocuments(vault, connection.id)),
+      }))
       break
     default:
       assertNever(side, 'connection side')

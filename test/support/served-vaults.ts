@@ -31,8 +31,10 @@ export interface ServedVault {
   readonly served: RunningVault
   readonly vault: Vault
   readonly url: string
-  /** Calls the REST API as the admin; JSON bodies as JSON, URLSearchParams as a form. */
+  /** Calls the REST API as the admin; JSON bodies as JSON, URLSearchParams as a form, FormData as multipart. */
   call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<Json>
+  /** A GET as the admin, answering the raw response (files). */
+  download(path: string): Promise<Response>
   /** VQL as the admin; fails the test on an error. */
   query(q: string): Promise<Json[]>
   /** Stops the server and the vault; the database stays. */
@@ -109,14 +111,18 @@ export async function startServedVault(
     },
     async call(method, path, body) {
       const headers: Record<string, string> = { authorization: session }
-      let payload: string | URLSearchParams | undefined
-      if (body instanceof URLSearchParams) payload = body
+      let payload: string | URLSearchParams | FormData | undefined
+      // A form or multipart body: fetch sets its content type (and boundary) itself.
+      if (body instanceof URLSearchParams || body instanceof FormData) payload = body
       else if (body !== undefined) {
         payload = JSON.stringify(body)
         headers['content-type'] = 'application/json'
       }
       const response = await fetch(`${node.url}${API}${path}`, { method, headers, body: payload })
       return (await response.json()) as Json
+    },
+    download(path) {
+      return fetch(`${node.url}${API}${path}`, { headers: { authorization: session } })
     },
     async query(q) {
       const body = await node.call('POST', '/query', new URLSearchParams({ q }))

@@ -68,16 +68,6 @@ export async function seedMedicalDemoData(writer: RecordWriter, options: { seed:
     })),
   )
 
-  // B17: the document types the connection transfers; CLM and Approved Email travel on their own.
-  await writer.create('document_type_group__v', [
-    {
-      name__v: 'Medical-CRM Connection',
-      api_name__v: 'medical_crm_connection__v',
-      document_types__v: ['reference_document__v'],
-      description__v: 'Document types that the Medical-CRM connection transfers to the connected CRMs.',
-    },
-  ])
-
   const contacts = Array.from({ length: CASE_CONTACT_COUNT }, (_, i) => {
     const firstName = faker.person.firstName()
     const lastName = faker.person.lastName()

@@ -382,12 +382,5 @@ describe('medical demo data', () => {
     })
     expect(products.every((p) => typeof p['generic_name__v'] === 'string')).toBe(true)
     expect(writer.recordsOf('case_contact__v').length).toBeGreaterThanOrEqual(3)
-    expect(writer.recordsOf('document_type_group__v')).toEqual([
-      expect.objectContaining({
-        api_name__v: 'medical_crm_connection__v',
-        name__v: 'Medical-CRM Connection',
-        document_types__v: ['reference_document__v'],
-      }),
-    ])
   })
 })

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely'
 import type { Clock } from '../../platform/clock/index.js'
+import type { DocumentService } from '../../platform/documents/index.js'
 import type { ConnectionInfo, Messaging } from '../../platform/messaging/index.js'
 import type { RecordActor, RecordService } from '../../platform/records/index.js'
 import type { Storage, VaultDb } from '../../platform/storage/index.js'
@@ -13,6 +14,8 @@ export interface FlowVault {
   readonly environment: 'production' | 'sandbox'
   readonly storage: Storage
   readonly records: RecordService
+  /** Documents and CrossLinks (Document Transfer). */
+  readonly documents: DocumentService
   readonly clock: Clock
   /** Outbound queue, processors, connections and signed remote calls of this vault. */
   readonly messaging: Messaging

@@ -21,6 +21,25 @@ export {
   GLOBAL_ABBREVIATION,
   syncConnectionCountries,
 } from './countries/sync-connection-countries.js'
+export { crmDocumentLookups } from './documents/crm-document-lookups.js'
+export { connectionsForDocument, countriesOfFields, type RoutingTable } from './documents/document-routing.js'
+export {
+  DOCUMENT_BASE_FIELDS,
+  DOCUMENT_TRANSFER_RULE,
+  receiveDocuments,
+} from './documents/receive-documents.js'
+export {
+  DOCUMENT_TRANSFER_GROUP_TYPES,
+  DOCUMENT_TRANSFER_ORDERING_KEY,
+  ensureDocumentTransferGroup,
+  queueDocumentChange,
+  queueDocumentsOfNewCountries,
+  ROUTE_BATCH_SIZE,
+  type RoutingVault,
+  resendRoutedDocuments,
+  routeDocumentsJob,
+  transferredTypes,
+} from './documents/route-documents.js'
 export { assertRecordIds, connectionActor, type FlowVault, vqlIdList } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'
 export { medicalLookupResolvers } from './inquiries/medical-lookups.js'

@@ -22,6 +22,8 @@ export interface JobPayloads {
   'process-inbound': { readonly messageId: string }
   /** Run a scheduled watermark pull of one integration point. */
   'pull-watermark': { readonly integrationPointId: string }
+  /** Route the queued document changes to the connections that receive them (B16). */
+  'route-documents': Readonly<Record<string, never>>
 }
 export type JobTask = keyof JobPayloads
 

@@ -179,6 +179,19 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       )
     },
   },
+  {
+    version: 7,
+    name: 'document_change',
+    async up(db, dialect) {
+      // The routing queue of Document Transfer (B16): one row per document change, written in the
+      // change's transaction and claimed by the router in the transaction that enqueues the messages.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table document_change (
+        seq ${serial}, document_id bigint not null, change_kind text not null, type__v text not null,
+        countries text not null, connection_id text, created_date text not null, routed_date text)`.execute(db)
+      await sql`create index document_change_pending on document_change (routed_date, seq)`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))

@@ -62,6 +62,7 @@ const JOB_TASKS = {
   'deliver-outbound': true,
   'process-inbound': true,
   'pull-watermark': true,
+  'route-documents': true,
 } as const satisfies Record<JobTask, true>
 
 /** The vault itself acting, e.g. when seeding standard data. */

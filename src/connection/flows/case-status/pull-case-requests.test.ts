@@ -54,6 +54,7 @@ function flowVault(vault: Vault): FlowVault {
     environment: vault.environment,
     storage: vault.storage,
     records: vault.records,
+    documents: vault.documents,
     clock: vault.clock,
     messaging: vault.messaging,
   }

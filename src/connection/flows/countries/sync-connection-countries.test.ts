@@ -39,6 +39,7 @@ function flowVault(node: ServedVault): FlowVault {
     environment: vault.environment,
     storage: vault.storage,
     records: vault.records,
+    documents: vault.documents,
     clock: vault.clock,
     messaging: vault.messaging,
   }

@@ -1,0 +1,176 @@
+import { LiaisonError } from '../../../platform/errors/index.js'
+import {
+  type FailedItem,
+  type InboundMessage,
+  type MessageProcessor,
+  type RemoteFile,
+  recordException,
+} from '../../../platform/messaging/index.js'
+import { applyFieldRules, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
+import { type FlowVault, yieldToEventLoop } from '../flow-ports.js'
+import { crmDocumentLookups } from './crm-document-lookups.js'
+
+/** The integration rule whose field rules say which metadata a CrossLink gets. */
+export const DOCUMENT_TRANSFER_RULE = 'document_transfer_integration_rule__v'
+
+/** What the CRM always reads of a routed document, whatever the field rules add. */
+export const DOCUMENT_BASE_FIELDS = [
+  'id',
+  'name__v',
+  'type__v',
+  'lifecycle__v',
+  'status__v',
+  'major_version_number__v',
+  'minor_version_number__v',
+  'filename__v',
+] as const
+
+/** Files downloaded at once while processing one message. */
+const DOWNLOADS_IN_FLIGHT = 8
+
+const DOCUMENT_ID = /^[1-9]\d{0,15}$/
+
+/** Values of a list field, as VQL answers them (a list, or comma-separated). */
+function listOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).filter((v) => v !== '')
+  if (typeof value === 'string' && value !== '') return value.split(',')
+  return []
+}
+
+async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  for (let i = 0; i < items.length; i += size)
+    results.push(...(await Promise.all(items.slice(i, i + size).map(fn))))
+  return results
+}
+
+/**
+ * B17, B20 on the CRM side: the processor of the Medical Vault's document notices. One VQL callback
+ * reads every noticed document's current version and the metadata the field rules want; each
+ * becomes (or up-versions, or updates) a CrossLink bound to the latest source version, with the
+ * source's file copied here when the shown version changes; a document the Medical Vault no longer
+ * has obsoletes its CrossLink, never deleting it. Every notice reads the source as it is now, so
+ * repeated and out-of-order messages converge on the same CrossLinks. Documents that cannot be
+ * shown (a type this vault lacks, a value no lookup maps) become items of one User Exception
+ * Message; the others go through.
+ */
+export function receiveDocuments(vault: FlowVault): MessageProcessor {
+  return async (message: InboundMessage, { connection, remote, actor }) => {
+    const db = vault.storage.db
+    const failures: FailedItem[] = []
+    const ids = message.items.filter((id) => DOCUMENT_ID.test(id))
+    for (const id of message.items)
+      if (!ids.includes(id))
+        failures.push({ key: id, errorCode: 'INVALID_DATA', message: `"${id}" is not a document id.` })
+    if (ids.length > 0) {
+      const rules = await loadRuleSet(db, connection.id)
+      const rule = rules.rules.get(DOCUMENT_TRANSFER_RULE)
+      const fieldRules =
+        rule?.active === true ? rule.fieldRules.filter((r) => r.targetObject === 'documents') : []
+      const fields = [...new Set([...DOCUMENT_BASE_FIELDS, ...queryFieldsFor(fieldRules, 'documents')])]
+      const { data } = await remote.query(
+        `SELECT ${fields.join(', ')} FROM documents WHERE id CONTAINS (${ids.join(', ')})`,
+      )
+      const byId = new Map(data.map((row) => [String(row.id), row]))
+      const shown = await vault.documents.crossLinksOf(connection.remoteVaultId, ids)
+      const resolvers = crmDocumentLookups(db, remote, data)
+      const multiValued = new Set(
+        vault.documents.types.flatMap((t) =>
+          t.fields.filter((f) => f.multiValue === true).map((f) => f.name),
+        ),
+      )
+      for (let start = 0; start < ids.length; start += DOWNLOADS_IN_FLIGHT) {
+        await yieldToEventLoop()
+        const group = ids.slice(start, start + DOWNLOADS_IN_FLIGHT)
+        // Files first, side by side; a version whose file this CrossLink already shows is not fetched.
+        const files = await inBatches(
+          group,
+          DOWNLOADS_IN_FLIGHT,
+          async (id): Promise<RemoteFile | LiaisonError | undefined> => {
+            const row = byId.get(id)
+            if (row === undefined || row.filename__v === null || row.filename__v === undefined)
+              return undefined
+            const major = Number(row.major_version_number__v)
+            const minor = Number(row.minor_version_number__v)
+            const current = shown.get(id)
+            if (
+              current?.hasFile === true &&
+              current.version.major === major &&
+              current.version.minor === minor
+            )
+              return undefined
+            // A download refused for good fails this document only (below); anything else retries the message.
+            return remote
+              .download(`/objects/documents/${id}/versions/${major}/${minor}/file`)
+              .catch((error: unknown) => {
+                if (error instanceof LiaisonError && error.spec.retry === 'never') return error
+                throw error
+              })
+          },
+        )
+        for (const [i, id] of group.entries()) {
+          const row = byId.get(id)
+          try {
+            if (row === undefined) {
+              await vault.documents.obsoleteCrossLink(actor, connection.remoteVaultId, id)
+              continue
+            }
+            const source = Object.fromEntries(
+              Object.entries(row).map(([k, v]) => [
+                k,
+                multiValued.has(k) && !Array.isArray(v) ? listOf(v) : v,
+              ]),
+            )
+            const applied = await applyFieldRules(fieldRules, source, rules, resolvers)
+            const values: Record<string, unknown> = {
+              ...(applied.values.get('documents') ?? {}),
+              source_global_id__v: `${connection.remoteVaultId}_${id}`,
+            }
+            if (values.name__v === null || values.name__v === undefined) values.name__v = row.name__v
+            const file = files[i]
+            if (file instanceof LiaisonError) throw file
+            await vault.documents.applySourceVersion(actor, {
+              sourceVaultId: connection.remoteVaultId,
+              sourceDocumentId: id,
+              type: String(row.type__v),
+              lifecycle: String(row.lifecycle__v),
+              version: {
+                major: Number(row.major_version_number__v),
+                minor: Number(row.minor_version_number__v),
+              },
+              state: String(row.status__v),
+              fields: values,
+              ...(file === undefined ? {} : { file }),
+            })
+            for (const issue of applied.issues)
+              failures.push({
+                key: id,
+                errorCode: 'INVALID_DATA',
+                message: `${issue.targetField}: ${issue.message}`,
+              })
+          } catch (error) {
+            if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
+            failures.push({ key: id, errorCode: error.code, message: error.message })
+          }
+        }
+      }
+    }
+    if (failures.length > 0)
+      await db.transaction().execute((trx) =>
+        recordException(trx, vault.records, connection.apiName, {
+          body: {
+            kind: 'inbound',
+            messageId: message.id,
+            connectionId: connection.id,
+            integrationPoint: message.integrationPoint,
+            orderingKey: message.orderingKey,
+            items: message.items,
+            attributes: message.attributes,
+          },
+          errorCode: failures[0]!.errorCode,
+          errorMessage: `${failures.length} of ${message.items.length} documents from ${connection.remoteName} need attention: ${failures[0]!.message}`,
+          failedItems: failures,
+        }),
+      )
+  }
+}
