@@ -188,7 +188,9 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       const serial = sql.raw(dialect.serialPrimaryKey)
       await sql`create table document_change (
         seq ${serial}, document_id bigint not null, change_kind text not null, type__v text not null,
-        countries text not null, connection_id text, created_date text not null, routed_date text)`.execute(db)
+        countries text not null, connection_id text, created_date text not null, routed_date text)`.execute(
+        db,
+      )
       await sql`create index document_change_pending on document_change (routed_date, seq)`.execute(db)
     },
   },
