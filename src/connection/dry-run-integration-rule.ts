@@ -1,5 +1,6 @@
 import { assertNever, LiaisonError } from '../platform/errors/index.js'
-import { type FlowVault, medicalLookupResolvers } from './flows/index.js'
+import type { RemoteVault } from '../platform/messaging/index.js'
+import { crmDocumentLookups, type FlowVault, medicalLookupResolvers } from './flows/index.js'
 import type { LookupResolver } from './rules/index.js'
 import { type ConnectionSide, type DryRunResult, dryRunRule } from './rules/index.js'
 
@@ -21,12 +22,13 @@ export function connectionSideOf(profileName: string): ConnectionSide {
 function resolversOf(
   vault: Pick<FlowVault, 'storage'>,
   side: ConnectionSide,
+  remote: Pick<RemoteVault, 'query'>,
 ): Readonly<Record<string, LookupResolver>> {
   switch (side) {
     case 'medical':
       return medicalLookupResolvers(vault.storage.db)
     case 'crm':
-      return {}
+      return crmDocumentLookups(vault.storage.db, remote, [])
     default:
       return assertNever(side, 'connection side')
   }
@@ -59,7 +61,7 @@ export async function dryRunIntegrationRule(
     remote: vault.messaging.remote(connection),
     ruleApiName: request.ruleApiName,
     sourceId: request.sourceId,
-    resolvers: resolversOf(vault, side),
+    resolvers: resolversOf(vault, side, vault.messaging.remote(connection)),
     // The product lookup falls back to the product's name, as the inquiry flow reads it.
     lookupFields: { medical_inquiry__v: ['product__vr.name__v'] },
     withheld: (field, object, rules) =>

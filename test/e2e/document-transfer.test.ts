@@ -221,6 +221,28 @@ describe('B16, B17: Document Transfer routed by country', () => {
     expect(await crossLinks(crms.B, outside)).toEqual([])
   })
 
+  it('B17: the dry run of the CrossLink rule shows the metadata a document would get, writing nothing', async () => {
+    const before = await auditCount(crms.A.node)
+    const body = await crms.A.node.call(
+      'POST',
+      `/services/connections/${crms.A.onCrm.apiName}/rules/document_transfer_integration_rule__v/dry_run`,
+      { source_id: String(usDocument) },
+    )
+    expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+    const crmProduct = (
+      await crms.A.node.query("SELECT id FROM product__v WHERE external_id__v = 'PRD-CHOLECAP'")
+    )[0]!
+    expect((body.data as Json).target).toEqual({
+      documents: expect.objectContaining({
+        name__v: 'Cholecap dosing',
+        crm_fax__v: true,
+        product__v: crmProduct.id,
+      }),
+    })
+    expect((body.data as Json).issues).toEqual([])
+    expect(await auditCount(crms.A.node)).toBe(before)
+  })
+
   it('B16: one change is claimed once and sent once to each routed connection', async () => {
     const before = (await outboundDocumentMessages()).length
     const id = await upload(referenceDocument('Once', ['CA']), 'once')

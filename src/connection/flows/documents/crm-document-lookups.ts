@@ -21,7 +21,7 @@ function valuesOf(rows: readonly Record<string, unknown>[], field: string): stri
  * Lookups the CRM resolves for Document Transfer when no reference_lookup__sys entry maps a value:
  * a Medical product to the CRM product with the same external id, else the same name; a Medical
  * country to its `country_cda__v` code (`US` → `us__v`; Global has none). The Medical records the
- * message's documents name are read in one callback per lookup, on first use.
+ * given documents (and the first looked-up one) name are read in one callback per lookup, on first use.
  */
 export function crmDocumentLookups(
   db: Kysely<VaultDb>,
@@ -30,8 +30,8 @@ export function crmDocumentLookups(
 ): Readonly<Record<string, LookupResolver>> {
   let products: Promise<Map<string, string>> | undefined
   let countries: Promise<Map<string, string>> | undefined
-  const productMap = async (): Promise<Map<string, string>> => {
-    const ids = valuesOf(documents, 'product__v')
+  const productMap = async (source: Readonly<Record<string, unknown>>): Promise<Map<string, string>> => {
+    const ids = valuesOf([...documents, source], 'product__v')
     const map = new Map<string, string>()
     if (ids.length === 0) return map
     const { data } = await remote.query(
@@ -65,8 +65,8 @@ export function crmDocumentLookups(
     }
     return map
   }
-  const countryMap = async (): Promise<Map<string, string>> => {
-    const ids = valuesOf(documents, 'country__v')
+  const countryMap = async (source: Readonly<Record<string, unknown>>): Promise<Map<string, string>> => {
+    const ids = valuesOf([...documents, source], 'country__v')
     const map = new Map<string, string>()
     if (ids.length === 0) return map
     const { data } = await remote.query(
@@ -79,12 +79,12 @@ export function crmDocumentLookups(
     return map
   }
   return {
-    async medical_product_to_product__v(id) {
-      products ??= productMap()
+    async medical_product_to_product__v(id, source) {
+      products ??= productMap(source)
       return (await products).get(id)
     },
-    async medical_country_to_crm_country__v(id) {
-      countries ??= countryMap()
+    async medical_country_to_crm_country__v(id, source) {
+      countries ??= countryMap(source)
       return (await countries).get(id)
     },
   }
