@@ -135,6 +135,10 @@ describe('VQL documents', () => {
       'SELECT id, major_version_number__v FROM ALLVERSIONS documents WHERE status__v = SUPERSEDEDSTATE()',
     )
     expect(superseded.data).toEqual([{ id: ids.ref, major_version_number__v: 1 }])
+    const onceSuperseded = await vql(
+      'SELECT id, major_version_number__v FROM documents WHERE id IN (SELECT id FROM ALLVERSIONS documents WHERE status__v = SUPERSEDEDSTATE())',
+    )
+    expect(onceSuperseded.data).toEqual([{ id: ids.ref, major_version_number__v: 2 }])
     const notSteady = await vql('SELECT id FROM documents WHERE status__v != STEADYSTATE() ORDER BY id')
     expect(notSteady.data).toEqual([{ id: ids.response }, { id: ids.email }])
   })

@@ -28,24 +28,17 @@ export interface DocumentQueryTarget {
   readonly labelPlural: string
   /** The stored table (`document`, `document_relationship`). */
   readonly table: string
-  /** The derived table the rows come from, when they are assembled from several tables. */
+  /** The derived table a plain FROM reads (each document's latest version), when not `table`. */
   readonly source?: RawBuilder<unknown>
+  /** The derived table `FROM ALLVERSIONS …` reads (every version); absent when the target has no versions. */
+  readonly allVersionsSource?: RawBuilder<unknown>
   readonly fields: readonly DocumentQueryField[]
-  /**
-   * A column of the rows that is 1 on each document's latest version: a plain FROM keeps only
-   * those rows; `FROM ALLVERSIONS documents` keeps every version when `allVersions` is set.
-   */
-  readonly latestColumn?: string
-  readonly allVersions: boolean
   /** The field holding the state name, and the state names of each document state type. */
   readonly states?: {
     readonly field: string
     readonly namesOf: Readonly<Record<DocumentStateType, readonly string[]>>
   }
 }
-
-/** The hidden column that marks a document's latest version in the documents rows. */
-export const LATEST_VERSION_COLUMN = 'latest_version__sys'
 
 /** Standard document fields and the SQL of each, over `document d` joined with `document_version v`. */
 interface StandardField extends DocumentQueryField {
@@ -175,9 +168,10 @@ export function documentQueryTargets(options: {
       (f) =>
         sql`${dialect.jsonField(fieldsColumn, f.name, f.multiValue === true ? 'list' : JSON_KIND_OF[f.type])} as ${sql.id(f.name)}`,
     ),
-    sql`case when ${sql.ref('v.major')} = ${sql.ref('d.latest_major')} and ${sql.ref('v.minor')} = ${sql.ref('d.latest_minor')} then 1 else 0 end as ${sql.id(LATEST_VERSION_COLUMN)}`,
   ]
-  const rows = sql`select ${sql.join(columns)} from ${sql.table('document')} as ${sql.id('d')} join ${sql.table('document_version')} as ${sql.id('v')} on ${sql.ref('v.document_id')} = ${sql.ref('d.id')}`
+  const from = sql`select ${sql.join(columns)} from ${sql.table('document')} as ${sql.id('d')} join ${sql.table('document_version')} as ${sql.id('v')} on ${sql.ref('v.document_id')} = ${sql.ref('d.id')}`
+  // The latest version through the join (the version table's primary key), not a filter on every version.
+  const latest = sql`${from} and ${sql.ref('v.major')} = ${sql.ref('d.latest_major')} and ${sql.ref('v.minor')} = ${sql.ref('d.latest_minor')}`
   const fields: DocumentQueryField[] = [
     ...standard.map(({ expr: _expr, ...f }) => Object.freeze(f)),
     ...extra.map((f) =>
@@ -198,10 +192,9 @@ export function documentQueryTargets(options: {
     label: 'Document',
     labelPlural: 'Documents',
     table: 'document',
-    source: rows,
+    source: latest,
+    allVersionsSource: from,
     fields,
-    latestColumn: LATEST_VERSION_COLUMN,
-    allVersions: true,
     states,
   }
   const binders: DocumentQueryTarget = {
@@ -209,10 +202,8 @@ export function documentQueryTargets(options: {
     label: 'Binder',
     labelPlural: 'Binders',
     table: 'document',
-    source: sql`${rows} where ${sql.ref('d.binder__v')} = 1`,
+    source: sql`${latest} where ${sql.ref('d.binder__v')} = 1`,
     fields,
-    latestColumn: LATEST_VERSION_COLUMN,
-    allVersions: false,
     states,
   }
   const plain = (name: string, label: string, type: FieldType): DocumentQueryField =>
@@ -234,7 +225,6 @@ export function documentQueryTargets(options: {
     // Its columns are named after the fields (migration 6), so it is read as stored.
     table: 'document_relationship',
     fields: relationshipFields,
-    allVersions: false,
   }
   return Object.freeze([documents, binders, relationships].map((t) => Object.freeze(t)))
 }

@@ -4,7 +4,6 @@ export {
   type DocumentQueryField,
   type DocumentQueryTarget,
   documentQueryTargets,
-  LATEST_VERSION_COLUMN,
 } from './document-query-targets.js'
 export {
   DOCUMENTS_AUDIT_OBJECT,

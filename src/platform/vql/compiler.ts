@@ -6,6 +6,7 @@ import type {
   ExpressionKind,
   ExpressionNode,
   FindNode,
+  FromOption,
   FunctionCallNode,
   OperandNode,
   SelectFieldNode,
@@ -89,6 +90,8 @@ export interface CompileEnvironment {
 interface Scope {
   readonly target: QueryTarget
   readonly alias: string
+  /** ALLVERSIONS …: chooses the target's rows (QueryTarget.source, rowFilter). */
+  readonly fromOption?: FromOption
   readonly joins: Map<
     string,
     { readonly alias: string; readonly target: QueryTarget; readonly relationship: TargetRelationship }
@@ -126,8 +129,8 @@ export function escapeLike(text: string): string {
 }
 
 /** What FROM reads for a target: its table, or its derived table in parentheses. */
-function tableOf(target: QueryTarget): Sql {
-  return target.source === undefined ? sql.table(target.table) : sql`(${target.source})`
+function tableOf(target: QueryTarget, option: FromOption | undefined): Sql {
+  return target.source === undefined ? sql.table(target.table) : sql`(${target.source(option)})`
 }
 
 const FALSE_SQL: Sql = sql`1 = 0`
@@ -503,7 +506,13 @@ class Compiler {
         throw new LiaisonError('ACCESS_DENIED', `You may not read ${sub.name}; the subquery cannot run.`)
       selected = (s) => this.#resolveField((item.value as { path: string }).path, s, item.pos).ref
     }
-    const subScope: Scope = { target: sub, alias: this.#nextAlias('w'), joins: new Map(), aliases: new Map() }
+    const subScope: Scope = {
+      target: sub,
+      alias: this.#nextAlias('w'),
+      joins: new Map(),
+      aliases: new Map(),
+      ...(query.fromOption === undefined ? {} : { fromOption: query.fromOption }),
+    }
     // The selected field must exist on the subquery's target even when the join column is used.
     this.#resolveField(item.value.path, subScope, item.pos)
     const selectedRef = selected(subScope)
@@ -517,10 +526,10 @@ class Compiler {
   }
 
   #fromClause(scope: Scope): Sql {
-    const base = sql`${tableOf(scope.target)} as ${sql.id(scope.alias)}`
+    const base = sql`${tableOf(scope.target, scope.fromOption)} as ${sql.id(scope.alias)}`
     const joins = [...scope.joins.values()].map(
       (j) =>
-        sql`left join ${tableOf(j.target)} as ${sql.id(j.alias)} on ${colRef(j.alias, j.target.idColumn)} = ${colRef(scope.alias, j.relationship.column)}`,
+        sql`left join ${tableOf(j.target, undefined)} as ${sql.id(j.alias)} on ${colRef(j.alias, j.target.idColumn)} = ${colRef(scope.alias, j.relationship.column)}`,
     )
     return joins.length === 0 ? base : sql`${base} ${sql.join(joins, sql` `)}`
   }
@@ -640,6 +649,7 @@ class Compiler {
       alias: this.#nextAlias(asSubquery === undefined ? 't' : 's'),
       joins: new Map(),
       aliases: new Map(),
+      ...(query.fromOption === undefined ? {} : { fromOption: query.fromOption }),
     }
     const columns: OutputColumn[] = []
     const subqueries: CompiledSubquery[] = []

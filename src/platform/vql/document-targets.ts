@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { DocumentQueryTarget } from '../documents/index.js'
 import type { FromOption } from './ast.js'
 import type { QueryTarget, StatusFunction, TargetField, VqlTargetProvider } from './query-targets.js'
@@ -27,7 +26,7 @@ function toQueryTarget(spec: DocumentQueryTarget): QueryTarget {
       column: f.name,
       required: false,
       // Only relationship ids are unique per row: a document id repeats across its versions.
-      unique: spec.latestColumn === undefined && f.name === 'id',
+      unique: spec.source === undefined && f.name === 'id',
       multiValue: f.multiValue,
       indexed: f.name === 'id',
       neverNull: f.neverNull,
@@ -36,13 +35,19 @@ function toQueryTarget(spec: DocumentQueryTarget): QueryTarget {
     }),
   )
   const states = spec.states
-  const latest = spec.latestColumn
+  const { source, allVersionsSource } = spec
   return Object.freeze({
     name: spec.name,
     label: spec.label,
     labelPlural: spec.labelPlural,
     table: spec.table,
-    ...(spec.source === undefined ? {} : { source: spec.source }),
+    ...(source === undefined
+      ? {}
+      : {
+          // A plain FROM shows each document's latest version; ALLVERSIONS shows every version.
+          source: (option: FromOption | undefined) =>
+            option === 'ALLVERSIONS' && allVersionsSource !== undefined ? allVersionsSource : source,
+        }),
     securedAs: DOCUMENTS_SECURED_AS,
     fields,
     fieldByName: new Map(fields.map((f) => [f.name, f])),
@@ -63,14 +68,7 @@ function toQueryTarget(spec: DocumentQueryTarget): QueryTarget {
         }),
     supportsFind: false,
     searchColumns: [],
-    fromOptions: spec.allVersions ? ALL_VERSIONS : NO_OPTIONS,
-    ...(latest === undefined
-      ? {}
-      : {
-          // A plain FROM shows each document's latest version; ALLVERSIONS shows every version.
-          rowFilter: (option: FromOption | undefined, alias: string) =>
-            option === 'ALLVERSIONS' ? undefined : sql`${sql.ref(`${alias}.${latest}`)} = 1`,
-        }),
+    fromOptions: allVersionsSource === undefined ? NO_OPTIONS : ALL_VERSIONS,
   })
 }
 

@@ -60,11 +60,12 @@ export interface QueryTarget {
   readonly labelPlural: string
   readonly table: string
   /**
-   * A derived table read instead of `table`, when the target's rows are assembled from several
-   * tables or a JSON column (documents: `document` joined with `document_version`). Its columns
-   * are the fields' `column` names; values in it are bound parameters like every other value.
+   * A derived table read instead of `table` when the target's rows are assembled from several
+   * tables or a JSON column (documents: `document` joined with `document_version`), per FROM
+   * option (`ALLVERSIONS documents` reads every version). Its columns are the fields' `column`
+   * names; values in it are bound parameters like every other value.
    */
-  readonly source?: RawBuilder<unknown>
+  source?(option: FromOption | undefined): RawBuilder<unknown>
   /** The name permissions are checked against (`ctx.canRead`). */
   readonly securedAs: string
   readonly fields: readonly TargetField[]
