@@ -189,6 +189,37 @@ describe('documents', () => {
     expect(rendition.rawPayload.equals(PDF)).toBe(true)
   })
 
+  it('turns an uploaded PNG into a one-page PDF viewable rendition; a text file keeps only its source', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+      'base64',
+    )
+    const image = await createDocument(
+      { ...BASE, name__v: 'Logo' },
+      { bytes: png, name: 'logo.png', type: 'image/png' },
+    )
+    expect(Object.keys((await getDocument(image.id)).renditions as Json)).toEqual(['viewable_rendition__v'])
+    const rendition = await t.app.inject({
+      method: 'GET',
+      url: `${API}/objects/documents/${String(image.id)}/renditions/viewable_rendition__v`,
+      headers: { authorization: reader },
+    })
+    expect(rendition.headers['content-type']).toBe('application/pdf')
+    expect(rendition.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
+    const text = await createDocument(
+      { ...BASE, name__v: 'Notes' },
+      { bytes: Buffer.from('plain notes'), name: 'notes.txt', type: 'text/plain' },
+    )
+    expect((await getDocument(text.id)).renditions).toEqual({})
+    const { body } = await t.call(
+      'GET',
+      `${API}/objects/documents/${String(text.id)}/renditions/viewable_rendition__v`,
+      { session: reader },
+    )
+    expect(body.responseStatus).toBe('FAILURE')
+    expect(JSON.stringify(body.errors)).toContain('keep only their source file')
+  })
+
   it('creates a placeholder without a file, which has no file and no rendition', async () => {
     const created = await createDocument({ ...BASE, name__v: 'Placeholder' })
     expect(created.responseStatus).toBe('SUCCESS')

@@ -27,6 +27,7 @@ import {
   type SourceVersion,
   VIEWABLE_RENDITION,
 } from './document-types.js'
+import { hasViewableRendition, viewableRendition } from './viewable-rendition.js'
 
 /** The object name documents use in the audit trail. */
 export const DOCUMENTS_AUDIT_OBJECT = 'documents'
@@ -605,7 +606,7 @@ export class DocumentService {
   }
 
   #renditions(version: VersionRow): string[] {
-    return version.fileMime === 'application/pdf' && version.fileSha256 !== null ? [VIEWABLE_RENDITION] : []
+    return hasViewableRendition(version.fileMime) && version.fileSha256 !== null ? [VIEWABLE_RENDITION] : []
   }
 
   /** The latest version of a document with its version list and renditions. */
@@ -1214,15 +1215,16 @@ export class DocumentService {
     return { bytes, name: v.fileName ?? `document-${id}`, mime: v.fileMime ?? 'application/octet-stream' }
   }
 
-  /** The viewable rendition of the latest version: a PDF is its own. */
+  /** The viewable rendition of the latest version: a PDF is its own, a PNG or JPEG image becomes a PDF. */
   async readRendition(id: number, renditionType: string): Promise<DocumentFile> {
     const view = await this.get(id)
     if (renditionType !== VIEWABLE_RENDITION || !view.renditions.includes(renditionType))
       fail(
         'RECORD_NOT_FOUND',
-        `Document ${id} has no ${renditionType} rendition; only PDF files have a viewable rendition so far (the source file is kept as uploaded).`,
+        `Document ${id} has no ${renditionType} rendition; PDF, PNG and JPEG files have a ${VIEWABLE_RENDITION}, other formats keep only their source file.`,
       )
-    return this.readFile(id)
+    const created = Date.parse(String(view.document.version_creation_date__v))
+    return viewableRendition(await this.readFile(id), new Date(Number.isNaN(created) ? 0 : created))
   }
 
   /** A document's audit trail, oldest first. */

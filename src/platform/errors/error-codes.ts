@@ -186,6 +186,12 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'Upload a smaller file; the vault sets the largest document file it accepts.',
   },
+  FILE_UNREADABLE: {
+    vaultType: 'INVALID_DATA',
+    http: 422,
+    retry: 'never',
+    fix: 'Upload the file again as a valid PDF, PNG or JPEG; the source file is kept as uploaded.',
+  },
   RECORD_LOCKED: {
     vaultType: 'OPERATION_NOT_ALLOWED',
     http: 409,
