@@ -972,7 +972,9 @@ export class DocumentService {
    * B17): creates it bound to the latest version, adds the version when the source has a later one
    * (a steady one supersedes the CrossLink's earlier steady versions, as in the source), or updates
    * the shown version's fields, state and file. An earlier source version than the one shown is
-   * `stale` and changes nothing, so repeated and out-of-order deliveries are harmless.
+   * `stale` and changes nothing, so repeated and out-of-order deliveries are harmless. A CrossLink
+   * made by hand keeps its binding rule: bound to the latest steady state it takes steady versions
+   * only, bound to a specific version only that one; an obsolete source reaches every CrossLink.
    */
   async applySourceVersion(
     actor: DocumentActor,
@@ -1053,6 +1055,18 @@ export class DocumentService {
         }
         const id = existing.id
         const shown = { major: existing.latestMajor, minor: existing.latestMinor }
+        // A CrossLink made by hand may be bound otherwise; the source going obsolete reaches it whatever its rule.
+        const rule = existing.source.source_binding_rule__v
+        const obsolete = state.stateType === 'obsolete_state__sys'
+        if (!obsolete && rule === 'latest_steady_state__v' && state.stateType !== 'steady_state__sys')
+          return { id, outcome: 'unchanged' as const }
+        if (
+          !obsolete &&
+          rule === 'specific_version__v' &&
+          (existing.source.bound_source_major_version__v !== major ||
+            existing.source.bound_source_minor_version__v !== minor)
+        )
+          return { id, outcome: 'unchanged' as const }
         if (major < shown.major || (major === shown.major && minor < shown.minor))
           return { id, outcome: 'stale' as const }
         if (major > shown.major || minor > shown.minor) {

@@ -1,0 +1,134 @@
+// CrossLink upkeep in a CRM vault (DocumentService.applySourceVersion / obsoleteCrossLink), on the
+// suite's database: the transfer's guarantees hold here, whatever delivers the source versions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestVault, type TestVault } from '../../../test/support/test-vault.js'
+import { crmProfile } from '../../apps/crm/index.js'
+import { SYSTEM_ACTOR } from '../vault/index.js'
+import type { SourceVersion } from './document-types.js'
+
+let crm: TestVault
+
+function source(
+  documentId: string,
+  major: number,
+  minor: number,
+  state: string,
+  title: string,
+): SourceVersion {
+  return {
+    sourceVaultId: '1001',
+    sourceDocumentId: documentId,
+    type: 'reference_document__v',
+    lifecycle: 'medical_content_lifecycle__v',
+    version: { major, minor },
+    state,
+    fields: { name__v: `Doc ${documentId}`, title__v: title, source_global_id__v: `1001_${documentId}` },
+    file: {
+      bytes: Buffer.from(`%PDF ${documentId} ${major}.${minor}`),
+      name: 'a.pdf',
+      mime: 'application/pdf',
+    },
+  }
+}
+
+async function shown(documentId: string) {
+  return (await crm.vault.documents.crossLinksOf('1001', [documentId])).get(documentId)
+}
+
+beforeAll(async () => {
+  crm = await openTestVault(crmProfile, { name: 'crm-crosslinks' })
+})
+
+afterAll(async () => {
+  await crm.close()
+})
+
+describe('CrossLink upkeep', () => {
+  it('B17: versions arrive in any order, any number of times, and the CrossLink ends on the latest', async () => {
+    const versions = [
+      source('7', 0, 1, 'draft__v', 'a'),
+      source('7', 0, 2, 'in_review__v', 'b'),
+      source('7', 1, 0, 'approved__v', 'c'),
+    ]
+    for (const order of [
+      [2, 0, 1],
+      [0, 2, 2, 1],
+    ])
+      for (const i of order) await crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, versions[i]!)
+    expect(await shown('7')).toMatchObject({
+      version: { major: 1, minor: 0 },
+      state: 'approved__v',
+      hasFile: true,
+    })
+    const [again] = [await crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, versions[2]!)]
+    expect(again.outcome).toBe('unchanged')
+    expect((await crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, versions[0]!)).outcome).toBe('stale')
+    const docs = await crm.vault.storage.db
+      .selectFrom('document')
+      .select('id')
+      .where('source_document_id__v', '=', '7')
+      .execute()
+    expect(docs).toHaveLength(1)
+  })
+
+  it('B17: a CrossLink made by hand bound to the latest steady state takes steady versions only; an obsolete source still reaches it', async () => {
+    const id = await crm.vault.documents.create(SYSTEM_ACTOR, {
+      fields: {
+        name__v: 'By hand',
+        type__v: 'reference_document__v',
+        lifecycle__v: 'medical_content_lifecycle__v',
+        source_vault_id__v: '1001',
+        source_document_id__v: '8',
+      },
+    })
+    expect((await crm.vault.documents.get(id)).document).toMatchObject({
+      source_binding_rule__v: 'latest_steady_state__v',
+    })
+    expect(
+      (await crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, source('8', 0, 3, 'draft__v', 'draft')))
+        .outcome,
+    ).toBe('unchanged')
+    expect(
+      (
+        await crm.vault.documents.applySourceVersion(
+          SYSTEM_ACTOR,
+          source('8', 1, 0, 'approved__v', 'approved'),
+        )
+      ).outcome,
+    ).toBe('versioned')
+    expect(
+      (
+        await crm.vault.documents.applySourceVersion(
+          SYSTEM_ACTOR,
+          source('8', 1, 0, 'obsolete__v', 'approved'),
+        )
+      ).outcome,
+    ).toBe('updated')
+    expect(await shown('8')).toMatchObject({ version: { major: 1, minor: 0 }, state: 'obsolete__v' })
+  })
+
+  it('B20: a deleted source obsoletes its CrossLink once and never deletes it', async () => {
+    await crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, source('9', 0, 1, 'draft__v', 'x'))
+    expect(await crm.vault.documents.obsoleteCrossLink(SYSTEM_ACTOR, '1001', '9')).toBe('obsoleted')
+    expect(await crm.vault.documents.obsoleteCrossLink(SYSTEM_ACTOR, '1001', '9')).toBe('unchanged')
+    expect(await crm.vault.documents.obsoleteCrossLink(SYSTEM_ACTOR, '1001', '404')).toBe('missing')
+    expect(await shown('9')).toMatchObject({ state: 'obsolete__v' })
+  })
+
+  it('B23: a source version this vault cannot show changes nothing', async () => {
+    const before = await crm.vault.storage.db.selectFrom('document').select('id').execute()
+    await expect(
+      crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, {
+        ...source('10', 0, 1, 'draft__v', 'x'),
+        type: 'no_such_type__v',
+      }),
+    ).rejects.toMatchObject({ code: 'DOCUMENT_TYPE_UNKNOWN' })
+    await expect(
+      crm.vault.documents.applySourceVersion(SYSTEM_ACTOR, {
+        ...source('10', 0, 1, 'draft__v', 'x'),
+        fields: { name__v: 'x', country__v: ['zz__v'] },
+      }),
+    ).rejects.toMatchObject({ code: 'PICKLIST_VALUE_UNKNOWN' })
+    expect(await crm.vault.storage.db.selectFrom('document').select('id').execute()).toEqual(before)
+  })
+})
