@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
-import { medicalProfile, seedMedicalDemoData } from '../apps/medical/index.js'
+import { medicalProfile, seedMedicalDemoData, seedMedicalDemoDocuments } from '../apps/medical/index.js'
 import { acceptConnectionToken, createPendingConnection } from '../connection/handshake/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
@@ -183,8 +183,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         log(`Loading demo data into ${spec.name}…`)
         const writer = systemWriter(vault)
         const seed = 1000 + i
-        if (spec.profile === 'medical') await seedMedicalDemoData(writer, { seed })
-        else await seedCrmDemoData(writer, { seed, countries: spec.countries })
+        if (spec.profile === 'medical') {
+          await seedMedicalDemoData(writer, { seed })
+          // Routed once the CRMs' country filters reach this vault (B15, then B16).
+          await seedMedicalDemoDocuments(vault.storage, vault.documents)
+        } else await seedCrmDemoData(writer, { seed, countries: spec.countries })
         await vault.setSetting(SEEDED_SETTING, new Date().toISOString())
       }
       info.push({

@@ -106,6 +106,27 @@ describe('the embedded world (liaison up)', () => {
     }
     await expectEventually(() => expect(world.output()).toContain('world.json'), { timeoutMs: 10_000 })
     for (const v of first.vaults) expect(world.output()).toContain(v.admin.username)
+    // B16, B17: the demo documents reach each CRM by its country filter: crm-na (US, CA) all four,
+    // crm-eu (GB, DE, FR) only the Global one.
+    for (const [index, expected] of [
+      [1, 4],
+      [2, 1],
+    ] as const) {
+      const crm = first.vaults[index]!
+      const session = await login(crm.url, crm.admin.username, crm.admin.password)
+      await expectEventually(
+        async () => {
+          const body = await vql(
+            crm.url,
+            session,
+            "SELECT id, status__v FROM documents WHERE crosslink__v = true AND status__v = 'approved__v'",
+          )
+          expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+          expect((body.data as unknown[]).length).toBe(expected)
+        },
+        { timeoutMs: 20_000 },
+      )
+    }
 
     world.child.kill('SIGINT')
     expect(await world.exited).toBe(0)

@@ -4,8 +4,8 @@ import type { RecordWriter } from '../../platform/records/index.js'
 
 /**
  * Demo data of a Medical Vault: every ISO country plus Global, the product catalogue (the same
- * external ids as the CRMs' demo products, so they match), a few call-centre case contacts, and the
- * document type group that the connection transfers (B17).
+ * external ids as the CRMs' demo products, so they match) and a few call-centre case contacts. The
+ * connection seeds the document type group it transfers (B17) itself.
  */
 
 /** The demo product catalogue: external id, brand name, generic name, therapeutic area. */

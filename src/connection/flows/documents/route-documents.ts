@@ -157,8 +157,8 @@ export function queueDocumentChange(vault: RoutingVault): DocumentChangeHook {
 
 /**
  * B16 for a connection that gains a country: when a Connection Country is created or made active
- * again, the documents of that country (every transferred document, for Global) are queued for
- * that connection, so a CRM that widens its country filter receives the content it now covers.
+ * again, the documents tagged with that country are queued for that connection, so a CRM that
+ * widens its country filter receives the content it now covers.
  */
 export function queueDocumentsOfNewCountries(vault: RoutingVault): ChangeHook {
   return async (trx, change) => {
@@ -171,7 +171,6 @@ export function queueDocumentsOfNewCountries(vault: RoutingVault): ChangeHook {
     if (rows.length === 0) return
     const types = await transferredTypes(trx)
     if (types.size === 0) return
-    const global = await globalCountryId(trx)
     const documents = await latestDocuments(trx, [...types])
     const byConnection = new Map<string, Set<string>>()
     for (const row of rows) {
@@ -180,9 +179,8 @@ export function queueDocumentsOfNewCountries(vault: RoutingVault): ChangeHook {
       byConnection.set(String(row.connection__sys), countries)
     }
     for (const [connectionId, countries] of byConnection) {
-      const matching = documents.filter(
-        (d) => (global !== undefined && countries.has(global)) || d.countries.some((c) => countries.has(c)),
-      )
+      // Gaining Global brings the documents tagged Global, like any other country.
+      const matching = documents.filter((d) => d.countries.some((c) => countries.has(c)))
       await queueChanges(
         trx,
         vault,
