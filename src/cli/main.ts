@@ -15,6 +15,13 @@ function port(value: string): number {
   return n
 }
 
+function megabytes(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0 || n > 10_240)
+    throw new InvalidArgumentError('--max-file-mb is a number of megabytes from 1 to 10240')
+  return n
+}
+
 /** Stops the given closer once on SIGINT or SIGTERM, then exits. */
 function stopOnSignal(name: string, close: () => Promise<void>): void {
   let stopping = false
@@ -65,6 +72,11 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--name <name>', 'vault name')
   .option('--environment <environment>', 'production or sandbox', 'production')
+  .option(
+    '--blob-dir <dir>',
+    'folder for document files (default: beside a SQLite file; a temporary folder for PostgreSQL)',
+  )
+  .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
   .action(
     async (options: {
       profile: string
@@ -73,6 +85,8 @@ program
       host: string
       name?: string
       environment: string
+      blobDir?: string
+      maxFileMb: number
     }) => {
       if (options.profile !== 'medical' && options.profile !== 'crm')
         throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
@@ -86,6 +100,10 @@ program
           profile: options.profile === 'medical' ? medicalProfile : crmProfile,
           environment: options.environment as VaultEnvironment,
           database: parseDatabaseUrl(options.db),
+          documents: {
+            ...(options.blobDir === undefined ? {} : { blobDir: options.blobDir }),
+            maxFileBytes: options.maxFileMb * 1024 * 1024,
+          },
         },
         options.port,
         options.host,
