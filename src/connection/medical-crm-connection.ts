@@ -15,6 +15,7 @@ import {
   pullCaseRequests,
   queueDocumentChange,
   queueDocumentsOfNewCountries,
+  queueDocumentsOfTransferGroup,
   receiveDocuments,
   resendRoutedDocuments,
   routeDocumentsJob,
@@ -134,6 +135,7 @@ export async function installMedicalCrmConnection(
       await ensureDocumentTransferGroup(vault)
       vault.documents.addChangeHook(queueDocumentChange(vault))
       records.addChangeHook('connection_country__v', queueDocumentsOfNewCountries(vault))
+      records.addChangeHook('document_type_group__v', queueDocumentsOfTransferGroup(vault))
       vault.handleJobs('route-documents', routeDocumentsJob(vault))
       messaging.registerPullRunner(INTEGRATION_POINTS.documentTransferOutbound, async (connection) => ({
         ...(await resendRoutedDocuments(vault, connection.id)),

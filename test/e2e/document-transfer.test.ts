@@ -170,6 +170,7 @@ afterAll(async () => {
 
 describe('B16, B17: Document Transfer routed by country', () => {
   let usDocument: number
+  let outside: number
 
   it('B17: the Medical-CRM Connection document type group is seeded with reference_document__v', async () => {
     const rows = await medical.query(
@@ -182,7 +183,7 @@ describe('B16, B17: Document Transfer routed by country', () => {
 
   it('B16, B17: a reference document for the United States becomes a CrossLink in CRM A, B and the sandbox CRM within seconds, with its file and metadata; CRM C, without the US, gets nothing', async () => {
     // A type outside the group, written first: it must never arrive, even after the later document.
-    const outside = await upload(
+    outside = await upload(
       { ...referenceDocument('Standard response', ['US']), type__v: 'medical_response__v' },
       'response',
     )
@@ -381,6 +382,26 @@ describe('B16, B17: Document Transfer routed by country', () => {
       timeoutMs: SECONDS,
     })
     expect((await crossLinks(crms.A, id))[0]?.country__v ?? []).toEqual([])
+  })
+})
+
+describe('B17: the document type group', () => {
+  it('B17: adding a type to the Medical-CRM Connection group brings its existing documents to the routed CRMs', async () => {
+    const [group] = await medical.query(
+      "SELECT id FROM document_type_group__v WHERE api_name__v = 'medical_crm_connection__v'",
+    )
+    const response = await upload(
+      { ...referenceDocument('Standard response (CA)', ['CA']), type__v: 'medical_response__v' },
+      'ca response',
+    )
+    const body = await medical.call('PUT', '/vobjects/document_type_group__v', [
+      { id: group!.id, document_types__v: ['reference_document__v', 'medical_response__v'] },
+    ])
+    expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+    await expectEventually(async () => expect(await crossLinks(crms.C, response)).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
+    expect(await crossLinks(crms.A, response)).toEqual([])
   })
 })
 

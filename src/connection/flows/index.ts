@@ -34,6 +34,7 @@ export {
   ensureDocumentTransferGroup,
   queueDocumentChange,
   queueDocumentsOfNewCountries,
+  queueDocumentsOfTransferGroup,
   ROUTE_BATCH_SIZE,
   type RoutingVault,
   resendRoutedDocuments,

@@ -191,6 +191,32 @@ export function queueDocumentsOfNewCountries(vault: RoutingVault): ChangeHook {
   }
 }
 
+/**
+ * B17: when an admin edits the Medical-CRM Connection document type group, the documents of its
+ * types are routed again, so a type added to the group brings its existing documents to the CRMs
+ * (documents they already show change nothing there).
+ */
+export function queueDocumentsOfTransferGroup(vault: RoutingVault): ChangeHook {
+  return async (trx, change) => {
+    const group = await trx
+      .selectFrom('document_type_group__v')
+      .select('id')
+      .where('id', 'in', [...change.ids])
+      .where('api_name__v', '=', DOCUMENT_TRANSFER_GROUP)
+      .executeTakeFirst()
+    if (group === undefined) return
+    const types = await transferredTypes(trx)
+    if (types.size === 0) return
+    const documents = await latestDocuments(trx, [...types])
+    await queueChanges(
+      trx,
+      vault,
+      documents.map((d) => ({ ...d, kind: 'type_group' })),
+      null,
+    )
+  }
+}
+
 async function globalCountryId(db: Db): Promise<string | undefined> {
   const row = await db
     .selectFrom('country__v')
