@@ -220,6 +220,15 @@ describe('documents', () => {
     expect(JSON.stringify(body.errors)).toContain('keep only their source file')
   })
 
+  it('takes a country by abbreviation or name where an id is expected, and refuses one no record has', async () => {
+    const created = await createDocument({ ...BASE, name__v: 'By name', country__v: 'US,France' })
+    expect(created.responseStatus, JSON.stringify(created)).toBe('SUCCESS')
+    expect(((await getDocument(created.id)).document as Json).country__v).toEqual([us, fr])
+    const refused = await createDocument({ ...BASE, name__v: 'Nowhere', country__v: 'Atlantis' })
+    expect(refused.responseStatus).toBe('FAILURE')
+    expect(JSON.stringify(refused.errors)).toContain('Atlantis')
+  })
+
   it('creates a placeholder without a file, which has no file and no rendition', async () => {
     const created = await createDocument({ ...BASE, name__v: 'Placeholder' })
     expect(created.responseStatus).toBe('SUCCESS')
