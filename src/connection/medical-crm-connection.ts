@@ -17,6 +17,7 @@ import {
   queueDocumentsOfNewCountries,
   queueDocumentsOfTransferGroup,
   receiveDocuments,
+  resendOnTransferSwitchedOn,
   resendRoutedDocuments,
   routeDocumentsJob,
   syncConnectionCountries,
@@ -136,6 +137,7 @@ export async function installMedicalCrmConnection(
       vault.documents.addChangeHook(queueDocumentChange(vault))
       records.addChangeHook('connection_country__v', queueDocumentsOfNewCountries(vault))
       records.addChangeHook('document_type_group__v', queueDocumentsOfTransferGroup(vault))
+      records.addChangeHook('integration_point__sys', resendOnTransferSwitchedOn(vault))
       vault.handleJobs('route-documents', routeDocumentsJob(vault))
       messaging.registerPullRunner(INTEGRATION_POINTS.documentTransferOutbound, async (connection) => ({
         ...(await resendRoutedDocuments(vault, connection.id)),

@@ -431,6 +431,30 @@ describe('B20: no hard deletes across vaults', () => {
 })
 
 describe('Document Transfer reliability', () => {
+  it("B17: an admin switches a connection's Document Transfer off; switched on again, the connection gets what it missed", async () => {
+    const [point] = await medical.query(
+      `SELECT id FROM integration_point__sys WHERE connection__sys = '${crms.B.onMedical.id}' AND integration_point_api_name__sys = '${INTEGRATION_POINTS.documentTransferOutbound}'`,
+    )
+    const off = await medical.call('PUT', '/vobjects/integration_point__sys', [
+      { id: point!.id, status__v: 'inactive__v' },
+    ])
+    expect(off.responseStatus, JSON.stringify(off)).toBe('SUCCESS')
+    const id = await upload(referenceDocument('While B is off', ['US']), 'off')
+    await expectEventually(async () => expect(await crossLinks(crms.A, id)).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
+    // Routed together with A's: had B been sent one, it would be on its way in the same batch.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(await crossLinks(crms.B, id)).toEqual([])
+    const on = await medical.call('PUT', '/vobjects/integration_point__sys', [
+      { id: point!.id, status__v: 'active__v' },
+    ])
+    expect(on.responseStatus, JSON.stringify(on)).toBe('SUCCESS')
+    await expectEventually(async () => expect(await crossLinks(crms.B, id)).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
+  })
+
   it('B17: a CRM that is unreachable for a while catches up once it is back', async () => {
     const id = await upload(referenceDocument('While A is down', ['US']), 'outage')
     await expectEventually(async () => expect(await crossLinks(crms.A, id)).toHaveLength(1), {

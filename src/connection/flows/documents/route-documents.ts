@@ -333,38 +333,71 @@ async function routeBatch(vault: RoutingVault, trx: Transaction<VaultDb>): Promi
   return changes.length
 }
 
-/** The router's job: drains the routing queue batch by batch. */
+/** How long a routed change stays in the queue, for an admin who wants to see what was sent. */
+export const ROUTED_CHANGE_RETENTION_MS = 7 * 24 * 3_600_000
+
+/** The router's job: drains the routing queue batch by batch, then forgets changes routed long ago. */
 export function routeDocumentsJob(vault: RoutingVault): JobHandler {
   return async () => {
     for (;;) {
       const claimed = await vault.storage.db.transaction().execute((trx) => routeBatch(vault, trx))
-      if (claimed < ROUTE_BATCH_SIZE) return
+      if (claimed < ROUTE_BATCH_SIZE) break
       await yieldToEventLoop()
     }
+    const before = new Date(vault.clock.now() - ROUTED_CHANGE_RETENTION_MS).toISOString()
+    await vault.storage.db.deleteFrom('document_change').where('routed_date', '<', before).execute()
   }
+}
+
+async function queueRoutedDocuments(
+  trx: Transaction<VaultDb>,
+  vault: RoutingVault,
+  connectionId: string,
+  kind: string,
+): Promise<number> {
+  const table = await routingTable(vault, trx)
+  const scoped = { ...table, connections: table.connections.filter((c) => c.id === connectionId) }
+  if (scoped.connections.length === 0) return 0
+  const types = await transferredTypes(trx)
+  const documents = types.size === 0 ? [] : await latestDocuments(trx, [...types])
+  const matching = documents.filter((d) => connectionsForDocument(d.countries, scoped).length > 0)
+  await queueChanges(
+    trx,
+    vault,
+    matching.map((d) => ({ ...d, kind })),
+    connectionId,
+  )
+  return matching.length
 }
 
 /**
  * Sends every transferred document the connection's countries cover again (the run endpoint of
- * `document_transfer_outbound__v`): after switching the integration back on, or to repair a CRM.
+ * `document_transfer_outbound__v`): to repair a CRM, say. Documents it already shows change nothing.
  */
 export async function resendRoutedDocuments(
   vault: RoutingVault,
   connectionId: string,
 ): Promise<{ readonly queued: number }> {
-  return vault.storage.db.transaction().execute(async (trx) => {
-    const table = await routingTable(vault, trx)
-    if (!table.connections.some((c) => c.id === connectionId)) return { queued: 0 }
-    const types = await transferredTypes(trx)
-    const documents = types.size === 0 ? [] : await latestDocuments(trx, [...types])
-    const scoped = { ...table, connections: table.connections.filter((c) => c.id === connectionId) }
-    const matching = documents.filter((d) => connectionsForDocument(d.countries, scoped).length > 0)
-    await queueChanges(
-      trx,
-      vault,
-      matching.map((d) => ({ ...d, kind: 'resend' })),
-      connectionId,
-    )
-    return { queued: matching.length }
-  })
+  const queued = await vault.storage.db
+    .transaction()
+    .execute((trx) => queueRoutedDocuments(trx, vault, connectionId, 'resend'))
+  return { queued }
+}
+
+/**
+ * Changes made while an admin had switched a connection's Document Transfer off were not sent to
+ * it; switching it on again (an edit of the active point) sends the connection's documents again.
+ */
+export function resendOnTransferSwitchedOn(vault: RoutingVault): ChangeHook {
+  return async (trx, change) => {
+    const points = await trx
+      .selectFrom('integration_point__sys')
+      .select('connection__sys')
+      .where('id', 'in', [...change.ids])
+      .where('integration_point_api_name__sys', '=', INTEGRATION_POINTS.documentTransferOutbound)
+      .where('status__v', '=', 'active__v')
+      .execute()
+    for (const point of points)
+      await queueRoutedDocuments(trx, vault, String(point.connection__sys), 'switched_on')
+  }
 }
