@@ -430,6 +430,56 @@ describe('B20: no hard deletes across vaults', () => {
   })
 })
 
+describe('B3: sandboxes', () => {
+  it('B3: a sandbox Medical Vault never sends documents into a production CRM, even Global ones', async () => {
+    const sandboxMedical = await startServedVault('medical-docs-sandbox', medicalProfile, {
+      environment: 'sandbox',
+    })
+    try {
+      const [global] = await sandboxMedical.vault.records.create(SYSTEM_ACTOR, 'country__v', [
+        { name__v: 'Global', abbreviation__v: 'GLOBAL' },
+      ])
+      await connectVaults(sandboxMedical, crms.A.node)
+      const form = new FormData()
+      for (const [name, value] of Object.entries({
+        name__v: 'Sandbox only',
+        type__v: 'reference_document__v',
+        lifecycle__v: 'medical_content_lifecycle__v',
+        country__v: global!.id!,
+      }))
+        form.append(name, value)
+      form.append('file', pdf('sandbox'), 'sandbox.pdf')
+      const body = await sandboxMedical.call('POST', '/objects/documents', form)
+      expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+      // The change is routed (claimed) and goes nowhere.
+      await expectEventually(
+        async () => {
+          const pending = await sandboxMedical.vault.storage.db
+            .selectFrom('document_change')
+            .select('seq')
+            .where('routed_date', 'is', null)
+            .execute()
+          expect(pending).toEqual([])
+        },
+        { timeoutMs: SECONDS },
+      )
+      const sent = await sandboxMedical.vault.storage.db
+        .selectFrom('outbound_message')
+        .select('id')
+        .where('integration_point', '=', INTEGRATION_POINTS.documentTransferOutbound)
+        .execute()
+      expect(sent).toEqual([])
+      expect(
+        await crms.A.node.query(
+          `SELECT id FROM documents WHERE source_vault_id__v = '${sandboxMedical.vault.id}'`,
+        ),
+      ).toEqual([])
+    } finally {
+      await sandboxMedical.destroy()
+    }
+  })
+})
+
 describe('Document Transfer reliability', () => {
   it("B17: an admin switches a connection's Document Transfer off; switched on again, the connection gets what it missed", async () => {
     const [point] = await medical.query(
