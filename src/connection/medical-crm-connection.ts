@@ -38,7 +38,7 @@ import {
 /** What installing the connection needs beyond the flows' port: the vault's jobs, for scheduled pulls. */
 export interface ConnectionVault extends FlowVault {
   /** The vault's durable job queue; scheduled pulls are `pull-watermark` jobs on it. */
-  readonly jobs: Pick<JobQueue, 'enqueue'>
+  readonly jobs: Pick<JobQueue, 'enqueue' | 'nudge'>
   /** Sets the handler of one job task (the vault dispatches to it). */
   handleJobs(task: JobTask, handler: JobHandler): void
 }

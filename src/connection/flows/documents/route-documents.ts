@@ -32,7 +32,7 @@ export const DOCUMENT_TRANSFER_ORDERING_KEY = 'document-transfer'
 
 /** The vault parts the router uses besides the flows' port. */
 export interface RoutingVault extends FlowVault {
-  readonly jobs: Pick<JobQueue, 'enqueue'>
+  readonly jobs: Pick<JobQueue, 'enqueue' | 'nudge'>
 }
 
 type Db = Kysely<VaultDb>
@@ -114,6 +114,8 @@ async function queueChanges(
       )
       .execute()
   await vault.jobs.enqueue(trx, 'route-documents', {}, { jobKey: ROUTER_JOB_KEY })
+  // The runner's claim waits for this transaction on SQLite; PostgreSQL is notified at commit.
+  setImmediate(() => vault.jobs.nudge())
 }
 
 /**
