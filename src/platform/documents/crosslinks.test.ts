@@ -115,6 +115,21 @@ describe('CrossLink upkeep', () => {
     expect(await shown('9')).toMatchObject({ state: 'obsolete__v' })
   })
 
+  it('applies many source versions in one transaction; one that cannot be shown fails alone', async () => {
+    const results = await crm.vault.documents.applySourceVersions(SYSTEM_ACTOR, [
+      source('20', 0, 1, 'draft__v', 'a'),
+      { ...source('21', 0, 1, 'draft__v', 'b'), fields: { name__v: 'x', country__v: ['zz__v'] } },
+      source('22', 0, 1, 'draft__v', 'c'),
+    ])
+    expect(results.map((r) => ('error' in r ? r.error.code : r.outcome))).toEqual([
+      'created',
+      'PICKLIST_VALUE_UNKNOWN',
+      'created',
+    ])
+    expect(await shown('21')).toBeUndefined()
+    expect(await shown('22')).toMatchObject({ version: { major: 0, minor: 1 }, hasFile: true })
+  })
+
   it('B23: a source version this vault cannot show changes nothing', async () => {
     const before = await crm.vault.storage.db.selectFrom('document').select('id').execute()
     await expect(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { type AuditEntry, type AuditEntryDraft, appendAudit, readRecordAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { type ErrorCode, LiaisonError } from '../errors/index.js'
@@ -83,6 +83,15 @@ interface DocumentRow {
   readonly source: Readonly<Record<(typeof CROSSLINK_SOURCE_FIELDS)[number], string | number | null>>
   readonly createdDate: string
   readonly createdBy: string
+}
+
+/** A source version checked against this vault's types, lifecycles and fields. */
+interface PreparedSource {
+  readonly source: SourceVersion
+  readonly type: DocumentTypeDefinition
+  readonly lifecycle: DocumentLifecycleDefinition
+  readonly state: DocumentLifecycleStateDefinition
+  readonly values: Record<string, unknown>
 }
 
 interface VersionRow {
@@ -1013,6 +1022,66 @@ export class DocumentService {
     actor: DocumentActor,
     source: SourceVersion,
   ): Promise<{ readonly id: number; readonly outcome: CrossLinkOutcome }> {
+    const [result] = await this.applySourceVersions(actor, [source])
+    if (result === undefined || 'error' in result)
+      throw result?.error ?? new LiaisonError('INTERNAL', 'No outcome.')
+    return result
+  }
+
+  /**
+   * applySourceVersion for many source versions in one transaction, each behind a savepoint: one
+   * that cannot be shown fails alone, with its error in its place of the answer.
+   */
+  async applySourceVersions(
+    actor: DocumentActor,
+    sources: readonly SourceVersion[],
+  ): Promise<
+    ({ readonly id: number; readonly outcome: CrossLinkOutcome } | { readonly error: LiaisonError })[]
+  > {
+    const results: ({ id: number; outcome: CrossLinkOutcome } | { error: LiaisonError })[] = []
+    const prepared: (PreparedSource | undefined)[] = []
+    for (const source of sources) {
+      try {
+        prepared.push(await this.#prepareSource(source))
+        results.push({ error: new LiaisonError('INTERNAL', 'Not applied.') })
+      } catch (error) {
+        if (!(error instanceof LiaisonError)) throw error
+        prepared.push(undefined)
+        results.push({ error })
+      }
+    }
+    const blobs: ({ sha256: string; size: number } | undefined)[] = []
+    for (const p of prepared)
+      blobs.push(p?.source.file === undefined ? undefined : await this.blobs.put(p.source.file.bytes))
+    const failedBlobs: string[] = []
+    try {
+      await this.#write(async (db) => {
+        for (const [i, p] of prepared.entries()) {
+          if (p === undefined) continue
+          await sql`savepoint crosslink_item`.execute(db)
+          try {
+            results[i] = await this.#applyPrepared(db, actor, p, blobs[i])
+            await sql`release savepoint crosslink_item`.execute(db)
+          } catch (error) {
+            await sql`rollback to savepoint crosslink_item`.execute(db)
+            await sql`release savepoint crosslink_item`.execute(db)
+            const translated = this.#storage.dialect.translateError(error) ?? error
+            if (!(translated instanceof LiaisonError)) throw translated
+            results[i] = { error: translated }
+            const blob = blobs[i]
+            if (blob !== undefined) failedBlobs.push(blob.sha256)
+          }
+        }
+      })
+    } catch (error) {
+      await this.#dropUnusedBlobs(blobs.filter((b) => b !== undefined).map((b) => b.sha256))
+      throw error
+    }
+    await this.#dropUnusedBlobs(failedBlobs)
+    return results
+  }
+
+  async #prepareSource(source: SourceVersion): Promise<PreparedSource> {
     const type = this.#type(source.type)
     if (type.crosslink !== true)
       fail('OPERATION_NOT_ALLOWED', `Document type ${type.name} cannot hold CrossLinks in this vault.`)
@@ -1021,172 +1090,178 @@ export class DocumentService {
     if (source.file !== undefined) this.#assertFile(source.file)
     const values = await this.#parseFields(this.#storage.db, type, source.fields, new Set())
     this.#assertRequired(type, values)
+    return { source, type, lifecycle, state, values }
+  }
+
+  async #applyPrepared(
+    db: Kysely<VaultDb>,
+    actor: DocumentActor,
+    prepared: PreparedSource,
+    blob: { sha256: string; size: number } | undefined,
+  ): Promise<{ id: number; outcome: CrossLinkOutcome }> {
+    const { source, type, lifecycle, state, values } = prepared
     const { name__v: name, ...fields } = values
     const { major, minor } = source.version
     const label = `${major}.${minor}`
     const globalId = `${source.sourceVaultId}_${source.sourceDocumentId}`
-    return this.#withBlob(source.file, (blob) =>
-      this.#write(async (db) => {
-        const now = isoTimestamp(this.#clock)
-        const file = {
-          file_sha256: blob?.sha256 ?? null,
-          file_name: source.file?.name ?? null,
-          file_size: blob?.size ?? null,
-          file_mime: source.file?.mime ?? null,
-        }
-        const existing = await this.#crossLinkRow(db, source.sourceVaultId, source.sourceDocumentId)
-        const bound = { bound_source_major_version__v: major, bound_source_minor_version__v: minor }
-        const versionRow = {
-          name__v: String(name),
-          fields: JSON.stringify(fields),
-          state__v: state.name,
-          state_type: state.stateType ?? null,
-          modified_date: now,
-          modified_by: actor.userId,
-        }
-        if (existing === undefined) {
-          const inserted = await db
-            .insertInto('document')
-            .values({
-              type__v: type.name,
-              lifecycle__v: lifecycle.name,
-              latest_major: major,
-              latest_minor: minor,
-              crosslink__v: 1,
-              source_vault_id__v: source.sourceVaultId,
-              source_document_id__v: source.sourceDocumentId,
-              source_binding_rule__v: 'latest_version__v',
-              ...bound,
-              created_date: now,
-              created_by: actor.userId,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-          const id = Number(inserted.id)
-          await db
-            .insertInto('document_version')
-            .values({
-              document_id: id,
-              major,
-              minor,
-              ...versionRow,
-              ...file,
-              created_date: now,
-              created_by: actor.userId,
-            })
-            .execute()
-          await this.#audit(db, actor, [
-            {
-              action: 'Create',
-              objectName: DOCUMENTS_AUDIT_OBJECT,
-              recordId: String(id),
-              description: `Created CrossLink ${id} "${String(name)}" to ${globalId} version ${label} (${state.name})`,
-            },
-          ])
-          await this.#notify(db, { documentId: id, kind: 'create', actor })
-          return { id, outcome: 'created' as const }
-        }
-        const id = existing.id
-        const shown = { major: existing.latestMajor, minor: existing.latestMinor }
-        // A CrossLink made by hand may be bound otherwise; the source going obsolete reaches it whatever its rule.
-        const rule = existing.source.source_binding_rule__v
-        const obsolete = state.stateType === 'obsolete_state__sys'
-        if (!obsolete && rule === 'latest_steady_state__v' && state.stateType !== 'steady_state__sys')
-          return { id, outcome: 'unchanged' as const }
-        if (
-          !obsolete &&
-          rule === 'specific_version__v' &&
-          (existing.source.bound_source_major_version__v !== major ||
-            existing.source.bound_source_minor_version__v !== minor)
-        )
-          return { id, outcome: 'unchanged' as const }
-        if (major < shown.major || (major === shown.major && minor < shown.minor))
-          return { id, outcome: 'stale' as const }
-        if (major > shown.major || minor > shown.minor) {
-          const entries =
-            state.stateType === 'steady_state__sys'
-              ? await this.#supersedeSteady(db, actor, id, lifecycle, `source version ${label}`)
-              : []
-          const previous = await this.#version(db, id, shown.major, shown.minor)
-          await db
-            .insertInto('document_version')
-            .values({
-              document_id: id,
-              major,
-              minor,
-              ...versionRow,
-              ...(blob === undefined
-                ? {
-                    file_sha256: previous.fileSha256,
-                    file_name: previous.fileName,
-                    file_size: previous.fileSize,
-                    file_mime: previous.fileMime,
-                  }
-                : file),
-              created_date: now,
-              created_by: actor.userId,
-            })
-            .execute()
-          await db
-            .updateTable('document')
-            .set({ latest_major: major, latest_minor: minor, ...bound })
-            .where('id', '=', id)
-            .execute()
-          await this.#audit(db, actor, [
-            ...entries,
-            {
-              action: 'Create',
-              objectName: DOCUMENTS_AUDIT_OBJECT,
-              recordId: String(id),
-              fieldName: 'version',
-              oldValue: `${shown.major}.${shown.minor}`,
-              newValue: label,
-              description: `CrossLink ${id} up-versioned to ${label} from ${globalId} (${state.name})`,
-            },
-          ])
-          await this.#notify(db, { documentId: id, kind: 'version', actor })
-          return { id, outcome: 'versioned' as const }
-        }
-        const current = await this.#version(db, id, major, minor)
-        const before: Record<string, unknown> = {
-          ...current.fields,
-          name__v: current.name,
-          state__v: current.state,
-          file: current.fileSha256,
-        }
-        const after: Record<string, unknown> = {
-          ...values,
-          state__v: state.name,
-          file: blob?.sha256 ?? current.fileSha256,
-        }
-        const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
-          (f) => !sameValue(before[f], after[f]),
-        )
-        if (changed.length === 0) return { id, outcome: 'unchanged' as const }
-        await db
-          .updateTable('document_version')
-          .set({ ...versionRow, ...(blob === undefined ? {} : file) })
-          .where('document_id', '=', id)
-          .where('major', '=', major)
-          .where('minor', '=', minor)
-          .execute()
-        await this.#audit(
-          db,
-          actor,
-          changed.map((field) => ({
-            action: field === 'state__v' ? ('State change' as const) : ('Edit' as const),
-            objectName: DOCUMENTS_AUDIT_OBJECT,
-            recordId: String(id),
-            fieldName: field,
-            oldValue: auditValue(before[field]),
-            newValue: auditValue(after[field]),
-            description: `CrossLink ${id} version ${label}: ${field} follows ${globalId}`,
-          })),
-        )
-        await this.#notify(db, { documentId: id, kind: 'edit', actor })
-        return { id, outcome: 'updated' as const }
-      }),
+    const now = isoTimestamp(this.#clock)
+    const file = {
+      file_sha256: blob?.sha256 ?? null,
+      file_name: source.file?.name ?? null,
+      file_size: blob?.size ?? null,
+      file_mime: source.file?.mime ?? null,
+    }
+    const existing = await this.#crossLinkRow(db, source.sourceVaultId, source.sourceDocumentId)
+    const bound = { bound_source_major_version__v: major, bound_source_minor_version__v: minor }
+    const versionRow = {
+      name__v: String(name),
+      fields: JSON.stringify(fields),
+      state__v: state.name,
+      state_type: state.stateType ?? null,
+      modified_date: now,
+      modified_by: actor.userId,
+    }
+    if (existing === undefined) {
+      const inserted = await db
+        .insertInto('document')
+        .values({
+          type__v: type.name,
+          lifecycle__v: lifecycle.name,
+          latest_major: major,
+          latest_minor: minor,
+          crosslink__v: 1,
+          source_vault_id__v: source.sourceVaultId,
+          source_document_id__v: source.sourceDocumentId,
+          source_binding_rule__v: 'latest_version__v',
+          ...bound,
+          created_date: now,
+          created_by: actor.userId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const id = Number(inserted.id)
+      await db
+        .insertInto('document_version')
+        .values({
+          document_id: id,
+          major,
+          minor,
+          ...versionRow,
+          ...file,
+          created_date: now,
+          created_by: actor.userId,
+        })
+        .execute()
+      await this.#audit(db, actor, [
+        {
+          action: 'Create',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(id),
+          description: `Created CrossLink ${id} "${String(name)}" to ${globalId} version ${label} (${state.name})`,
+        },
+      ])
+      await this.#notify(db, { documentId: id, kind: 'create', actor })
+      return { id, outcome: 'created' as const }
+    }
+    const id = existing.id
+    const shown = { major: existing.latestMajor, minor: existing.latestMinor }
+    // A CrossLink made by hand may be bound otherwise; the source going obsolete reaches it whatever its rule.
+    const rule = existing.source.source_binding_rule__v
+    const obsolete = state.stateType === 'obsolete_state__sys'
+    if (!obsolete && rule === 'latest_steady_state__v' && state.stateType !== 'steady_state__sys')
+      return { id, outcome: 'unchanged' as const }
+    if (
+      !obsolete &&
+      rule === 'specific_version__v' &&
+      (existing.source.bound_source_major_version__v !== major ||
+        existing.source.bound_source_minor_version__v !== minor)
     )
+      return { id, outcome: 'unchanged' as const }
+    if (major < shown.major || (major === shown.major && minor < shown.minor))
+      return { id, outcome: 'stale' as const }
+    if (major > shown.major || minor > shown.minor) {
+      const entries =
+        state.stateType === 'steady_state__sys'
+          ? await this.#supersedeSteady(db, actor, id, lifecycle, `source version ${label}`)
+          : []
+      const previous = await this.#version(db, id, shown.major, shown.minor)
+      await db
+        .insertInto('document_version')
+        .values({
+          document_id: id,
+          major,
+          minor,
+          ...versionRow,
+          ...(blob === undefined
+            ? {
+                file_sha256: previous.fileSha256,
+                file_name: previous.fileName,
+                file_size: previous.fileSize,
+                file_mime: previous.fileMime,
+              }
+            : file),
+          created_date: now,
+          created_by: actor.userId,
+        })
+        .execute()
+      await db
+        .updateTable('document')
+        .set({ latest_major: major, latest_minor: minor, ...bound })
+        .where('id', '=', id)
+        .execute()
+      await this.#audit(db, actor, [
+        ...entries,
+        {
+          action: 'Create',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(id),
+          fieldName: 'version',
+          oldValue: `${shown.major}.${shown.minor}`,
+          newValue: label,
+          description: `CrossLink ${id} up-versioned to ${label} from ${globalId} (${state.name})`,
+        },
+      ])
+      await this.#notify(db, { documentId: id, kind: 'version', actor })
+      return { id, outcome: 'versioned' as const }
+    }
+    const current = await this.#version(db, id, major, minor)
+    const before: Record<string, unknown> = {
+      ...current.fields,
+      name__v: current.name,
+      state__v: current.state,
+      file: current.fileSha256,
+    }
+    const after: Record<string, unknown> = {
+      ...values,
+      state__v: state.name,
+      file: blob?.sha256 ?? current.fileSha256,
+    }
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+      (f) => !sameValue(before[f], after[f]),
+    )
+    if (changed.length === 0) return { id, outcome: 'unchanged' as const }
+    await db
+      .updateTable('document_version')
+      .set({ ...versionRow, ...(blob === undefined ? {} : file) })
+      .where('document_id', '=', id)
+      .where('major', '=', major)
+      .where('minor', '=', minor)
+      .execute()
+    await this.#audit(
+      db,
+      actor,
+      changed.map((field) => ({
+        action: field === 'state__v' ? ('State change' as const) : ('Edit' as const),
+        objectName: DOCUMENTS_AUDIT_OBJECT,
+        recordId: String(id),
+        fieldName: field,
+        oldValue: auditValue(before[field]),
+        newValue: auditValue(after[field]),
+        description: `CrossLink ${id} version ${label}: ${field} follows ${globalId}`,
+      })),
+    )
+    await this.#notify(db, { documentId: id, kind: 'edit', actor })
+    return { id, outcome: 'updated' as const }
   }
 
   /**

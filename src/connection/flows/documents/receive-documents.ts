@@ -1,3 +1,4 @@
+import type { SourceVersion } from '../../../platform/documents/index.js'
 import { LiaisonError } from '../../../platform/errors/index.js'
 import {
   type FailedItem,
@@ -27,6 +28,9 @@ export const DOCUMENT_BASE_FIELDS = [
 
 /** Files downloaded at once while processing one message. */
 const DOWNLOADS_IN_FLIGHT = 8
+
+/** CrossLinks written per transaction (each behind its own savepoint). */
+export const DOCUMENTS_PER_TRANSACTION = 50
 
 const DOCUMENT_ID = /^[1-9]\d{0,15}$/
 
@@ -79,10 +83,14 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
           t.fields.filter((f) => f.multiValue === true).map((f) => f.name),
         ),
       )
-      for (let start = 0; start < ids.length; start += DOWNLOADS_IN_FLIGHT) {
+      const never = (id: string, error: unknown) => {
+        if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
+        failures.push({ key: id, errorCode: error.code, message: error.message })
+      }
+      for (let start = 0; start < ids.length; start += DOCUMENTS_PER_TRANSACTION) {
         await yieldToEventLoop()
-        const group = ids.slice(start, start + DOWNLOADS_IN_FLIGHT)
-        // Files first, side by side; a version whose file this CrossLink already shows is not fetched.
+        const group = ids.slice(start, start + DOCUMENTS_PER_TRANSACTION)
+        // Files first, a few side by side; a version whose file the CrossLink already shows is not fetched.
         const files = await inBatches(
           group,
           DOWNLOADS_IN_FLIGHT,
@@ -108,6 +116,7 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               })
           },
         )
+        const sources: SourceVersion[] = []
         for (const [i, id] of group.entries()) {
           const row = byId.get(id)
           try {
@@ -115,6 +124,8 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               await vault.documents.obsoleteCrossLink(actor, connection.remoteVaultId, id)
               continue
             }
+            const file = files[i]
+            if (file instanceof LiaisonError) throw file
             const source = Object.fromEntries(
               Object.entries(row).map(([k, v]) => [
                 k,
@@ -127,9 +138,13 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               source_global_id__v: `${connection.remoteVaultId}_${id}`,
             }
             if (values.name__v === null || values.name__v === undefined) values.name__v = row.name__v
-            const file = files[i]
-            if (file instanceof LiaisonError) throw file
-            await vault.documents.applySourceVersion(actor, {
+            for (const issue of applied.issues)
+              failures.push({
+                key: id,
+                errorCode: 'INVALID_DATA',
+                message: `${issue.targetField}: ${issue.message}`,
+              })
+            sources.push({
               sourceVaultId: connection.remoteVaultId,
               sourceDocumentId: id,
               type: String(row.type__v),
@@ -142,17 +157,13 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               fields: values,
               ...(file === undefined ? {} : { file }),
             })
-            for (const issue of applied.issues)
-              failures.push({
-                key: id,
-                errorCode: 'INVALID_DATA',
-                message: `${issue.targetField}: ${issue.message}`,
-              })
           } catch (error) {
-            if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
-            failures.push({ key: id, errorCode: error.code, message: error.message })
+            never(id, error)
           }
         }
+        const outcomes = await vault.documents.applySourceVersions(actor, sources)
+        for (const [i, outcome] of outcomes.entries())
+          if ('error' in outcome) never(sources[i]!.sourceDocumentId, outcome.error)
       }
     }
     if (failures.length > 0)
