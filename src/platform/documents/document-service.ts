@@ -182,6 +182,18 @@ function sameValue(a: unknown, b: unknown): boolean {
   return auditValue(a) === auditValue(b)
 }
 
+/** Each document joined with its latest version (`d`, `v`). */
+function latestVersions(db: Kysely<VaultDb>) {
+  return db
+    .selectFrom('document as d')
+    .innerJoin('document_version as v', (join) =>
+      join
+        .onRef('v.document_id', '=', 'd.id')
+        .onRef('v.major', '=', 'd.latest_major')
+        .onRef('v.minor', '=', 'd.latest_minor'),
+    )
+}
+
 /**
  * Documents of one vault: create (with a file or as a placeholder, or as a CrossLink), read,
  * update the latest version's fields, add minor versions, run lifecycle actions, read files.
@@ -976,14 +988,7 @@ export class DocumentService {
   ): Promise<Map<string, CrossLinkRef>> {
     const found = new Map<string, CrossLinkRef>()
     if (sourceDocumentIds.length === 0) return found
-    const rows = await this.#storage.db
-      .selectFrom('document as d')
-      .innerJoin('document_version as v', (join) =>
-        join
-          .onRef('v.document_id', '=', 'd.id')
-          .onRef('v.major', '=', 'd.latest_major')
-          .onRef('v.minor', '=', 'd.latest_minor'),
-      )
+    const rows = await latestVersions(this.#storage.db)
       .select([
         'd.id',
         'd.source_document_id__v',
@@ -1007,6 +1012,26 @@ export class DocumentService {
         hasFile: r.file_sha256 !== null && r.file_sha256 !== undefined,
       })
     return found
+  }
+
+  /**
+   * The latest version's fields of this vault's own documents (CrossLinks left out), of the given
+   * types or ids, read in `db` (the caller's transaction, when it has one).
+   */
+  async latestOwnVersions(
+    db: Kysely<VaultDb>,
+    filter: { readonly types?: readonly string[]; readonly ids?: readonly number[] },
+  ): Promise<{ readonly id: number; readonly type: string; readonly fields: DocumentFieldValues }[]> {
+    if (filter.types?.length === 0 || filter.ids?.length === 0) return []
+    let query = latestVersions(db).select(['d.id', 'd.type__v', 'v.fields']).where('d.crosslink__v', '=', 0)
+    if (filter.types !== undefined) query = query.where('d.type__v', 'in', [...filter.types])
+    if (filter.ids !== undefined) query = query.where('d.id', 'in', [...filter.ids])
+    const rows = await query.orderBy('d.id').execute()
+    return rows.map((r) => ({
+      id: Number(r.id),
+      type: String(r.type__v),
+      fields: JSON.parse(String(r.fields)) as DocumentFieldValues,
+    }))
   }
 
   /**

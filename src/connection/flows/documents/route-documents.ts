@@ -125,33 +125,14 @@ async function queueChanges(
  */
 export function queueDocumentChange(vault: RoutingVault): DocumentChangeHook {
   return async (trx, change) => {
-    const doc = await trx
-      .selectFrom('document')
-      .select(['type__v', 'crosslink__v', 'latest_major', 'latest_minor'])
-      .where('id', '=', change.documentId)
-      .executeTakeFirst()
-    // A CrossLink shows another vault's document; it is never sent on.
-    if (doc === undefined || Number(doc.crosslink__v) === 1) return
-    if (!(await transferredTypes(trx)).has(String(doc.type__v))) return
-    const version = await trx
-      .selectFrom('document_version')
-      .select('fields')
-      .where('document_id', '=', change.documentId)
-      .where('major', '=', Number(doc.latest_major))
-      .where('minor', '=', Number(doc.latest_minor))
-      .executeTakeFirst()
-    const fields = JSON.parse(String(version?.fields ?? '{}')) as Record<string, unknown>
+    const types = await transferredTypes(trx)
+    // A CrossLink shows another vault's document; it is never sent on (latestOwnVersions leaves it out).
+    const [doc] = await vault.documents.latestOwnVersions(trx, { ids: [change.documentId] })
+    if (doc === undefined || !types.has(doc.type)) return
     await queueChanges(
       trx,
       vault,
-      [
-        {
-          documentId: change.documentId,
-          kind: change.kind,
-          type: String(doc.type__v),
-          countries: countriesOfFields(fields),
-        },
-      ],
+      [{ documentId: doc.id, kind: change.kind, type: doc.type, countries: countriesOfFields(doc.fields) }],
       null,
     )
   }
@@ -173,7 +154,7 @@ export function queueDocumentsOfNewCountries(vault: RoutingVault): ChangeHook {
     if (rows.length === 0) return
     const types = await transferredTypes(trx)
     if (types.size === 0) return
-    const documents = await latestDocuments(trx, [...types])
+    const documents = await latestDocuments(vault, trx, [...types])
     const byConnection = new Map<string, Set<string>>()
     for (const row of rows) {
       const countries = byConnection.get(String(row.connection__sys)) ?? new Set<string>()
@@ -209,7 +190,7 @@ export function queueDocumentsOfTransferGroup(vault: RoutingVault): ChangeHook {
     if (group === undefined) return
     const types = await transferredTypes(trx)
     if (types.size === 0) return
-    const documents = await latestDocuments(trx, [...types])
+    const documents = await latestDocuments(vault, trx, [...types])
     await queueChanges(
       trx,
       vault,
@@ -230,26 +211,14 @@ async function globalCountryId(db: Db): Promise<string | undefined> {
 
 /** Every Medical document of the given types with its latest version's countries. */
 async function latestDocuments(
+  vault: FlowVault,
   db: Db,
   types: readonly string[],
 ): Promise<{ documentId: number; type: string; countries: string[] }[]> {
-  const rows = await db
-    .selectFrom('document as d')
-    .innerJoin('document_version as v', (join) =>
-      join
-        .onRef('v.document_id', '=', 'd.id')
-        .onRef('v.major', '=', 'd.latest_major')
-        .onRef('v.minor', '=', 'd.latest_minor'),
-    )
-    .select(['d.id', 'd.type__v', 'v.fields'])
-    .where('d.type__v', 'in', [...types])
-    .where('d.crosslink__v', '=', 0)
-    .orderBy('d.id')
-    .execute()
-  return rows.map((r) => ({
-    documentId: Number(r.id),
-    type: String(r.type__v),
-    countries: countriesOfFields(JSON.parse(String(r.fields)) as Record<string, unknown>),
+  return (await vault.documents.latestOwnVersions(db, { types })).map((d) => ({
+    documentId: d.id,
+    type: d.type,
+    countries: countriesOfFields(d.fields),
   }))
 }
 
@@ -361,7 +330,7 @@ async function queueRoutedDocuments(
   const scoped = { ...table, connections: table.connections.filter((c) => c.id === connectionId) }
   if (scoped.connections.length === 0) return 0
   const types = await transferredTypes(trx)
-  const documents = types.size === 0 ? [] : await latestDocuments(trx, [...types])
+  const documents = types.size === 0 ? [] : await latestDocuments(vault, trx, [...types])
   const matching = documents.filter((d) => connectionsForDocument(d.countries, scoped).length > 0)
   await queueChanges(
     trx,
