@@ -2,11 +2,19 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
+import { documentFanout } from './document-fanout.bench.js'
+import { documentTransfer } from './document-transfer.bench.js'
 import { inquiryTransfer } from './inquiry-transfer.bench.js'
 import { recordsBulkCreate } from './records-bulk-create.bench.js'
 import { vqlBenchmarks } from './vql.bench.js'
 
-export const BENCHMARKS: readonly Benchmark[] = [recordsBulkCreate, vqlBenchmarks, inquiryTransfer]
+export const BENCHMARKS: readonly Benchmark[] = [
+  recordsBulkCreate,
+  vqlBenchmarks,
+  inquiryTransfer,
+  documentFanout,
+  documentTransfer,
+]
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 

@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FsBlobStore } from '../src/platform/documents/index.js'
+import { SYSTEM_ACTOR } from '../src/platform/vault/index.js'
+import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
+import {
+  benchPdf,
+  CrossLinkArrivals,
+  type DocumentWorld,
+  postgresFor,
+  startDocumentWorld,
+} from './document-world.js'
+
+/** The CRMs every document goes to (issue 5). */
+const TRANSFER_CRMS = 3
+/** Files the baseline writes at once into one store: as many as a CRM downloads at once. */
+const BASELINE_IN_FLIGHT = 8
+/** How often progress is logged and, once every hook has fired, the database is checked. */
+const CHECK_INTERVAL_MS = 5_000
+
+interface TransferTiming {
+  readonly count: number
+  /** From the first create to the last create returning. */
+  readonly createMs: number
+  /** From the first create until every CRM has every CrossLink with its file. */
+  readonly totalMs: number
+  /** From the first create until each CRM had all of them. */
+  readonly perCrmMs: readonly number[]
+}
+
+/** CrossLinks to the Medical Vault's documents that have a file, in one CRM. */
+async function crossLinksWithFile(w: DocumentWorld, crm: number): Promise<number> {
+  const row = await w.crms[crm]!.vault.storage.db.selectFrom('document as d')
+    .innerJoin('document_version as v', (join) =>
+      join
+        .onRef('v.document_id', '=', 'd.id')
+        .onRef('v.major', '=', 'd.latest_major')
+        .onRef('v.minor', '=', 'd.latest_minor'),
+    )
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('d.crosslink__v', '=', 1)
+    .where('d.source_vault_id__v', '=', String(w.medical.vault.id))
+    .where('v.file_sha256', 'is not', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+async function measureTransfer(
+  w: DocumentWorld,
+  arrivals: CrossLinkArrivals,
+  files: readonly Uint8Array[],
+  run: string,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<TransferTiming> {
+  const count = files.length
+  const created = w.crms.map(() => new Set<number>())
+  const doneAt: (number | undefined)[] = w.crms.map(() => undefined)
+  let started = 0
+  const before = await Promise.all(w.crms.map((_, i) => crossLinksWithFile(w, i)))
+  const newWithFile = async () =>
+    (await Promise.all(w.crms.map((_, i) => crossLinksWithFile(w, i)))).map((n, i) => n - before[i]!)
+  arrivals.listen((crm, change, at) => {
+    if (change.kind !== 'create') return
+    created[crm]!.add(change.documentId)
+    if (created[crm]!.size === count) doneAt[crm] = at - started
+  })
+  started = performance.now()
+  for (const [i, bytes] of files.entries())
+    await w.medical.vault.documents.create(SYSTEM_ACTOR, {
+      fields: {
+        name__v: `Transfer ${run} ${i}`,
+        type__v: 'reference_document__v',
+        lifecycle__v: 'medical_content_lifecycle__v',
+        title__v: `Transfer ${run} ${i}`,
+        // Half for the United States, half Global: both go to every CRM (each filters us__v).
+        country__v: [i % 2 === 0 ? w.us : w.global],
+      },
+      file: { bytes, name: `transfer-${run}-${i}.pdf`, mime: 'application/pdf' },
+    })
+  const createMs = performance.now() - started
+  log(
+    `  ${count} documents created in the Medical Vault in ${createMs.toFixed(0)} ms; CrossLinks so far: ${created.map((c) => c.size).join(', ')}`,
+  )
+  const deadline = started + timeoutMs
+  let nextLog = performance.now() + CHECK_INTERVAL_MS
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, doneAt.every((d) => d !== undefined) ? 0 : 50))
+    if (doneAt.every((d) => d !== undefined)) {
+      // Every hook has fired: check that the CrossLinks are there with their files; a file that
+      // came later than its CrossLink moves that CRM's time to when the database shows it.
+      const withFile = await newWithFile()
+      const now = performance.now() - started
+      for (const [i, n] of withFile.entries()) if (n < count) doneAt[i] = Math.max(doneAt[i]!, now)
+      if (withFile.every((n) => n === count)) break
+      if (performance.now() > deadline)
+        throw new Error(`CrossLinks with a file per CRM: ${withFile.join(', ')} of ${count}.`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      continue
+    }
+    if (performance.now() > deadline)
+      throw new Error(
+        `Transfer of ${count} documents: CrossLinks per CRM ${created.map((c) => c.size).join(', ')} after ${timeoutMs} ms.`,
+      )
+    if (performance.now() > nextLog) {
+      nextLog += CHECK_INTERVAL_MS
+      log(
+        `  after ${((performance.now() - started) / 1000).toFixed(0)} s, CrossLinks per CRM: ${created.map((c) => c.size).join(', ')}`,
+      )
+    }
+  }
+  arrivals.stop()
+  const perCrmMs = doneAt.map((d) => d!)
+  return { count, createMs, totalMs: Math.max(...perCrmMs), perCrmMs }
+}
+
+/**
+ * The baseline: the same files put into 3 fresh FsBlobStores (one per CRM), the stores side by
+ * side, 8 files in flight per store. Answers the median milliseconds of three rounds.
+ */
+async function measureBaseline(files: readonly Uint8Array[], log: (line: string) => void): Promise<number> {
+  const runs: number[] = []
+  for (const round of [1, 2, 3]) {
+    const dir = mkdtempSync(join(tmpdir(), 'liaison-bench-blobs-'))
+    try {
+      const stores = Array.from(
+        { length: TRANSFER_CRMS },
+        (_, i) => new FsBlobStore(join(dir, `round${round}-crm${i}`)),
+      )
+      const started = performance.now()
+      await Promise.all(
+        stores.map(async (store) => {
+          for (let i = 0; i < files.length; i += BASELINE_IN_FLIGHT)
+            await Promise.all(files.slice(i, i + BASELINE_IN_FLIGHT).map((f) => store.put(f)))
+        }),
+      )
+      runs.push(performance.now() - started)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const ms = [...runs].sort((a, b) => a - b)[1]!
+  log(
+    `  baseline: the same ${files.length} files × ${TRANSFER_CRMS} FsBlobStore.put in ${runs.map((r) => r.toFixed(0)).join(', ')} ms (median ${ms.toFixed(0)})`,
+  )
+  return ms
+}
+
+function result(
+  name: string,
+  kind: string,
+  t: TransferTiming,
+  baselineMs: number,
+  target: string | undefined,
+): BenchResult {
+  const perSecond = t.count / (t.totalMs / 1000)
+  const baseline = t.count / (baselineMs / 1000)
+  const afterCreateMs = t.totalMs - t.createMs
+  return {
+    name,
+    value: Number(perSecond.toFixed(1)),
+    unit: 'documents/s per CRM',
+    baseline: Math.round(baseline),
+    ratio: Number((perSecond / baseline).toFixed(4)),
+    ...(target === undefined ? {} : { target }),
+    note: `${kind}; ${t.count} small distinct PDFs (reference_document__v, half US, half Global) created in the Medical Vault in process by DocumentService.create (setup through real code, not HTTP) while the connection routes them to ${TRANSFER_CRMS} CRMs served over HTTP in this process. value = documents / (first create until every CRM has every CrossLink with its file) = ${t.count} / ${(t.totalMs / 1000).toFixed(1)} s (creating took ${(t.createMs / 1000).toFixed(1)} s of it, the transfer ${(afterCreateMs / 1000).toFixed(1)} s more; per CRM done at ${t.perCrmMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s). baseline = documents / (FsBlobStore.put of the same files into ${TRANSFER_CRMS} fresh stores side by side, ${BASELINE_IN_FLIGHT} in flight each, median of 3) = ${t.count} / ${(baselineMs / 1000).toFixed(2)} s. ratio = value / baseline`,
+  }
+}
+
+async function measure(
+  options: BenchOptions,
+  count: number,
+  postgresUrl: string | undefined,
+): Promise<{ timing: TransferTiming; baselineMs: number }> {
+  const run = Date.now().toString(36)
+  const files = Array.from({ length: count }, (_, i) => benchPdf(run, i))
+  const w = await startDocumentWorld({
+    label: 'transfer',
+    crmCount: TRANSFER_CRMS,
+    log: options.log,
+    ...(postgresUrl === undefined ? {} : { postgresUrl }),
+  })
+  try {
+    const arrivals = new CrossLinkArrivals(w.crms)
+    // Warm the path once (JIT, statement caches, keep-alive connections) outside the measurement.
+    await measureTransfer(
+      w,
+      arrivals,
+      Array.from({ length: 20 }, (_, i) => benchPdf(`${run}w`, i)),
+      `${run}w`,
+      60_000,
+      () => {},
+    )
+    const timing = await measureTransfer(w, arrivals, files, run, count * 400 + 60_000, options.log)
+    options.log(
+      `  ${count} documents in every CRM after ${(timing.totalMs / 1000).toFixed(1)} s (created in ${(timing.createMs / 1000).toFixed(1)} s)`,
+    )
+    const baselineMs = await measureBaseline(files, options.log)
+    return { timing, baselineMs }
+  } finally {
+    await w.close()
+  }
+}
+
+/**
+ * B16, B17 throughput: many new documents to 3 CRMs against copying their files into blob stores.
+ * On SQLite, and on PostgreSQL when a server answers.
+ */
+export const documentTransfer: Benchmark = {
+  name: 'documents.transfer_throughput',
+  async run(options: BenchOptions): Promise<BenchResult[]> {
+    const count = options.quick ? 500 : 5_000
+    const results: BenchResult[] = []
+    const sqlite = await measure(options, count, undefined)
+    results.push(
+      result('documents.transfer_throughput', 'SQLite', sqlite.timing, sqlite.baselineMs, 'ratio >= 0.2'),
+    )
+    const pg = await postgresFor(options.postgresUrl)
+    if (pg !== undefined) {
+      const postgres = await measure(options, count, pg)
+      results.push(
+        result(
+          'documents.transfer_throughput.postgres',
+          'PostgreSQL',
+          postgres.timing,
+          postgres.baselineMs,
+          undefined,
+        ),
+      )
+    }
+    return results
+  },
+}
