@@ -36,6 +36,7 @@ export {
   queueDocumentsOfNewCountries,
   queueDocumentsOfTransferGroup,
   ROUTE_BATCH_SIZE,
+  ROUTE_GATHER_MS,
   ROUTED_CHANGE_RETENTION_MS,
   type RoutingVault,
   resendOnTransferSwitchedOn,

@@ -12,7 +12,7 @@ import {
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import { createPostgresPool, type Storage, type VaultDb } from '../storage/index.js'
-import { JOB_CONCURRENCY, JOB_MAX_ATTEMPTS } from './defaults.js'
+import { JOB_CONCURRENCY, JOB_MAX_ATTEMPTS, JOB_POLL_INTERVAL_MS } from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
 import type {
   DeadJob,
@@ -30,7 +30,11 @@ export type GraphileLogLevel = 'error' | 'warning' | 'info' | 'debug'
 export interface GraphileJobQueueOptions {
   /** Jobs run at a time by this process. (Default: JOB_CONCURRENCY, 4) */
   readonly concurrency?: number
-  /** graphile-worker's fallback poll, in ms; new jobs normally arrive by LISTEN/NOTIFY at once. (Default: 2000) */
+  /**
+   * graphile-worker's fallback poll, in ms. New jobs arrive by LISTEN/NOTIFY at once, but the next
+   * job of a queue (a connection's next message) waits for a poll once the one before it ends.
+   * (Default: JOB_POLL_INTERVAL_MS, 250)
+   */
   readonly pollIntervalMs?: number
   /** Hears the adapter's own failures (a throwing onDead). (Default: console) */
   readonly onError?: (error: unknown) => void
@@ -88,7 +92,7 @@ export class GraphileJobQueue implements JobQueue {
   /** graphile-worker's own connections, made here so a closed server connection is not an uncaught error. */
   #pool: ReturnType<typeof createPostgresPool> | undefined
   readonly #concurrency: number
-  readonly #pollIntervalMs: number | undefined
+  readonly #pollIntervalMs: number
   readonly #onError: (error: unknown) => void
   readonly #logger: Logger
   #installed: Promise<void> | undefined
@@ -109,7 +113,7 @@ export class GraphileJobQueue implements JobQueue {
     this.#db = storage.db
     this.#connectionString = storage.config.url
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? JOB_CONCURRENCY))
-    this.#pollIntervalMs = options.pollIntervalMs
+    this.#pollIntervalMs = options.pollIntervalMs ?? JOB_POLL_INTERVAL_MS
     this.#onError = options.onError ?? reportRunnerError
     const log = options.log ?? defaultLog
     this.#logger = new Logger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
@@ -173,7 +177,7 @@ export class GraphileJobQueue implements JobQueue {
         noHandleSignals: true,
         taskList,
         logger: this.#logger,
-        ...(this.#pollIntervalMs === undefined ? {} : { pollInterval: this.#pollIntervalMs }),
+        pollInterval: this.#pollIntervalMs,
       },
       undefined,
       // No crontab: without this graphile-worker would read ./crontab from the working directory.

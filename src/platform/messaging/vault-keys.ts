@@ -62,14 +62,26 @@ export class VaultKeys {
   }
 }
 
+/**
+ * Parsed public keys by PEM: every signed request is checked against its connection's key, and
+ * parsing the PEM each time costs more than the check. A pure cache of an immutable result, bounded.
+ */
+const PARSED_KEYS = new Map<string, KeyObject | undefined>()
+const PARSED_KEYS_MAX = 256
+
 /** Parses a PEM public key; undefined when it is not an Ed25519 key. */
 export function parsePublicKey(pem: string): KeyObject | undefined {
+  if (PARSED_KEYS.has(pem)) return PARSED_KEYS.get(pem)
+  let key: KeyObject | undefined
   try {
-    const key = createPublicKey(pem)
-    return key.asymmetricKeyType === 'ed25519' ? key : undefined
+    const parsed = createPublicKey(pem)
+    key = parsed.asymmetricKeyType === 'ed25519' ? parsed : undefined
   } catch {
-    return undefined
+    key = undefined
   }
+  if (PARSED_KEYS.size >= PARSED_KEYS_MAX) PARSED_KEYS.delete(PARSED_KEYS.keys().next().value as string)
+  PARSED_KEYS.set(pem, key)
+  return key
 }
 
 /** Checks an Ed25519 signature (base64) of the bytes. */

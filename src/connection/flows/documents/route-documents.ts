@@ -307,9 +307,27 @@ async function routeBatch(vault: RoutingVault, trx: Transaction<VaultDb>): Promi
 /** How long a routed change stays in the queue, for an admin who wants to see what was sent. */
 export const ROUTED_CHANGE_RETENTION_MS = 7 * 24 * 3_600_000
 
+/**
+ * How long the router lets changes gather before it routes them: a burst of changes (a bulk
+ * upload) then travels as a few messages of many documents instead of one message per document,
+ * for at most this much more latency.
+ */
+export const ROUTE_GATHER_MS = 100
+
 /** The router's job: drains the routing queue batch by batch, then forgets changes routed long ago. */
 export function routeDocumentsJob(vault: RoutingVault): JobHandler {
   return async () => {
+    const oldest = await vault.storage.db
+      .selectFrom('document_change')
+      .select('created_date')
+      .where('routed_date', 'is', null)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst()
+    const age =
+      oldest === undefined ? ROUTE_GATHER_MS : vault.clock.now() - Date.parse(String(oldest.created_date))
+    const wait = Math.min(ROUTE_GATHER_MS, Math.max(0, ROUTE_GATHER_MS - age))
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
     for (;;) {
       const claimed = await vault.storage.db.transaction().execute((trx) => routeBatch(vault, trx))
       if (claimed < ROUTE_BATCH_SIZE) break
