@@ -399,6 +399,16 @@ describe('connections between two vault servers over HTTP', () => {
     // A vault with no connection here is refused too.
     const unknown = sandbox.vault.messaging.signRequest({ method: 'POST', path: `${API}/query`, body: form })
     expect(errorType(await post({ ...unknown }))).toBe('INVALID_SESSION_ID')
+
+    // A read is not recorded (a replayed GET inside the window changes nothing), but it must still
+    // be signed by the connected vault and not altered.
+    const path = `${API}/metadata/vobjects`
+    const read = crm.vault.messaging.signRequest({ method: 'GET', path })
+    const get = (headers: Record<string, string>, at = path) =>
+      fetch(`${medical.url}${at}`, { headers }).then((r) => r.json() as Promise<Record<string, unknown>>)
+    expect((await get({ ...read })).responseStatus).toBe('SUCCESS')
+    expect((await get({ ...read })).responseStatus).toBe('SUCCESS')
+    expect(errorType(await get({ ...read }, `${API}/metadata/vobjects/user__sys`))).toBe('INVALID_SESSION_ID')
   })
 
   it('B24: a repeated message id is acknowledged and processed once', async () => {

@@ -311,8 +311,8 @@ export class Messaging {
 
   /**
    * Authenticates a signed callback from a connected vault (B2): the signature with the key of the
-   * connection to that vault, the timestamp window, the request id, an active connection and an
-   * active integration user. The request then runs as that user. A sandbox may read a production
+   * connection to that vault, the timestamp window, the request id (once only, for anything but a
+   * read), an active connection and an active integration user. The request then runs as that user. A sandbox may read a production
    * vault but never write to it (B3).
    */
   async authenticateCallback(request: IncomingSignedRequest): Promise<CallbackIdentity> {
@@ -324,7 +324,11 @@ export class Messaging {
         'SESSION_INVALID',
         `This vault has no connection with vault ${vaultId ?? '(none named)'}; a signed request is accepted only from a connected vault. Establish the connection first (POST /api/{version}/services/connections).`,
       )
-    await this.verifySigned(request, connection.remotePublicKey)
+    // A read changes nothing, so a replayed GET inside the signature window gains nothing; not
+    // recording GETs spares the durable write (a commit, so an fsync) per file a CRM downloads.
+    if (request.method === 'GET' || request.method === 'HEAD')
+      verifySignedRequest(request, connection.remotePublicKey, this.#clock, this.#windowMs)
+    else await this.verifySigned(request, connection.remotePublicKey)
     if (connection.status !== 'active__v')
       throw new LiaisonError(
         'OPERATION_NOT_ALLOWED',
@@ -583,7 +587,11 @@ export class Messaging {
         'OPERATION_NOT_ALLOWED',
         `This vault (${this.vaultName}) has no connection with vault ${vaultId}; messages are accepted only through an established connection.`,
       )
-    await this.verifySigned(request, connection.remotePublicKey)
+    // A read changes nothing, so a replayed GET inside the signature window gains nothing; not
+    // recording GETs spares the durable write (a commit, so an fsync) per file a CRM downloads.
+    if (request.method === 'GET' || request.method === 'HEAD')
+      verifySignedRequest(request, connection.remotePublicKey, this.#clock, this.#windowMs)
+    else await this.verifySigned(request, connection.remotePublicKey)
     if (connection.status !== 'active__v')
       throw new LiaisonError(
         'OPERATION_NOT_ALLOWED',
