@@ -24,25 +24,29 @@ export {
 export { crmDocumentLookups } from './documents/crm-document-lookups.js'
 export { connectionsForDocument, countriesOfFields, type RoutingTable } from './documents/document-routing.js'
 export {
+  DOCUMENT_TRANSFER_GROUP_TYPES,
+  ensureDocumentTransferGroup,
+  transferredTypes,
+} from './documents/document-transfer-group.js'
+export {
+  queueDocumentChange,
+  queueDocumentsOfNewCountries,
+  queueDocumentsOfTransferGroup,
+  resendOnTransferSwitchedOn,
+  resendRoutedDocuments,
+} from './documents/queue-document-changes.js'
+export {
   DOCUMENT_BASE_FIELDS,
   DOCUMENT_TRANSFER_RULE,
   receiveDocuments,
 } from './documents/receive-documents.js'
 export {
-  DOCUMENT_TRANSFER_GROUP_TYPES,
   DOCUMENT_TRANSFER_ORDERING_KEY,
-  ensureDocumentTransferGroup,
-  queueDocumentChange,
-  queueDocumentsOfNewCountries,
-  queueDocumentsOfTransferGroup,
   ROUTE_BATCH_SIZE,
   ROUTE_GATHER_MS,
   ROUTED_CHANGE_RETENTION_MS,
   type RoutingVault,
-  resendOnTransferSwitchedOn,
-  resendRoutedDocuments,
   routeDocumentsJob,
-  transferredTypes,
 } from './documents/route-documents.js'
 export { assertRecordIds, connectionActor, type FlowVault, vqlIdList } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'

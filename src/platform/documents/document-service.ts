@@ -7,13 +7,13 @@ import {
   type DocumentLifecycleDefinition,
   type DocumentLifecycleStateDefinition,
   type DocumentTypeDefinition,
-  type FieldDefinition,
   type MetadataRegistry,
   type ProfileDefinition,
   SOURCE_BINDING_RULES,
 } from '../metadata/index.js'
 import type { Storage, VaultDb, VaultRow } from '../storage/index.js'
 import type { BlobStore } from './blob-store.js'
+import { DocumentFields } from './document-fields.js'
 import {
   type CrossLinkOutcome,
   type CrossLinkRef,
@@ -40,26 +40,6 @@ const CROSSLINK_SOURCE_FIELDS = [
   'bound_source_major_version__v',
   'bound_source_minor_version__v',
 ] as const
-
-/** Standard fields every document type has. */
-const STANDARD_FIELDS: readonly FieldDefinition[] = Object.freeze([
-  { name: 'name__v', label: 'Name', type: 'String', required: true, maxLength: 100 },
-] as const)
-
-/** Fields nobody writes through the API. */
-const READ_ONLY_FIELDS = new Set([
-  'id',
-  'type__v',
-  'lifecycle__v',
-  'status__v',
-  'state__v',
-  'major_version_number__v',
-  'minor_version_number__v',
-  'crosslink__v',
-  'filename__v',
-  'format__v',
-  'size__v',
-])
 
 export interface DocumentServiceOptions {
   readonly storage: Storage
@@ -202,25 +182,25 @@ function latestVersions(db: Kysely<VaultDb>) {
  */
 export class DocumentService {
   readonly #storage: Storage
-  readonly #registry: MetadataRegistry
   readonly #clock: Clock
   readonly #vaultId: number
   readonly #maxFileBytes: number
   readonly #types: ReadonlyMap<string, DocumentTypeDefinition>
   readonly #lifecycles: ReadonlyMap<string, DocumentLifecycleDefinition>
   readonly #changeHooks: DocumentChangeHook[] = []
+  readonly #fields: DocumentFields
   /** The file store; the blob of every version lives here. */
   readonly blobs: BlobStore
 
   constructor(options: DocumentServiceOptions) {
     this.#storage = options.storage
-    this.#registry = options.registry
     this.#clock = options.clock
     this.#vaultId = options.vaultId
     this.#maxFileBytes = options.maxFileBytes
     this.blobs = options.blobs
     this.#types = new Map((options.profile.documentTypes ?? []).map((t) => [t.name, t]))
     this.#lifecycles = new Map((options.profile.documentLifecycles ?? []).map((l) => [l.name, l]))
+    this.#fields = new DocumentFields(options.registry)
   }
 
   /** Adds a hook told of every document change, in the writing transaction. */
@@ -298,139 +278,6 @@ export class DocumentService {
   /** Throws FILE_TOO_LARGE for an upload the HTTP layer cut off at the limit. */
   refuseOversizedFile(): never {
     this.#fileTooLarge()
-  }
-
-  /** Checks client field values of a type and returns them in API shape; references must exist. */
-  async #parseFields(
-    db: Kysely<VaultDb>,
-    type: DocumentTypeDefinition,
-    input: Readonly<Record<string, unknown>>,
-    ignore: ReadonlySet<string>,
-  ): Promise<Record<string, unknown>> {
-    const fields = new Map([...STANDARD_FIELDS, ...type.fields].map((f) => [f.name, f]))
-    const values: Record<string, unknown> = {}
-    for (const [name, raw] of Object.entries(input)) {
-      if (ignore.has(name)) continue
-      if (READ_ONLY_FIELDS.has(name))
-        fail('FIELD_READ_ONLY', `Field ${name} of a document is maintained by the vault; leave it out.`)
-      const field = fields.get(name)
-      if (field === undefined || field.system === true)
-        fail(
-          field === undefined ? 'FIELD_UNKNOWN' : 'FIELD_READ_ONLY',
-          `Document type ${type.name} has no editable field ${name}; its fields are ${[...fields.keys()].join(', ')}.`,
-        )
-      values[name] = await this.#parseValue(db, field, raw)
-    }
-    return values
-  }
-
-  async #parseValue(db: Kysely<VaultDb>, field: FieldDefinition, raw: unknown): Promise<unknown> {
-    const where = `Field ${field.name}`
-    const empty = raw === null || raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0)
-    if (empty) return field.multiValue === true ? [] : null
-    switch (field.type) {
-      case 'Boolean': {
-        if (typeof raw === 'boolean') return raw
-        const text = String(raw).trim().toLowerCase()
-        if (['true', 'yes', '1'].includes(text)) return true
-        if (['false', 'no', '0'].includes(text)) return false
-        return fail('FIELD_TYPE', `${where} expects Yes/No (true or false), got "${String(raw)}".`)
-      }
-      case 'Object': {
-        const ids = (Array.isArray(raw) ? raw : String(raw).split(','))
-          .map((v) => String(v).trim())
-          .filter((v) => v !== '')
-        if (field.multiValue !== true && ids.length > 1)
-          fail('FIELD_TYPE', `${where} takes one ${field.object} id, got ${ids.length}.`)
-        const unique = [...new Set(ids)]
-        const object = this.#registry.object(field.object ?? '')
-        const found = await db.selectFrom(object.name).select('id').where('id', 'in', unique).execute()
-        const known = new Set(found.map((r) => String(r.id)))
-        const named = await this.#idsByName(
-          db,
-          object.name,
-          unique.filter((id) => !known.has(id)),
-        )
-        const missing = unique.filter((id) => !known.has(id) && !named.has(id))
-        if (missing.length > 0)
-          fail(
-            'REFERENCE_NOT_FOUND',
-            `${where} refers to no ${object.name} record with id (or a name that only one record has) ${missing.join(', ')}.`,
-          )
-        const resolved = [...new Set(unique.map((v) => named.get(v) ?? v))]
-        return field.multiValue === true ? resolved : resolved[0]
-      }
-      case 'Picklist': {
-        const names = (Array.isArray(raw) ? raw : String(raw).split(','))
-          .map((v) => String(v).trim())
-          .filter((v) => v !== '')
-        if (field.multiValue !== true && names.length > 1)
-          fail('FIELD_TYPE', `${where} takes one value, got ${names.length}.`)
-        const picklist = this.#registry.current.picklistByName.get(field.picklist ?? '')
-        const allowed = new Set(picklist?.values.map((v) => v.name) ?? [])
-        const unknown = names.filter((n) => !allowed.has(n))
-        if (unknown.length > 0)
-          fail(
-            'PICKLIST_VALUE_UNKNOWN',
-            `${where} has no value ${unknown.join(', ')} in picklist ${field.picklist}; use one of ${[...allowed].slice(0, 20).join(', ')}${allowed.size > 20 ? ', …' : ''}.`,
-          )
-        const unique = [...new Set(names)]
-        return field.multiValue === true ? unique : unique[0]
-      }
-      case 'Number': {
-        const n = typeof raw === 'number' ? raw : Number(String(raw).trim())
-        if (!Number.isFinite(n)) fail('FIELD_TYPE', `${where} expects a number, got "${String(raw)}".`)
-        return n
-      }
-      default: {
-        if (typeof raw !== 'string' && typeof raw !== 'number')
-          fail('FIELD_TYPE', `${where} expects text, got ${JSON.stringify(raw)}.`)
-        const text = String(raw)
-        const max = field.maxLength ?? 255
-        if (text.length > max)
-          fail('FIELD_TOO_LONG', `${where} holds at most ${max} characters; the value has ${text.length}.`)
-        return text
-      }
-    }
-  }
-
-  /**
-   * Records named by their name (or, for countries, abbreviation) where an id was expected, as
-   * `curl -F country__v=US` sends them: a value only one record has maps to its id.
-   */
-  async #idsByName(
-    db: Kysely<VaultDb>,
-    objectName: string,
-    values: readonly string[],
-  ): Promise<Map<string, string>> {
-    const ids = new Map<string, string>()
-    if (values.length === 0) return ids
-    const object = this.#registry.object(objectName)
-    const keys = ['name__v', 'abbreviation__v'].filter((f) => object.fieldByName.has(f))
-    for (const key of keys) {
-      const rows = await db
-        .selectFrom(objectName)
-        .select(['id', key])
-        .where(key, 'in', [...values])
-        .execute()
-      for (const value of values) {
-        const matches = rows.filter((r) => r[key] === value)
-        if (matches.length === 1 && !ids.has(value)) ids.set(value, String(matches[0]!.id))
-      }
-    }
-    return ids
-  }
-
-  #assertRequired(type: DocumentTypeDefinition, values: Readonly<Record<string, unknown>>): void {
-    const missing = [...STANDARD_FIELDS, ...type.fields]
-      .filter((f) => f.required === true)
-      .filter((f) => {
-        const v = values[f.name]
-        return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)
-      })
-      .map((f) => f.name)
-    if (missing.length > 0)
-      fail('FIELD_REQUIRED', `Document type ${type.name} needs ${missing.join(', ')}; send a value for each.`)
   }
 
   #crosslinkSource(
@@ -526,8 +373,8 @@ export class DocumentService {
     if (draft.file !== undefined) this.#assertFile(draft.file)
     const source = this.#crosslinkSource(type, input)
     const ignore = new Set<string>(['type__v', 'lifecycle__v', ...CROSSLINK_SOURCE_FIELDS])
-    const values = await this.#parseFields(this.#storage.db, type, input, ignore)
-    this.#assertRequired(type, values)
+    const values = await this.#fields.parse(this.#storage.db, type, input, ignore)
+    this.#fields.assertRequired(type, values)
     const state = this.#startingState(lifecycle)
     const now = isoTimestamp(this.#clock)
     return this.#withBlob(draft.file, (blob) =>
@@ -698,10 +545,10 @@ export class DocumentService {
       const doc = await this.#document(db, id)
       const type = this.#type(doc.type)
       const version = await this.#version(db, id, doc.latestMajor, doc.latestMinor)
-      const values = await this.#parseFields(db, type, input, new Set())
+      const values = await this.#fields.parse(db, type, input, new Set())
       const before: Record<string, unknown> = { ...version.fields, name__v: version.name }
       const after = { ...before, ...values }
-      this.#assertRequired(type, after)
+      this.#fields.assertRequired(type, after)
       const changed = Object.keys(values).filter((f) => !sameValue(before[f], after[f]))
       if (changed.length === 0) return 'unchanged'
       const { name__v: name, ...fields } = after
@@ -1113,8 +960,8 @@ export class DocumentService {
     const lifecycle = this.#lifecycle(type, source.lifecycle)
     const state = lifecycle.states.find((s) => s.name === source.state) ?? this.#startingState(lifecycle)
     if (source.file !== undefined) this.#assertFile(source.file)
-    const values = await this.#parseFields(this.#storage.db, type, source.fields, new Set())
-    this.#assertRequired(type, values)
+    const values = await this.#fields.parse(this.#storage.db, type, source.fields, new Set())
+    this.#fields.assertRequired(type, values)
     return { source, type, lifecycle, state, values }
   }
 
