@@ -4,6 +4,7 @@ import {
   type DocumentFile,
   type DocumentVersionNumber,
   type DocumentView,
+  STANDARD_DOCUMENT_FIELDS,
 } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import { send, sessionOf } from './envelope.js'
@@ -22,6 +23,9 @@ interface DocumentForm {
   readonly fields: Record<string, string>
   readonly file?: DocumentFile
 }
+
+/** Documents per page of GET /objects/documents, as in Vault. */
+const DOCUMENT_PAGE_MAX = 200
 
 function documentId(raw: string): number {
   const id = Number(raw)
@@ -133,6 +137,153 @@ export async function documentsRoutes(app: FastifyInstance): Promise<void> {
         ...(form.file === undefined ? {} : { file: form.file }),
       })
       return send(reply, { responseStatus: 'SUCCESS', responseMessage: 'successfully created document', id })
+    },
+  )
+
+  app.get(
+    '/objects/documents',
+    {
+      schema: {
+        summary: 'Retrieve all documents (latest versions), by id; start and limit (at most 200) page them',
+        tags: ['documents'],
+      },
+    },
+    async (request, reply) => {
+      const query = (request.query ?? {}) as Record<string, unknown>
+      const limit = Math.min(
+        DOCUMENT_PAGE_MAX,
+        Math.max(1, Number(query.limit ?? DOCUMENT_PAGE_MAX) || DOCUMENT_PAGE_MAX),
+      )
+      const start = Math.max(0, Math.floor(Number(query.start ?? 0) || 0))
+      const { version } = request.params as { version: string }
+      const page = await documents().list({ start, limit })
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        size: page.documents.length,
+        start,
+        limit,
+        total: page.total,
+        ...(start + page.documents.length < page.total
+          ? { next_page: `/api/${version}/objects/documents?start=${start + limit}&limit=${limit}` }
+          : {}),
+        documents: page.documents.map((document) => ({ document })),
+      })
+    },
+  )
+
+  app.get(
+    '/metadata/objects/documents/types',
+    { schema: { summary: 'Retrieve the document types of this vault', tags: ['documents'] } },
+    async (request, reply) => {
+      const { version } = request.params as { version: string }
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        types: documents().types.map((t) => ({
+          name: t.name,
+          label: t.label,
+          value: `/api/${version}/metadata/objects/documents/types/${t.name}`,
+        })),
+      })
+    },
+  )
+
+  app.get(
+    '/metadata/objects/documents/types/:type',
+    { schema: { summary: 'Retrieve one document type: its fields and lifecycles', tags: ['documents'] } },
+    async (request, reply) => {
+      const { type: name } = request.params as { type: string }
+      const type = documents().types.find((t) => t.name === name)
+      if (type === undefined)
+        throw new LiaisonError(
+          'DOCUMENT_TYPE_UNKNOWN',
+          `This vault has no document type ${name}; list them with GET /api/{version}/metadata/objects/documents/types.`,
+        )
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        name: type.name,
+        label: type.label,
+        crosslink: type.crosslink === true,
+        properties: [...STANDARD_DOCUMENT_FIELDS, ...type.fields].map((f) => ({
+          name: f.name,
+          label: f.label,
+          type: f.type,
+          required: f.required === true,
+          editable: f.system !== true,
+          multi_value: f.multiValue === true,
+          ...(f.object === undefined ? {} : { object: f.object }),
+          ...(f.picklist === undefined ? {} : { picklist: f.picklist }),
+          ...(f.maxLength === undefined ? {} : { max_length: f.maxLength }),
+        })),
+        availableLifecycles: documents()
+          .lifecycles.filter((l) => type.lifecycles.includes(l.name))
+          .map((l) => ({
+            name: l.name,
+            label: l.label,
+            states: l.states.map((st) => ({
+              name: st.name,
+              label: st.label,
+              state_type: st.stateType ?? null,
+            })),
+            actions: l.actions.map((a) => ({ name: a.name, label: a.label, from: a.from, to: a.to })),
+          })),
+      })
+    },
+  )
+
+  app.get(
+    '/objects/documents/:id/versions',
+    { schema: { summary: 'Retrieve the versions of a document', tags: ['documents'] } },
+    async (request, reply) => {
+      const { version, id: raw } = request.params as DocumentParams
+      const id = documentId(raw)
+      const { versions } = viewBody(version, id, await documents().get(id))
+      return send(reply, { responseStatus: 'SUCCESS', versions })
+    },
+  )
+
+  app.get(
+    '/objects/documents/:id/renditions',
+    {
+      schema: { summary: 'Retrieve the rendition types of a document (latest version)', tags: ['documents'] },
+    },
+    async (request, reply) => {
+      const { version, id: raw } = request.params as DocumentParams
+      const id = documentId(raw)
+      const view = await documents().get(id)
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        renditionTypes: view.renditions,
+        renditions: viewBody(version, id, view).renditions,
+      })
+    },
+  )
+
+  app.get(
+    '/objects/documents/:id/versions/:major/:minor/lifecycle_actions',
+    {
+      schema: {
+        summary: 'Retrieve the lifecycle actions of a version and whether each can run now',
+        tags: ['documents'],
+      },
+    },
+    async (request, reply) => {
+      const params = request.params as VersionParams
+      const id = documentId(params.id)
+      const at = versionNumber(params)
+      const view = await documents().getVersion(id, at.major, at.minor)
+      const actions = await documents().lifecycleActions(id, at)
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        lifecycle_actions__v: actions.map((a) => ({
+          name__v: a.name,
+          label__v: a.label,
+          lifecycle_action_type__v: 'stateChange',
+          lifecycle__v: view.document.lifecycle__v,
+          state__v: view.document.state__v,
+          target_state__v: a.to,
+          executable__v: a.executable,
+        })),
+      })
     },
   )
 

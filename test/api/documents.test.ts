@@ -229,6 +229,61 @@ describe('documents', () => {
     expect(JSON.stringify(refused.errors)).toContain('Atlantis')
   })
 
+  it("lists documents by id in pages, lists a document's versions, renditions and lifecycle actions, and describes the types", async () => {
+    const a = await createDocument(
+      { ...BASE, name__v: 'List A' },
+      { bytes: PDF, name: 'a.pdf', type: 'application/pdf' },
+    )
+    const b = await createDocument({ ...BASE, name__v: 'List B' })
+    const { body: all } = await t.call('GET', `${API}/objects/documents?limit=1&start=0`, { session: reader })
+    expect(all).toMatchObject({ responseStatus: 'SUCCESS', size: 1, start: 0, limit: 1 })
+    expect(Number(all.total)).toBeGreaterThanOrEqual(2)
+    expect(String(all.next_page)).toContain('start=1&limit=1')
+    const { body: last } = await t.call('GET', `${API}/objects/documents?start=${Number(all.total) - 1}`, {
+      session: reader,
+    })
+    expect((last.documents as { document: Json }[]).map((d) => d.document.id)).toEqual([b.id])
+    expect(last.next_page).toBeUndefined()
+    const { body: versions } = await t.call('GET', `${API}/objects/documents/${String(a.id)}/versions`, {
+      session: reader,
+    })
+    expect(versions.versions).toEqual([
+      { number: '0.1', value: `${API}/objects/documents/${String(a.id)}/versions/0/1` },
+    ])
+    const { body: renditions } = await t.call('GET', `${API}/objects/documents/${String(a.id)}/renditions`, {
+      session: reader,
+    })
+    expect(renditions).toMatchObject({ responseStatus: 'SUCCESS', renditionTypes: ['viewable_rendition__v'] })
+    const { body: actions } = await t.call(
+      'GET',
+      `${API}/objects/documents/${String(a.id)}/versions/0/1/lifecycle_actions`,
+      { session: reader },
+    )
+    const executable = (actions.lifecycle_actions__v as Json[])
+      .filter((x) => x.executable__v)
+      .map((x) => x.name__v)
+    expect(executable).toEqual(['submit_for_review__v'])
+    const { body: types } = await t.call('GET', `${API}/metadata/objects/documents/types`, {
+      session: reader,
+    })
+    expect((types.types as Json[]).map((x) => x.name)).toContain('reference_document__v')
+    const { body: type } = await t.call(
+      'GET',
+      `${API}/metadata/objects/documents/types/reference_document__v`,
+      {
+        session: reader,
+      },
+    )
+    expect((type.properties as Json[]).find((f) => f.name === 'country__v')).toMatchObject({
+      type: 'Object',
+      multi_value: true,
+    })
+    const { body: unknown } = await t.call('GET', `${API}/metadata/objects/documents/types/nope__v`, {
+      session: reader,
+    })
+    expect(unknown.responseStatus).toBe('FAILURE')
+  })
+
   it('creates a placeholder without a file, which has no file and no rendition', async () => {
     const created = await createDocument({ ...BASE, name__v: 'Placeholder' })
     expect(created.responseStatus).toBe('SUCCESS')

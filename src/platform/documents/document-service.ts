@@ -522,6 +522,70 @@ export class DocumentService {
     }
   }
 
+  /** A page of documents (latest versions), by id, and how many there are. */
+  async list(paging: { readonly start: number; readonly limit: number }): Promise<{
+    readonly total: number
+    readonly documents: readonly Record<string, unknown>[]
+  }> {
+    const db = this.#storage.db
+    const counted = await db
+      .selectFrom('document')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()
+    const rows = await latestVersions(db)
+      .selectAll('v')
+      .select(['d.id', 'd.type__v', 'd.lifecycle__v', 'd.latest_major', 'd.latest_minor', 'd.crosslink__v'])
+      .select([
+        'd.binder__v',
+        'd.source_vault_id__v',
+        'd.source_document_id__v',
+        'd.source_binding_rule__v',
+        'd.bound_source_major_version__v',
+        'd.bound_source_minor_version__v',
+        'd.created_date as document_created_date',
+        'd.created_by as document_created_by',
+      ])
+      .orderBy('d.id')
+      .limit(paging.limit)
+      .offset(paging.start)
+      .execute()
+    return {
+      total: Number(counted.n),
+      documents: rows.map((r) =>
+        this.#view(
+          toDocumentRow({ ...r, created_date: r.document_created_date, created_by: r.document_created_by }),
+          toVersionRow(r),
+        ),
+      ),
+    }
+  }
+
+  /**
+   * The lifecycle actions of a version and whether each can run now: from its state, and (for
+   * one that makes a new major version) only on the latest version.
+   */
+  async lifecycleActions(
+    id: number,
+    version: DocumentVersionNumber,
+  ): Promise<{ name: string; label: string; from: readonly string[]; to: string; executable: boolean }[]> {
+    const db = this.#storage.db
+    const doc = await this.#document(db, id)
+    const current = await this.#version(db, id, version.major, version.minor)
+    const lifecycle = this.#lifecycles.get(doc.lifecycle)
+    if (lifecycle === undefined) fail('METADATA_INVALID', `Lifecycle ${doc.lifecycle} is not defined.`)
+    const latest = version.major === doc.latestMajor && version.minor === doc.latestMinor
+    return lifecycle.actions.map((a) => {
+      const steady = this.#state(lifecycle, a.to).stateType === 'steady_state__sys'
+      return {
+        name: a.name,
+        label: a.label,
+        from: a.from,
+        to: a.to,
+        executable: a.from.includes(current.state) && (latest || !steady),
+      }
+    })
+  }
+
   /** One version of a document. */
   async getVersion(id: number, major: number, minor: number): Promise<DocumentView> {
     const db = this.#storage.db

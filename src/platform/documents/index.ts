@@ -1,5 +1,6 @@
 export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
+export { STANDARD_FIELDS as STANDARD_DOCUMENT_FIELDS } from './document-fields.js'
 export {
   type DocumentQueryField,
   type DocumentQueryTarget,
