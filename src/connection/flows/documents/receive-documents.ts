@@ -83,7 +83,8 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
           t.fields.filter((f) => f.multiValue === true).map((f) => f.name),
         ),
       )
-      const never = (id: string, error: unknown) => {
+      // A data error fails its document alone; anything worth retrying fails the whole message.
+      const failItem = (id: string, error: unknown) => {
         if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
         failures.push({ key: id, errorCode: error.code, message: error.message })
       }
@@ -158,12 +159,12 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               ...(file === undefined ? {} : { file }),
             })
           } catch (error) {
-            never(id, error)
+            failItem(id, error)
           }
         }
         const outcomes = await vault.documents.applySourceVersions(actor, sources)
         for (const [i, outcome] of outcomes.entries())
-          if ('error' in outcome) never(sources[i]!.sourceDocumentId, outcome.error)
+          if ('error' in outcome) failItem(sources[i]!.sourceDocumentId, outcome.error)
       }
     }
     if (failures.length > 0)
