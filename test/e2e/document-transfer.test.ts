@@ -244,6 +244,30 @@ describe('B16, B17: Document Transfer routed by country', () => {
     expect(await auditCount(crms.A.node)).toBe(before)
   })
 
+  it('B11, B17: a product the CRM does not have leaves the CrossLink without it and raises a User Exception Message naming the document', async () => {
+    const [orphan] = await medical.vault.records.create(SYSTEM_ACTOR, 'product__v', [
+      { name__v: 'Orphanol', external_id__v: 'PRD-ORPHAN' },
+    ])
+    const id = await upload(
+      referenceDocument('Orphanol leaflet', ['US'], { product__v: orphan!.id! }),
+      'orphan',
+    )
+    await expectEventually(async () => expect(await crossLinks(crms.A, id)).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
+    expect((await crossLinks(crms.A, id))[0]!.product__v ?? []).toEqual([])
+    await expectEventually(
+      async () => {
+        const items = await crms.A.node.query(
+          `SELECT item_key__sys, error_message__sys FROM exception_item__sys WHERE item_key__sys = '${id}'`,
+        )
+        expect(items).toHaveLength(1)
+        expect(String(items[0]!.error_message__sys)).toContain('medical_product_to_product__v')
+      },
+      { timeoutMs: SECONDS },
+    )
+  })
+
   it('B16: one change is claimed once and sent once to each routed connection', async () => {
     const before = (await outboundDocumentMessages()).length
     const id = await upload(referenceDocument('Once', ['CA']), 'once')
