@@ -283,6 +283,21 @@ describe('B16, B17: Document Transfer routed by country', () => {
     expect(sent.map((m) => m.connection_id).sort()).toEqual([crms.B.onMedical.id, crms.C.onMedical.id].sort())
   })
 
+  it('B16: adding a country to a document brings it to the CRMs of that country', async () => {
+    const id = await upload(referenceDocument('Mexico later', ['US']), 'mexico later')
+    await expectEventually(async () => expect(await crossLinks(crms.A, id)).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
+    expect(await crossLinks(crms.C, id)).toEqual([])
+    const edited = await medical.call('PUT', `/objects/documents/${id}`, {
+      country__v: `${country.US},${country.MX}`,
+    })
+    expect(edited.responseStatus, JSON.stringify(edited)).toBe('SUCCESS')
+    await expectEventually(async () => expect(await crossLinks(crms.C, id)).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
+  })
+
   it('B16: a Global document goes to every connection', async () => {
     const id = await upload(referenceDocument('Global safety letter', ['GLOBAL']), 'global')
     for (const crm of [crms.A, crms.B, crms.C, sandbox])
