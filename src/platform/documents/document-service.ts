@@ -986,9 +986,10 @@ export class DocumentService {
         results.push({ error })
       }
     }
-    const blobs: ({ sha256: string; size: number } | undefined)[] = []
-    for (const p of prepared)
-      blobs.push(p?.source.file === undefined ? undefined : await this.blobs.put(p.source.file.bytes))
+    // Files are written side by side: each is a few file system calls waiting on the thread pool.
+    const blobs = await Promise.all(
+      prepared.map((p) => (p?.source.file === undefined ? undefined : this.blobs.put(p.source.file.bytes))),
+    )
     const failedBlobs: string[] = []
     try {
       await this.#write(async (db) => {
