@@ -110,8 +110,17 @@ describe('VQL documents', () => {
     const answer = await vql(
       "SELECT id, name__v, status__v FROM documents WHERE type__v = 'reference_document__v'",
     )
-    expect(answer.data).toEqual([{ id: ids.ref, name__v: 'Cholecap dosing', status__v: 'approved__v' }])
+    expect(answer.data).toEqual([{ id: ids.ref, name__v: 'Cholecap dosing', status__v: 'Approved' }])
     expect(answer.responseDetails).toMatchObject({ size: 1, total: 1, pageoffset: 0 })
+  })
+
+  it('answers status__v as the state label, as Vault does, filters by label, and TONAME(status__v) gives the name', async () => {
+    const byLabel = await vql("SELECT id FROM documents WHERE status__v = 'Approved'")
+    expect(byLabel.data).toEqual([{ id: ids.ref }])
+    const named = await vql(
+      "SELECT id, TONAME(status__v), state__v FROM documents WHERE TONAME(status__v) = 'approved__v'",
+    )
+    expect(named.data).toEqual([{ id: ids.ref, status__v: 'approved__v', state__v: 'approved__v' }])
   })
 
   it('answers every version with ALLVERSIONS, in id then version order when asked', async () => {
@@ -119,8 +128,8 @@ describe('VQL documents', () => {
       `SELECT id, major_version_number__v, minor_version_number__v, status__v FROM ALLVERSIONS documents WHERE id = ${ids.ref} ORDER BY major_version_number__v, minor_version_number__v`,
     )
     expect(answer.data).toEqual([
-      { id: ids.ref, major_version_number__v: 1, minor_version_number__v: 0, status__v: 'superseded__v' },
-      { id: ids.ref, major_version_number__v: 2, minor_version_number__v: 0, status__v: 'approved__v' },
+      { id: ids.ref, major_version_number__v: 1, minor_version_number__v: 0, status__v: 'Superseded' },
+      { id: ids.ref, major_version_number__v: 2, minor_version_number__v: 0, status__v: 'Approved' },
     ])
     const latest = await vql(`SELECT id, version_id FROM documents WHERE id = ${ids.ref}`)
     expect(latest.data).toEqual([{ id: ids.ref, version_id: `${ids.ref}_2_0` }])
@@ -280,7 +289,7 @@ describe('VQL over HTTP', () => {
     expect(body).toMatchObject({
       responseStatus: 'SUCCESS',
       responseDetails: { pagesize: 1000, pageoffset: 0, size: 1, total: 1 },
-      data: [{ id: ids.ref, name__v: 'Cholecap dosing', status__v: 'approved__v' }],
+      data: [{ id: ids.ref, name__v: 'Cholecap dosing', status__v: 'Approved' }],
     })
     const targets = await httpQuery("SHOW TARGETS LIKE '%s'")
     expect((targets.data as Json[]).map((r) => r.name)).toEqual(
@@ -374,7 +383,7 @@ describe('binders', () => {
         name__v: 'Cholecap deck',
         type__v: 'multichannel_presentation__v',
         binder__v: true,
-        status__v: 'draft__v',
+        status__v: 'Draft',
       },
     ])
     const docs = await httpQuery('SELECT id FROM documents WHERE binder__v = true')

@@ -69,7 +69,7 @@ async function action(id: number, major: number, minor: number, name: string): P
 /** The CrossLinks to a Medical document in one CRM, read with VQL through the CRM's API. */
 async function crossLinks(crm: { node: ServedVault }, id: number): Promise<Json[]> {
   return crm.node.query(
-    `SELECT id, name__v, title__v, status__v, crosslink__v, crm_fax__v, product__v, country__v, source_global_id__v, source_vault_id__v, source_document_id__v, source_binding_rule__v, bound_source_major_version__v, bound_source_minor_version__v, major_version_number__v, minor_version_number__v, filename__v FROM documents WHERE source_global_id__v = '${medical.vault.id}_${id}'`,
+    `SELECT id, name__v, title__v, status__v, state__v, crosslink__v, crm_fax__v, product__v, country__v, source_global_id__v, source_vault_id__v, source_document_id__v, source_binding_rule__v, bound_source_major_version__v, bound_source_minor_version__v, major_version_number__v, minor_version_number__v, filename__v FROM documents WHERE source_global_id__v = '${medical.vault.id}_${id}'`,
   )
 }
 
@@ -202,7 +202,8 @@ describe('B16, B17: Document Transfer routed by country', () => {
     expect(link).toMatchObject({
       name__v: 'Cholecap dosing',
       title__v: 'Cholecap dosing (title)',
-      status__v: 'draft__v',
+      status__v: 'Draft',
+      state__v: 'draft__v',
       crosslink__v: true,
       crm_fax__v: true,
       source_global_id__v: `${medical.vault.id}_${usDocument}`,
@@ -328,7 +329,7 @@ describe('B16, B17: Document Transfer routed by country', () => {
       await expectEventually(
         async () =>
           expect((await crossLinks(crm, usDocument))[0]).toMatchObject({
-            status__v: 'approved__v',
+            status__v: 'Approved',
             title__v: 'Cholecap dosing, approved',
             major_version_number__v: 1,
             minor_version_number__v: 0,
@@ -344,7 +345,7 @@ describe('B16, B17: Document Transfer routed by country', () => {
     expect(versions.at(-1)).toMatchObject({
       major_version_number__v: 1,
       minor_version_number__v: 0,
-      status__v: 'approved__v',
+      status__v: 'Approved',
     })
   })
 
@@ -390,8 +391,7 @@ describe('B16, B17: Document Transfer routed by country', () => {
     ])
     expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
     await expectEventually(
-      async () =>
-        expect((await crossLinks(crms.C, usDocument))[0]).toMatchObject({ status__v: 'approved__v' }),
+      async () => expect((await crossLinks(crms.C, usDocument))[0]).toMatchObject({ status__v: 'Approved' }),
       { timeoutMs: SECONDS },
     )
   })
@@ -459,7 +459,7 @@ describe('B20: no hard deletes across vaults', () => {
     expect(deleted.responseStatus, JSON.stringify(deleted)).toBe('SUCCESS')
     for (const id of [kept, gone])
       await expectEventually(
-        async () => expect((await crossLinks(crms.A, id))[0]).toMatchObject({ status__v: 'obsolete__v' }),
+        async () => expect((await crossLinks(crms.A, id))[0]).toMatchObject({ status__v: 'Obsolete' }),
         { timeoutMs: SECONDS },
       )
     // A CrossLink cannot be deleted by hand either: the connection keeps it.

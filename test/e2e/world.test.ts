@@ -119,7 +119,7 @@ describe('the embedded world (liaison up)', () => {
           const body = await vql(
             crm.url,
             session,
-            "SELECT id, status__v FROM documents WHERE crosslink__v = true AND status__v = 'approved__v'",
+            'SELECT id, status__v FROM documents WHERE crosslink__v = true AND status__v = STEADYSTATE()',
           )
           expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
           expect((body.data as unknown[]).length).toBe(expected)

@@ -33,10 +33,14 @@ export interface DocumentQueryTarget {
   /** The derived table `FROM ALLVERSIONS …` reads (every version); absent when the target has no versions. */
   readonly allVersionsSource?: RawBuilder<unknown>
   readonly fields: readonly DocumentQueryField[]
-  /** The field holding the state name, and the state names of each document state type. */
+  /**
+   * The status field (labels), the field holding the same state's name (what TONAME() of the
+   * status field answers), and the status values of each document state type.
+   */
   readonly states?: {
     readonly field: string
-    readonly namesOf: Readonly<Record<DocumentStateType, readonly string[]>>
+    readonly nameField: string
+    readonly valuesOf: Readonly<Record<DocumentStateType, readonly string[]>>
   }
 }
 
@@ -55,17 +59,33 @@ function field(
   return Object.freeze({ name, label, type, multiValue: false, neverNull, expr })
 }
 
-function standardFields(vaultId: number): StandardField[] {
+/** Each document state's label by name, over every lifecycle of the profile. */
+function stateLabels(profile: ProfileDefinition): Map<string, string> {
+  const labels = new Map<string, string>()
+  for (const lifecycle of profile.documentLifecycles ?? [])
+    for (const state of lifecycle.states) if (!labels.has(state.name)) labels.set(state.name, state.label)
+  return labels
+}
+
+function standardFields(vaultId: number, labels: ReadonlyMap<string, string>): StandardField[] {
   const d = (column: string) => sql.ref(`d.${column}`)
   const v = (column: string) => sql.ref(`v.${column}`)
   const text = (e: RawBuilder<unknown>) => sql`cast(${e} as text)`
+  const statusLabel =
+    labels.size === 0
+      ? v('state__v')
+      : sql`case ${v('state__v')} ${sql.join(
+          [...labels].map(([name, label]) => sql`when ${name} then cast(${label} as text)`),
+          sql` `,
+        )} else ${v('state__v')} end`
   return [
     field('id', 'ID', 'Number', d('id'), true),
     field('name__v', 'Name', 'String', v('name__v'), true),
     field('type__v', 'Type', 'String', d('type__v'), true),
     field('lifecycle__v', 'Lifecycle', 'String', d('lifecycle__v'), true),
-    // VQL's status__v is the state name (approved__v); the state functions compare against it.
-    field('status__v', 'Status', 'String', v('state__v'), true),
+    // As in Vault, documents answer status__v as the state's label ("Approved") and TONAME() gives
+    // the name; state__v is the name too. The state functions compare against the labels.
+    field('status__v', 'Status', 'String', statusLabel, true),
     field('state__v', 'State', 'String', v('state__v'), true),
     field('major_version_number__v', 'Major Version Number', 'Number', v('major'), true),
     field('minor_version_number__v', 'Minor Version Number', 'Number', v('minor'), true),
@@ -137,18 +157,18 @@ function typeFields(profile: ProfileDefinition, taken: ReadonlySet<string>): Fie
 }
 
 /** Which state names of the profile's document lifecycles have each state type. */
-function stateNamesOf(profile: ProfileDefinition): Record<DocumentStateType, string[]> {
+function stateLabelsOf(profile: ProfileDefinition): Record<DocumentStateType, string[]> {
   const out: Record<DocumentStateType, string[]> = {
     starting_state__sys: [],
     steady_state__sys: [],
     superseded_state__sys: [],
     obsolete_state__sys: [],
   }
-  // A union over lifecycles: a state name means one state type in every lifecycle of a profile.
+  // A union over lifecycles: a state label means one state type in every lifecycle of a profile.
   for (const lifecycle of profile.documentLifecycles ?? [])
     for (const state of lifecycle.states)
-      if (state.stateType !== undefined && !out[state.stateType].includes(state.name))
-        out[state.stateType].push(state.name)
+      if (state.stateType !== undefined && !out[state.stateType].includes(state.label))
+        out[state.stateType].push(state.label)
   return out
 }
 
@@ -159,7 +179,7 @@ export function documentQueryTargets(options: {
   readonly vaultId: number
 }): readonly DocumentQueryTarget[] {
   const { profile, dialect, vaultId } = options
-  const standard = standardFields(vaultId)
+  const standard = standardFields(vaultId, stateLabels(profile))
   const extra = typeFields(profile, new Set(standard.map((f) => f.name)))
   const fieldsColumn = sql.ref('v.fields')
   const columns = [
@@ -186,7 +206,7 @@ export function documentQueryTargets(options: {
       }),
     ),
   ]
-  const states = { field: 'status__v', namesOf: stateNamesOf(profile) }
+  const states = { field: 'status__v', nameField: 'state__v', valuesOf: stateLabelsOf(profile) }
   const documents: DocumentQueryTarget = {
     name: 'documents',
     label: 'Document',

@@ -230,6 +230,15 @@ class Compiler {
     }
     const problem = check[fn]()
     if (problem !== undefined) throw invalidQuery(`${problem} ${arg.path} is a ${type} field.`, node.pos)
+    // A document's status__v answers labels; its name lives in another column of the same row.
+    const status = scope.target.statusStates
+    if (
+      fn === 'TONAME' &&
+      status?.nameField !== undefined &&
+      resolved.relationship === undefined &&
+      resolved.field.name === status.field
+    )
+      return { ...resolved, ref: this.#resolveField(status.nameField, scope, arg.pos).ref, fn }
     return { ...resolved, fn }
   }
 

@@ -58,10 +58,11 @@ function toQueryTarget(spec: DocumentQueryTarget): QueryTarget {
       : {
           statusStates: {
             field: states.field,
+            nameField: states.nameField,
             valuesOf: Object.fromEntries(
               (Object.keys(STATE_TYPE_OF) as StatusFunction[]).map((fn) => [
                 fn,
-                (states.namesOf as Readonly<Record<string, readonly string[]>>)[STATE_TYPE_OF[fn]] ?? [],
+                (states.valuesOf as Readonly<Record<string, readonly string[]>>)[STATE_TYPE_OF[fn]] ?? [],
               ]),
             ) as Record<StatusFunction, readonly string[]>,
           },

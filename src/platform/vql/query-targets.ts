@@ -79,9 +79,13 @@ export interface QueryTarget {
     readonly typeOf: ReadonlyMap<string, string>
     readonly labelOf: ReadonlyMap<string, string>
   }
-  /** Document lifecycles: the status field and which of its values each state type covers. */
+  /**
+   * Document lifecycles: the status field (labels), the field with the state's name that TONAME()
+   * of the status field reads, and which status values each state type covers.
+   */
   readonly statusStates?: {
     readonly field: string
+    readonly nameField?: string
     readonly valuesOf: Readonly<Partial<Record<StatusFunction, readonly string[]>>>
   }
   /** FIND is allowed (and CONTENT is a scope when `findContentColumn` is set). */

@@ -20,7 +20,8 @@ export const DOCUMENT_BASE_FIELDS = [
   'name__v',
   'type__v',
   'lifecycle__v',
-  'status__v',
+  // The state's name (status__v answers its label, as in Vault).
+  'state__v',
   'major_version_number__v',
   'minor_version_number__v',
   'filename__v',
@@ -154,7 +155,7 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
                 major: Number(row.major_version_number__v),
                 minor: Number(row.minor_version_number__v),
               },
-              state: String(row.status__v),
+              state: String(row.state__v),
               fields: values,
               ...(file === undefined ? {} : { file }),
             })
