@@ -73,6 +73,43 @@ export interface MessagingOptions {
 type Failure = { readonly code: ErrorCode; readonly message: string }
 type Outcome = { readonly kind: 'done' } | ({ readonly kind: 'retry' | 'never' } & Failure)
 
+/**
+ * Runs the earlier messages of the same ordering key, then the message itself, in order (per-key
+ * order, whichever job runs): one refused outright fails alone; one worth retrying stops the run
+ * (the job retries), and on the job's last attempt fails the message, naming the earlier one.
+ */
+async function inKeyOrder<M extends { readonly id: string }>(
+  earlier: readonly M[],
+  message: M,
+  context: JobContext,
+  step: {
+    readonly verb: 'delivered' | 'processed'
+    readonly run: (next: M) => Promise<Outcome>
+    readonly fail: (failed: M, failure: Failure) => Promise<void>
+  },
+): Promise<void> {
+  for (const next of [...earlier, message]) {
+    const outcome = await step.run(next)
+    if (outcome.kind === 'done') continue
+    if (outcome.kind === 'never') {
+      await step.fail(next, outcome)
+      if (next.id === message.id) return
+      continue
+    }
+    if (context.attempt >= context.maxAttempts) {
+      await step.fail(message, {
+        code: outcome.code,
+        message:
+          next.id === message.id
+            ? `Not ${step.verb} after ${context.attempt} attempts: ${outcome.message}`
+            : `Not ${step.verb} after ${context.attempt} attempts: earlier message ${next.id} of the same record could not be ${step.verb} (${outcome.message}).`,
+      })
+      return
+    }
+    throw new LiaisonError(outcome.code, outcome.message)
+  }
+}
+
 function failureOf(error: unknown): Failure {
   if (isLiaisonError(error)) return { code: error.code, message: error.message }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
@@ -446,26 +483,11 @@ export class Messaging {
       .where('seq', '<', await this.#seqOf('outbound_message', 'id', message.id))
       .orderBy('seq')
       .execute()
-    for (const next of [...earlier.map(toOutboundMessage), message]) {
-      const outcome = await this.#post(connection, next)
-      if (outcome.kind === 'done') continue
-      if (outcome.kind === 'never') {
-        await this.#markDead(next, outcome)
-        if (next.id === message.id) return
-        continue
-      }
-      if (context.attempt >= context.maxAttempts) {
-        await this.#markDead(message, {
-          code: outcome.code,
-          message:
-            next.id === message.id
-              ? `Not delivered after ${context.attempt} attempts: ${outcome.message}`
-              : `Not delivered after ${context.attempt} attempts: earlier message ${next.id} of the same record could not be delivered (${outcome.message}).`,
-        })
-        return
-      }
-      throw new LiaisonError(outcome.code, outcome.message)
-    }
+    await inKeyOrder(earlier.map(toOutboundMessage), message, context, {
+      verb: 'delivered',
+      run: (next) => this.#post(connection, next),
+      fail: (failed, failure) => this.#markDead(failed, failure),
+    })
   }
 
   /** Posts one message; never throws: the outcome says whether to retry. */
@@ -720,26 +742,11 @@ export class Messaging {
       .where('seq', '<', await this.#seqOf('inbound_message', 'message_id', message.id))
       .orderBy('seq')
       .execute()
-    for (const next of [...earlier.map(toInboundMessage), message]) {
-      const outcome = await this.#processOne(next)
-      if (outcome.kind === 'done') continue
-      if (outcome.kind === 'never') {
-        await this.#markFailed(next, outcome)
-        if (next.id === message.id) return
-        continue
-      }
-      if (context.attempt >= context.maxAttempts) {
-        await this.#markFailed(message, {
-          code: outcome.code,
-          message:
-            next.id === message.id
-              ? `Not processed after ${context.attempt} attempts: ${outcome.message}`
-              : `Not processed after ${context.attempt} attempts: earlier message ${next.id} of the same record could not be processed (${outcome.message}).`,
-        })
-        return
-      }
-      throw new LiaisonError(outcome.code, outcome.message)
-    }
+    await inKeyOrder(earlier.map(toInboundMessage), message, context, {
+      verb: 'processed',
+      run: (next) => this.#processOne(next),
+      fail: (failed, failure) => this.#markFailed(failed, failure),
+    })
   }
 
   async #processOne(message: InboundMessage): Promise<Outcome> {
