@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
-import { type AuditEntryDraft, appendAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
 import { DOCUMENTS_AUDIT_OBJECT, type DocumentService, type DocumentView } from './document-service.js'
 import type { DocumentActor, DocumentChange, DocumentDraft } from './document-types.js'
+import { DocumentWrites } from './document-writes.js'
 
 /**
  * Binders: a binder is a document (same ids, types, lifecycles and versions) flagged binder__v,
@@ -48,6 +47,7 @@ function positiveWhole(raw: unknown): number | undefined {
 export class BinderService {
   readonly #storage: Storage
   readonly #clock: Clock
+  readonly #writes: DocumentWrites
   readonly #documents: DocumentService
 
   constructor(options: {
@@ -57,6 +57,7 @@ export class BinderService {
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
+    this.#writes = new DocumentWrites(options.storage, options.clock)
     this.#documents = options.documents
     // Nodes point at documents: when a binder or a bound document is deleted, its nodes go with
     // it in the same transaction (and the binders that lose a node say so in their audit trail).
@@ -100,61 +101,48 @@ export class BinderService {
       input.order__v === undefined || input.order__v === '' ? undefined : positiveWhole(input.order__v)
     if (input.order__v !== undefined && input.order__v !== '' && given === undefined)
       fail('FIELD_TYPE', `order__v must be a whole number from 1, got "${String(input.order__v)}".`)
-    try {
-      return await this.#storage.db.transaction().execute(async (db) => {
-        await this.#binder(db, binderId)
-        if (documentId === binderId)
-          throw new LiaisonError('OPERATION_NOT_ALLOWED', `Binder ${binderId} cannot contain itself.`)
-        const doc = await db
-          .selectFrom('document')
-          .select('id')
-          .where('id', '=', documentId)
-          .executeTakeFirst()
-        if (doc === undefined)
-          throw new LiaisonError(
-            'REFERENCE_NOT_FOUND',
-            `document_id__v refers to no document with id ${documentId}; add an existing document.`,
-          )
-        const nodes = await db
-          .selectFrom('binder_node')
-          .select(['order__v', 'document_id'])
-          .where('binder_id', '=', binderId)
-          .execute()
-        const taken = nodes.find((n) => Number(n.order__v) === given)
-        if (taken !== undefined)
-          throw new LiaisonError(
-            'UNIQUE_VIOLATION',
-            `Binder ${binderId} already holds document ${String(taken.document_id)} at order__v ${given}; choose a free position.`,
-          )
-        const order = given ?? Math.max(0, ...nodes.map((n) => Number(n.order__v))) + 1
-        const now = isoTimestamp(this.#clock)
-        const inserted = await db
-          .insertInto('binder_node')
-          .values({
-            binder_id: binderId,
-            document_id: documentId,
-            order__v: order,
-            created_date: now,
-            created_by: actor.userId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        await this.#audit(db, actor, [
-          {
-            action: 'Edit',
-            objectName: DOCUMENTS_AUDIT_OBJECT,
-            recordId: String(binderId),
-            fieldName: 'binder_node',
-            oldValue: null,
-            newValue: `${documentId}@${order}`,
-            description: `Added document ${documentId} to binder ${binderId} at position ${order}`,
-          },
-        ])
-        return { id: Number(inserted.id), order }
-      })
-    } catch (error) {
-      throw this.#storage.dialect.translateError(error) ?? error
-    }
+    return this.#writes.transaction(async (db) => {
+      await this.#binder(db, binderId)
+      if (documentId === binderId)
+        throw new LiaisonError('OPERATION_NOT_ALLOWED', `Binder ${binderId} cannot contain itself.`)
+      await this.#writes.assertReferenced(db, documentId, 'document_id__v', 'add an existing document.')
+      const nodes = await db
+        .selectFrom('binder_node')
+        .select(['order__v', 'document_id'])
+        .where('binder_id', '=', binderId)
+        .execute()
+      const taken = nodes.find((n) => Number(n.order__v) === given)
+      if (taken !== undefined)
+        throw new LiaisonError(
+          'UNIQUE_VIOLATION',
+          `Binder ${binderId} already holds document ${String(taken.document_id)} at order__v ${given}; choose a free position.`,
+        )
+      const order = given ?? Math.max(0, ...nodes.map((n) => Number(n.order__v))) + 1
+      const now = isoTimestamp(this.#clock)
+      const inserted = await db
+        .insertInto('binder_node')
+        .values({
+          binder_id: binderId,
+          document_id: documentId,
+          order__v: order,
+          created_date: now,
+          created_by: actor.userId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await this.#writes.audit(db, actor, [
+        {
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(binderId),
+          fieldName: 'binder_node',
+          oldValue: null,
+          newValue: `${documentId}@${order}`,
+          description: `Added document ${documentId} to binder ${binderId} at position ${order}`,
+        },
+      ])
+      return { id: Number(inserted.id), order }
+    })
   }
 
   /** A binder's latest version and its nodes in order. */
@@ -199,7 +187,7 @@ export class BinderService {
       .execute()
     await trx.deleteFrom('binder_node').where('binder_id', '=', id).execute()
     await trx.deleteFrom('binder_node').where('document_id', '=', id).execute()
-    await this.#audit(
+    await this.#writes.audit(
       trx,
       change.actor,
       holders.map((h) => ({
@@ -211,21 +199,6 @@ export class BinderService {
         newValue: null,
         description: `Removed document ${id} from binder ${String(h.binder_id)} because the document was deleted`,
       })),
-    )
-  }
-
-  async #audit(
-    db: Kysely<VaultDb>,
-    actor: DocumentActor,
-    entries: readonly AuditEntryDraft[],
-  ): Promise<void> {
-    await appendAudit(
-      db,
-      actor,
-      isoTimestamp(this.#clock),
-      randomUUID(),
-      entries,
-      this.#storage.dialect.maxParameters,
     )
   }
 }

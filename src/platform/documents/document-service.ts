@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
-import { type AuditEntry, type AuditEntryDraft, appendAudit, readRecordAudit } from '../audit/index.js'
+import { type AuditEntry, type AuditEntryDraft, readRecordAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { type ErrorCode, LiaisonError } from '../errors/index.js'
 import {
@@ -27,6 +26,7 @@ import {
   type SourceVersion,
   VIEWABLE_RENDITION,
 } from './document-types.js'
+import { DocumentWrites } from './document-writes.js'
 import { hasViewableRendition, viewableRendition } from './viewable-rendition.js'
 
 /** The object name documents use in the audit trail. */
@@ -189,6 +189,7 @@ export class DocumentService {
   readonly #lifecycles: ReadonlyMap<string, DocumentLifecycleDefinition>
   readonly #changeHooks: DocumentChangeHook[] = []
   readonly #fields: DocumentFields
+  readonly #writes: DocumentWrites
   /** The file store; the blob of every version lives here. */
   readonly blobs: BlobStore
 
@@ -201,6 +202,7 @@ export class DocumentService {
     this.#types = new Map((options.profile.documentTypes ?? []).map((t) => [t.name, t]))
     this.#lifecycles = new Map((options.profile.documentLifecycles ?? []).map((l) => [l.name, l]))
     this.#fields = new DocumentFields(options.registry)
+    this.#writes = new DocumentWrites(options.storage, options.clock)
   }
 
   /** Adds a hook told of every document change, in the writing transaction. */
@@ -335,29 +337,6 @@ export class DocumentService {
     }
   }
 
-  async #write<T>(fn: (db: Kysely<VaultDb>) => Promise<T>): Promise<T> {
-    try {
-      return await this.#storage.db.transaction().execute(fn)
-    } catch (error) {
-      throw this.#storage.dialect.translateError(error) ?? error
-    }
-  }
-
-  async #audit(
-    db: Kysely<VaultDb>,
-    actor: DocumentActor,
-    entries: readonly AuditEntryDraft[],
-  ): Promise<void> {
-    await appendAudit(
-      db,
-      actor,
-      isoTimestamp(this.#clock),
-      randomUUID(),
-      entries,
-      this.#storage.dialect.maxParameters,
-    )
-  }
-
   /**
    * Creates a document at version 0.1 in its lifecycle's starting state; answers its id.
    * `binder: true` makes it a binder (BinderService adds its nodes).
@@ -378,7 +357,7 @@ export class DocumentService {
     const state = this.#startingState(lifecycle)
     const now = isoTimestamp(this.#clock)
     return this.#withBlob(draft.file, (blob) =>
-      this.#write(async (db) => {
+      this.#writes.transaction(async (db) => {
         const inserted = await db
           .insertInto('document')
           .values({
@@ -416,7 +395,7 @@ export class DocumentService {
             modified_by: actor.userId,
           })
           .execute()
-        await this.#audit(db, actor, [
+        await this.#writes.audit(db, actor, [
           {
             action: 'Create',
             objectName: DOCUMENTS_AUDIT_OBJECT,
@@ -605,7 +584,7 @@ export class DocumentService {
     input: Readonly<Record<string, unknown>>,
   ): Promise<DocumentUpdateOutcome> {
     if (Object.keys(input).length === 0) fail('PARAMETER_MISSING', 'Send at least one field to change.')
-    return this.#write(async (db) => {
+    return this.#writes.transaction(async (db) => {
       const doc = await this.#document(db, id)
       const type = this.#type(doc.type)
       const version = await this.#version(db, id, doc.latestMajor, doc.latestMinor)
@@ -628,7 +607,7 @@ export class DocumentService {
         .where('major', '=', version.major)
         .where('minor', '=', version.minor)
         .execute()
-      await this.#audit(
+      await this.#writes.audit(
         db,
         actor,
         changed.map((field) => ({
@@ -651,7 +630,7 @@ export class DocumentService {
     this.#assertFile(file)
     await this.#document(this.#storage.db, id)
     return this.#withBlob(file, (blob) =>
-      this.#write(async (db) => {
+      this.#writes.transaction(async (db) => {
         const doc = await this.#document(db, id)
         const lifecycle = this.#lifecycles.get(doc.lifecycle)
         if (lifecycle === undefined) fail('METADATA_INVALID', `Lifecycle ${doc.lifecycle} is not defined.`)
@@ -684,7 +663,7 @@ export class DocumentService {
           .set({ latest_major: next.major, latest_minor: next.minor })
           .where('id', '=', id)
           .execute()
-        await this.#audit(db, actor, [
+        await this.#writes.audit(db, actor, [
           {
             action: 'Create',
             objectName: DOCUMENTS_AUDIT_OBJECT,
@@ -711,7 +690,7 @@ export class DocumentService {
     version: DocumentVersionNumber,
     actionName: string,
   ): Promise<DocumentVersionNumber> {
-    return this.#write(async (db) => {
+    return this.#writes.transaction(async (db) => {
       const doc = await this.#document(db, id)
       const current = await this.#version(db, id, version.major, version.minor)
       const lifecycle = this.#lifecycles.get(doc.lifecycle)
@@ -780,7 +759,7 @@ export class DocumentService {
         newValue: target.name,
         description: `${action.label}: document ${id} version ${result.major}.${result.minor} moved from ${current.state} to ${target.name}`,
       })
-      await this.#audit(db, actor, entries)
+      await this.#writes.audit(db, actor, entries)
       await this.#notify(db, { documentId: id, kind: 'state', actor })
       return result
     })
@@ -835,7 +814,7 @@ export class DocumentService {
    * the document can still be read; files no other version uses are removed after the commit.
    */
   async delete(actor: DocumentActor, id: number): Promise<void> {
-    const files = await this.#write(async (db) => {
+    const files = await this.#writes.transaction(async (db) => {
       const doc = await this.#document(db, id)
       if (doc.crosslink)
         fail(
@@ -850,7 +829,7 @@ export class DocumentService {
         .execute()
       await db.deleteFrom('document_version').where('document_id', '=', id).execute()
       await db.deleteFrom('document').where('id', '=', id).execute()
-      await this.#audit(db, actor, [
+      await this.#writes.audit(db, actor, [
         {
           action: 'Delete',
           objectName: DOCUMENTS_AUDIT_OBJECT,
@@ -992,7 +971,7 @@ export class DocumentService {
     )
     const failedBlobs: string[] = []
     try {
-      await this.#write(async (db) => {
+      await this.#writes.transaction(async (db) => {
         for (const [i, p] of prepared.entries()) {
           if (p === undefined) continue
           await sql`savepoint crosslink_item`.execute(db)
@@ -1089,7 +1068,7 @@ export class DocumentService {
           created_by: actor.userId,
         })
         .execute()
-      await this.#audit(db, actor, [
+      await this.#writes.audit(db, actor, [
         {
           action: 'Create',
           objectName: DOCUMENTS_AUDIT_OBJECT,
@@ -1146,7 +1125,7 @@ export class DocumentService {
         .set({ latest_major: major, latest_minor: minor, ...bound })
         .where('id', '=', id)
         .execute()
-      await this.#audit(db, actor, [
+      await this.#writes.audit(db, actor, [
         ...entries,
         {
           action: 'Create',
@@ -1184,7 +1163,7 @@ export class DocumentService {
       .where('major', '=', major)
       .where('minor', '=', minor)
       .execute()
-    await this.#audit(
+    await this.#writes.audit(
       db,
       actor,
       changed.map((field) => ({
@@ -1210,7 +1189,7 @@ export class DocumentService {
     sourceVaultId: string,
     sourceDocumentId: string,
   ): Promise<'obsoleted' | 'unchanged' | 'missing'> {
-    return this.#write(async (db) => {
+    return this.#writes.transaction(async (db) => {
       const doc = await this.#crossLinkRow(db, sourceVaultId, sourceDocumentId)
       if (doc === undefined) return 'missing'
       const lifecycle = this.#lifecycles.get(doc.lifecycle)
@@ -1234,7 +1213,7 @@ export class DocumentService {
         .where('major', '=', current.major)
         .where('minor', '=', current.minor)
         .execute()
-      await this.#audit(db, actor, [
+      await this.#writes.audit(db, actor, [
         {
           action: 'State change',
           objectName: DOCUMENTS_AUDIT_OBJECT,

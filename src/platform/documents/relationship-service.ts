@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import { type Kysely, sql, type Transaction } from 'kysely'
-import { appendAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
 import { DOCUMENTS_AUDIT_OBJECT, type DocumentService } from './document-service.js'
 import type { DocumentActor, DocumentChange, DocumentVersionNumber } from './document-types.js'
+import { DocumentWrites } from './document-writes.js'
 
 /**
  * Document relationships: a link from one version of a document (the source) to another document
@@ -61,6 +60,7 @@ function toRelationship(r: Record<string, unknown>): DocumentRelationship {
 export class DocumentRelationshipService {
   readonly #storage: Storage
   readonly #clock: Clock
+  readonly #writes: DocumentWrites
 
   constructor(options: {
     readonly storage: Storage
@@ -69,6 +69,7 @@ export class DocumentRelationshipService {
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
+    this.#writes = new DocumentWrites(options.storage, options.clock)
     options.documents.addChangeHook((trx, change) => this.#onDocumentChange(trx, change))
   }
 
@@ -116,71 +117,51 @@ export class DocumentRelationshipService {
     if (targetId === sourceId)
       throw new LiaisonError('OPERATION_NOT_ALLOWED', `Document ${sourceId} cannot be related to itself.`)
     const label = `${version.major}.${version.minor}`
-    try {
-      return await this.#storage.db.transaction().execute(async (db) => {
-        await this.#assertVersion(db, sourceId, version)
-        const target = await db
-          .selectFrom('document')
-          .select('id')
-          .where('id', '=', targetId)
-          .executeTakeFirst()
-        if (target === undefined)
-          throw new LiaisonError(
-            'REFERENCE_NOT_FOUND',
-            `target_doc_id__v refers to no document with id ${targetId}; relate an existing document.`,
-          )
-        const existing = await db
-          .selectFrom('document_relationship')
-          .select('id')
-          .where('source_doc_id__v', '=', sourceId)
-          .where('source_major_version__v', '=', version.major)
-          .where('source_minor_version__v', '=', version.minor)
-          .where('target_doc_id__v', '=', targetId)
-          .where('relationship_type__v', '=', type)
-          .executeTakeFirst()
-        if (existing !== undefined)
-          throw new LiaisonError(
-            'UNIQUE_VIOLATION',
-            `Document ${sourceId} version ${label} already has a ${type} relationship to document ${targetId} (relationship ${String(existing.id)}).`,
-          )
-        const now = isoTimestamp(this.#clock)
-        const inserted = await db
-          .insertInto('document_relationship')
-          .values({
-            source_doc_id__v: sourceId,
-            source_major_version__v: version.major,
-            source_minor_version__v: version.minor,
-            target_doc_id__v: targetId,
-            relationship_type__v: type,
-            created_date__v: now,
-            created_by__v: actor.userId,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        const id = Number(inserted.id)
-        await appendAudit(
-          db,
-          actor,
-          now,
-          randomUUID(),
-          [
-            {
-              action: 'Edit',
-              objectName: DOCUMENTS_AUDIT_OBJECT,
-              recordId: String(sourceId),
-              fieldName: type,
-              oldValue: null,
-              newValue: String(targetId),
-              description: `Added ${type} relationship ${id} from document ${sourceId} version ${label} to document ${targetId}`,
-            },
-          ],
-          this.#storage.dialect.maxParameters,
+    return this.#writes.transaction(async (db) => {
+      await this.#assertVersion(db, sourceId, version)
+      await this.#writes.assertReferenced(db, targetId, 'target_doc_id__v', 'relate an existing document.')
+      const existing = await db
+        .selectFrom('document_relationship')
+        .select('id')
+        .where('source_doc_id__v', '=', sourceId)
+        .where('source_major_version__v', '=', version.major)
+        .where('source_minor_version__v', '=', version.minor)
+        .where('target_doc_id__v', '=', targetId)
+        .where('relationship_type__v', '=', type)
+        .executeTakeFirst()
+      if (existing !== undefined)
+        throw new LiaisonError(
+          'UNIQUE_VIOLATION',
+          `Document ${sourceId} version ${label} already has a ${type} relationship to document ${targetId} (relationship ${String(existing.id)}).`,
         )
-        return id
-      })
-    } catch (error) {
-      throw this.#storage.dialect.translateError(error) ?? error
-    }
+      const now = isoTimestamp(this.#clock)
+      const inserted = await db
+        .insertInto('document_relationship')
+        .values({
+          source_doc_id__v: sourceId,
+          source_major_version__v: version.major,
+          source_minor_version__v: version.minor,
+          target_doc_id__v: targetId,
+          relationship_type__v: type,
+          created_date__v: now,
+          created_by__v: actor.userId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const id = Number(inserted.id)
+      await this.#writes.audit(db, actor, [
+        {
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(sourceId),
+          fieldName: type,
+          oldValue: null,
+          newValue: String(targetId),
+          description: `Added ${type} relationship ${id} from document ${sourceId} version ${label} to document ${targetId}`,
+        },
+      ])
+      return id
+    })
   }
 
   /** The relationships of one version of a document, oldest first. */
@@ -212,11 +193,9 @@ export class DocumentRelationshipService {
         .deleteFrom('document_relationship')
         .where((eb) => eb.or([eb('source_doc_id__v', '=', id), eb('target_doc_id__v', '=', id)]))
         .execute()
-      await appendAudit(
+      await this.#writes.audit(
         trx,
         change.actor,
-        isoTimestamp(this.#clock),
-        randomUUID(),
         pointing.map(toRelationship).map((r) => ({
           action: 'Edit' as const,
           objectName: DOCUMENTS_AUDIT_OBJECT,
@@ -226,7 +205,6 @@ export class DocumentRelationshipService {
           newValue: null,
           description: `Removed ${r.relationship_type__v} relationship ${r.id} from document ${r.source_doc_id__v} version ${r.source_major_version__v}.${r.source_minor_version__v} because document ${id} was deleted`,
         })),
-        this.#storage.dialect.maxParameters,
       )
       return
     }
