@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { type ApiServer, buildApp } from '../api/index.js'
 import { caseClosureHook } from '../apps/medical/index.js'
-import { type ConnectionOptions, installMedicalCrmConnection } from '../connection/index.js'
+import {
+  type ConnectionOptions,
+  connectionVaultOf,
+  installMedicalCrmConnection,
+} from '../connection/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { SecurityProfile } from '../platform/metadata/index.js'
 import { BULK_RECORDS_MAX, type RecordWriter } from '../platform/records/index.js'
@@ -119,21 +123,7 @@ export async function installBehaviours(vault: Vault, options: ConnectionOptions
       caseClosureHook(vault.records, vault.clock, 'case_request__v'),
     )
   }
-  await installMedicalCrmConnection(
-    {
-      vaultId: vault.id,
-      environment: vault.environment,
-      storage: vault.storage,
-      records: vault.records,
-      documents: vault.documents,
-      clock: vault.clock,
-      messaging: vault.messaging,
-      jobs: vault.jobs,
-      handleJobs: (task, handler) => vault.handleJobs(task, handler),
-    },
-    side,
-    options,
-  )
+  await installMedicalCrmConnection(connectionVaultOf(vault), side, options)
 }
 
 export interface RunningVault {

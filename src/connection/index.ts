@@ -8,6 +8,7 @@ export type { FlowVault } from './flows/index.js'
 export {
   type ConnectionOptions,
   type ConnectionVault,
+  connectionVaultOf,
   ensureConnectionConfiguration,
   installMedicalCrmConnection,
 } from './medical-crm-connection.js'

@@ -2,6 +2,7 @@ import { assertNever } from '../platform/errors/index.js'
 import type { JobHandler, JobQueue, JobTask } from '../platform/jobs/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
+import type { Vault } from '../platform/vault/index.js'
 import { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
@@ -48,6 +49,21 @@ export interface ConnectionOptions {
   readonly pullIntervalMs?: number
   /** Hears a scheduled pull that failed (it runs again at the next interval). (Default: one line on stderr) */
   readonly onPullError?: (failure: PullFailure) => void
+}
+
+/** The connection's view of a vault (the composition root passes it to installMedicalCrmConnection). */
+export function connectionVaultOf(vault: Vault): ConnectionVault {
+  return {
+    vaultId: vault.id,
+    environment: vault.environment,
+    storage: vault.storage,
+    records: vault.records,
+    documents: vault.documents,
+    clock: vault.clock,
+    messaging: vault.messaging,
+    jobs: vault.jobs,
+    handleJobs: (task, handler) => vault.handleJobs(task, handler),
+  }
 }
 
 /** The vault itself writes a connection's standard configuration; the integration user may not. */

@@ -17,8 +17,8 @@ import { medicalProfile } from '../../../apps/medical/index.js'
 import { ManualClock } from '../../../platform/clock/index.js'
 import { type ConnectionInfo, queueName } from '../../../platform/messaging/index.js'
 import type { Vault } from '../../../platform/vault/index.js'
+import { connectionVaultOf } from '../../medical-crm-connection.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
-import type { FlowVault } from '../flow-ports.js'
 import {
   type PullCheckpoint,
   type PullOptions,
@@ -48,20 +48,8 @@ function withoutScheduledPulls(vault: Vault): void {
   vault.handleJobs('pull-watermark', async () => {})
 }
 
-function flowVault(vault: Vault): FlowVault {
-  return {
-    vaultId: vault.id,
-    environment: vault.environment,
-    storage: vault.storage,
-    records: vault.records,
-    documents: vault.documents,
-    clock: vault.clock,
-    messaging: vault.messaging,
-  }
-}
-
 function pull(options: PullOptions = {}) {
-  return pullCaseRequests(flowVault(crm.vault), onCrm, { batchSize: BATCH, ...options })
+  return pullCaseRequests(connectionVaultOf(crm.vault), onCrm, { batchSize: BATCH, ...options })
 }
 
 /** The CRM's Last Successful Run Time of the Case Request pull, as its admin reads it. */

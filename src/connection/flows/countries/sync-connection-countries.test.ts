@@ -8,8 +8,8 @@ import { crmProfile } from '../../../apps/crm/index.js'
 import { medicalProfile } from '../../../apps/medical/index.js'
 import type { ConnectionInfo } from '../../../platform/messaging/index.js'
 import { SYSTEM_ACTOR } from '../../../platform/vault/index.js'
+import { connectionVaultOf } from '../../medical-crm-connection.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
-import type { FlowVault } from '../flow-ports.js'
 import { syncConnectionCountries } from './sync-connection-countries.js'
 
 const NUDGE_MS = 10_000
@@ -31,19 +31,6 @@ interface Crm {
 
 let medical: ServedVault
 const crms: Record<'A' | 'B' | 'C', Crm> = {} as Record<'A' | 'B' | 'C', Crm>
-
-function flowVault(node: ServedVault): FlowVault {
-  const { vault } = node
-  return {
-    vaultId: vault.id,
-    environment: vault.environment,
-    storage: vault.storage,
-    records: vault.records,
-    documents: vault.documents,
-    clock: vault.clock,
-    messaging: vault.messaging,
-  }
-}
 
 /** Writes a Connection Settings record through the CRM's REST API, as its admin would. */
 async function createSettings(crm: Crm, objectType: string, countries: readonly string[]): Promise<string> {
@@ -168,7 +155,7 @@ describe('B15: Connection Country', () => {
       const result = await runSync(crm)
       expect(result).toMatchObject({ mode: 'synced', added: 0, removed: 0, countriesUpdated: 0 })
     }
-    expect(await syncConnectionCountries(flowVault(medical), crms.B.onMedical)).toMatchObject({
+    expect(await syncConnectionCountries(connectionVaultOf(medical.vault), crms.B.onMedical)).toMatchObject({
       codes: ['ca__v', 'us__v'],
       read: 2,
       added: 0,
