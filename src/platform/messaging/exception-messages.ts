@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { RecordActor, RecordService } from '../records/index.js'
 import type { VaultDb } from '../storage/index.js'
-import type { MessageAttributes } from './messaging-types.js'
+import type { InboundMessage, MessageAttributes, OutboundMessage } from './messaging-types.js'
 
 /** `exception_message__sys.error_message__sys` holds at most this many characters. */
 const ERROR_MESSAGE_MAX = 1_500
@@ -165,5 +165,21 @@ export function parseExceptionBody(text: unknown, exceptionId: string): Exceptio
     items: v.items as string[],
     attributes: v.attributes as MessageAttributes,
     ...(v.refused === true ? { refused: true } : {}),
+  }
+}
+
+/** The body of a User Exception Message about one message, with what reprocessing it needs. */
+export function exceptionBodyOf(
+  kind: 'outbound' | 'inbound',
+  message: OutboundMessage | InboundMessage,
+): ExceptionMessageBody {
+  return {
+    kind,
+    messageId: message.id,
+    connectionId: message.connectionId,
+    integrationPoint: message.integrationPoint,
+    orderingKey: message.orderingKey,
+    items: message.items,
+    attributes: message.attributes,
   }
 }

@@ -12,6 +12,7 @@ export {
 export {
   type ExceptionDraft,
   type ExceptionMessageBody,
+  exceptionBodyOf,
   type FailedItem,
   parseExceptionBody,
   recordException,

@@ -14,6 +14,7 @@ import {
 import { DELIVERY_MAX_ATTEMPTS, PROCESSING_MAX_ATTEMPTS, SIGNATURE_WINDOW_MS } from './defaults.js'
 import {
   type ExceptionMessageBody,
+  exceptionBodyOf,
   messagingActor,
   parseExceptionBody,
   recordException,
@@ -577,7 +578,7 @@ export class Messaging {
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) === 0) return
       exceptionId = await recordException(trx, this.#records, connection?.apiName, {
-        body: bodyOf('outbound', message),
+        body: exceptionBodyOf('outbound', message),
         errorCode: failure.code,
         errorMessage: `Message ${message.id} (${message.integrationPoint}, ${message.items.length} item${message.items.length === 1 ? '' : 's'}) could not be delivered to ${connection?.remoteName || 'the remote vault'}: ${failure.message}`,
       })
@@ -837,7 +838,7 @@ export class Messaging {
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) === 0) return
       exceptionId = await recordException(trx, this.#records, connection?.apiName, {
-        body: bodyOf('inbound', message),
+        body: exceptionBodyOf('inbound', message),
         errorCode: failure.code,
         errorMessage: `Message ${message.id} (${message.integrationPoint}) from ${connection?.remoteName || 'the remote vault'} could not be processed: ${failure.message}`,
       })
@@ -1080,19 +1081,4 @@ function sandboxRefusal(connection: ConnectionInfo, what: string): LiaisonError 
     `Vault ${connection.remoteName || connection.remoteVaultId} is a sandbox and this vault is production: a sandbox never populates a production vault (B3). Refused ${what}. Connect the sandbox to a sandbox vault instead.`,
     { details: { reason: 'SANDBOX_TO_PRODUCTION' } },
   )
-}
-
-function bodyOf(
-  kind: 'outbound' | 'inbound',
-  message: OutboundMessage | InboundMessage,
-): ExceptionMessageBody {
-  return {
-    kind,
-    messageId: message.id,
-    connectionId: message.connectionId,
-    integrationPoint: message.integrationPoint,
-    orderingKey: message.orderingKey,
-    items: message.items,
-    attributes: message.attributes,
-  }
 }

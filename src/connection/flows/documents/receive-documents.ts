@@ -1,6 +1,7 @@
 import type { SourceVersion } from '../../../platform/documents/index.js'
 import { LiaisonError } from '../../../platform/errors/index.js'
 import {
+  exceptionBodyOf,
   type FailedItem,
   type InboundMessage,
   type MessageProcessor,
@@ -171,15 +172,7 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
     if (failures.length > 0)
       await db.transaction().execute((trx) =>
         recordException(trx, vault.records, connection.apiName, {
-          body: {
-            kind: 'inbound',
-            messageId: message.id,
-            connectionId: connection.id,
-            integrationPoint: message.integrationPoint,
-            orderingKey: message.orderingKey,
-            items: message.items,
-            attributes: message.attributes,
-          },
+          body: exceptionBodyOf('inbound', message),
           errorCode: failures[0]!.errorCode,
           errorMessage: `${failures.length} of ${message.items.length} documents from ${connection.remoteName} need attention: ${failures[0]!.message}`,
           failedItems: failures,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import {
+  exceptionBodyOf,
   type InboundMessage,
   type MessageProcessor,
   recordException,
@@ -100,15 +101,7 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
       const failed = failures.filter((f) => f.errorType !== 'CONTACT_MATCH_CONFLICT')
       if (failures.length > 0)
         await recordException(trx, vault.records, connection.apiName, {
-          body: {
-            kind: 'inbound',
-            messageId: message.id,
-            connectionId: connection.id,
-            integrationPoint: message.integrationPoint,
-            orderingKey: message.orderingKey,
-            items: message.items,
-            attributes: message.attributes,
-          },
+          body: exceptionBodyOf('inbound', message),
           errorCode: failed[0]?.errorType ?? 'CONTACT_MATCH_CONFLICT',
           errorMessage: `${failures.length} of ${message.items.length} transferred inquiries from ${connection.remoteName} need attention: ${failures[0]!.message}`,
           failedItems: failures.map((f) => ({ key: f.key, errorCode: f.errorType, message: f.message })),
