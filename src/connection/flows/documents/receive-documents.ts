@@ -36,13 +36,6 @@ export const DOCUMENTS_PER_TRANSACTION = 50
 
 const DOCUMENT_ID = /^[1-9]\d{0,15}$/
 
-/** Values of a list field, as VQL answers them (a list, or comma-separated). */
-function listOf(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String).filter((v) => v !== '')
-  if (typeof value === 'string' && value !== '') return value.split(',')
-  return []
-}
-
 async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = []
   for (let i = 0; i < items.length; i += size)
@@ -80,11 +73,6 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
       const byId = new Map(data.map((row) => [String(row.id), row]))
       const shown = await vault.documents.crossLinksOf(connection.remoteVaultId, ids)
       const resolvers = crmDocumentLookups(db, remote, data)
-      const multiValued = new Set(
-        vault.documents.types.flatMap((t) =>
-          t.fields.filter((f) => f.multiValue === true).map((f) => f.name),
-        ),
-      )
       // A data error fails its document alone; anything worth retrying fails the whole message.
       const failItem = (id: string, error: unknown) => {
         if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
@@ -129,13 +117,8 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
             }
             const file = files[i]
             if (file instanceof LiaisonError) throw file
-            const source = Object.fromEntries(
-              Object.entries(row).map(([k, v]) => [
-                k,
-                multiValued.has(k) && !Array.isArray(v) ? listOf(v) : v,
-              ]),
-            )
-            const applied = await applyFieldRules(fieldRules, source, rules, resolvers)
+            // VQL answers multi-value fields (products, countries) as lists, which the lookups map one by one.
+            const applied = await applyFieldRules(fieldRules, row, rules, resolvers)
             const values: Record<string, unknown> = {
               ...(applied.values.get('documents') ?? {}),
               source_global_id__v: `${connection.remoteVaultId}_${id}`,
