@@ -46,23 +46,13 @@ function allArrived(
 
 /** The title the CrossLink shows in each CRM, read from its latest version. */
 async function titlesShown(w: DocumentWorld, docId: number): Promise<string[]> {
+  const source = String(docId)
   return Promise.all(
     w.crms.map(async (crm) => {
-      const row = await crm.vault.storage.db
-        .selectFrom('document as d')
-        .innerJoin('document_version as v', (join) =>
-          join
-            .onRef('v.document_id', '=', 'd.id')
-            .onRef('v.major', '=', 'd.latest_major')
-            .onRef('v.minor', '=', 'd.latest_minor'),
-        )
-        .select('v.fields')
-        .where('d.crosslink__v', '=', 1)
-        .where('d.source_vault_id__v', '=', String(w.medical.vault.id))
-        .where('d.source_document_id__v', '=', String(docId))
-        .executeTakeFirst()
-      const fields = JSON.parse(String(row?.fields ?? '{}')) as Record<string, unknown>
-      return String(fields.title__v)
+      const link = (await crm.vault.documents.crossLinksOf(String(w.medical.vault.id), [source])).get(source)
+      return link === undefined
+        ? 'no CrossLink'
+        : String((await crm.vault.documents.get(link.id)).document.title__v)
     }),
   )
 }

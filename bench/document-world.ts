@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { crmProfile } from '../src/apps/crm/index.js'
 import { medicalProfile } from '../src/apps/medical/index.js'
 import { type RunningVault, serveVault } from '../src/cli/vault-server.js'
-import { acceptConnectionToken, createPendingConnection } from '../src/connection/handshake/index.js'
+import { connectServedVaults } from '../src/connection/handshake/index.js'
 import type { DocumentChange } from '../src/platform/documents/index.js'
 import type { ProfileDefinition } from '../src/platform/metadata/index.js'
 import { SYSTEM_ACTOR, type VaultConfig } from '../src/platform/vault/index.js'
@@ -96,18 +96,7 @@ export async function startDocumentWorld(options: DocumentWorldOptions): Promise
     for (let i = 0; i < options.crmCount; i++) {
       const crm = await serve(`crm-${i + 1}`, crmProfile)
       crms.push(crm)
-      const pending = await createPendingConnection(medical.vault, SYSTEM_ACTOR, {
-        remoteUrl: crm.url,
-        remoteVaultId: String(crm.vault.id),
-        localUrl: medical.url,
-      })
-      const onCrm = await acceptConnectionToken(crm.vault, SYSTEM_ACTOR, {
-        token: pending.token,
-        localUrl: crm.url,
-      })
-      const onMedical = await medical.vault.messaging.connectionByRemoteVault(String(crm.vault.id))
-      if (onMedical?.status !== 'active__v' || onCrm.status !== 'active__v')
-        throw new Error(`The connection of medical and ${crm.vault.name} is not active.`)
+      const { onMedical, onCrm } = await connectServedVaults(medical, crm)
       connections.push(onMedical.id)
       const [settings] = await crm.vault.records.create(SYSTEM_ACTOR, 'connection_settings__v', [
         {

@@ -2,7 +2,7 @@ import { buildApp } from '../../src/api/index.js'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
 import { installBehaviours } from '../../src/cli/vault-server.js'
-import { acceptConnectionToken, createPendingConnection } from '../../src/connection/handshake/index.js'
+import { connectServedVaults } from '../../src/connection/handshake/index.js'
 import type { ConnectionOptions } from '../../src/connection/index.js'
 import type { ConnectionInfo } from '../../src/platform/messaging/index.js'
 import type { SecurityProfile } from '../../src/platform/metadata/index.js'
@@ -135,18 +135,7 @@ export async function startConnectedVaults(
   let crm: ServedVault | undefined
   try {
     crm = await serve('crm-na', crmProfile, crmEnvironment ?? 'production', connectionOptions)
-    const pending = await createPendingConnection(medical.vault, SYSTEM_ACTOR, {
-      apiName: 'medical_crm__v_crm_na',
-      remoteUrl: crm.url,
-      remoteVaultId: String(crm.vault.id),
-      localUrl: medical.url,
-    })
-    const onCrm = await acceptConnectionToken(crm.vault, SYSTEM_ACTOR, {
-      token: pending.token,
-      localUrl: crm.url,
-    })
-    const onMedical = await medical.vault.messaging.connectionByApiName('medical_crm__v_crm_na')
-    if (onMedical?.status !== 'active__v') throw new Error('the connection did not become active')
+    const { onMedical, onCrm } = await connectServedVaults(medical, crm, { apiName: 'medical_crm__v_crm_na' })
     const both = crm
     return {
       medical,

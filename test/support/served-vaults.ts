@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import { type RunningVault, serveVault } from '../../src/cli/vault-server.js'
-import { acceptConnectionToken, createPendingConnection } from '../../src/connection/handshake/index.js'
+import { connectServedVaults } from '../../src/connection/handshake/index.js'
 import type { Clock } from '../../src/platform/clock/index.js'
 import type { CreateJobQueueOptions } from '../../src/platform/jobs/index.js'
 import type { ConnectionInfo } from '../../src/platform/messaging/index.js'
@@ -156,19 +156,7 @@ export async function connectVaults(
   crm: ServedVault,
   options: { readonly medicalUrl?: string } = {},
 ): Promise<{ readonly onMedical: ConnectionInfo; readonly onCrm: ConnectionInfo }> {
-  const pending = await createPendingConnection(medical.vault, SYSTEM_ACTOR, {
-    remoteUrl: crm.url,
-    remoteVaultId: String(crm.vault.id),
-    localUrl: options.medicalUrl ?? medical.url,
-  })
-  const onCrm = await acceptConnectionToken(crm.vault, SYSTEM_ACTOR, {
-    token: pending.token,
-    localUrl: crm.url,
-  })
-  const onMedical = await medical.vault.messaging.connectionByRemoteVault(String(crm.vault.id))
-  if (onMedical?.status !== 'active__v' || onCrm.status !== 'active__v')
-    throw new Error(`the connection of ${medical.name} and ${crm.name} is not active`)
-  return { onMedical, onCrm }
+  return connectServedVaults(medical, crm, options)
 }
 
 /** Valid inquiries (requester by name, answer by email) created through the REST API, 500 per call. */

@@ -446,3 +446,38 @@ export async function completeHandshake(
     integration_user: connection.localIntegrationUserName,
   }
 }
+
+/** A vault served over HTTP: the vault and the origin it answers at. */
+export interface ServedVaultRef {
+  readonly vault: Vault
+  readonly url: string
+}
+
+/**
+ * B1 between two vaults this process serves, as an admin does it: Medical issues a connection
+ * token, the CRM accepts it and completes the handshake over HTTP. `medicalUrl` is where the CRM
+ * reaches Medical (a proxy, say). Throws unless both sides end active.
+ */
+export async function connectServedVaults(
+  medical: ServedVaultRef,
+  crm: ServedVaultRef,
+  options: { readonly apiName?: string; readonly medicalUrl?: string } = {},
+): Promise<{ readonly onMedical: ConnectionInfo; readonly onCrm: ConnectionInfo }> {
+  const pending = await createPendingConnection(medical.vault, SYSTEM_ACTOR, {
+    ...(options.apiName === undefined ? {} : { apiName: options.apiName }),
+    remoteUrl: crm.url,
+    remoteVaultId: String(crm.vault.id),
+    localUrl: options.medicalUrl ?? medical.url,
+  })
+  const onCrm = await acceptConnectionToken(crm.vault, SYSTEM_ACTOR, {
+    token: pending.token,
+    localUrl: crm.url,
+  })
+  const onMedical = await medical.vault.messaging.connectionByRemoteVault(String(crm.vault.id))
+  if (onMedical?.status !== 'active__v' || onCrm.status !== 'active__v')
+    throw new LiaisonError(
+      'INTERNAL',
+      `The connection of ${medical.vault.name} and ${crm.vault.name} did not become active (Medical: ${onMedical?.status ?? 'none'}, CRM: ${onCrm.status}).`,
+    )
+  return { onMedical, onCrm }
+}
