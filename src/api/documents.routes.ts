@@ -7,7 +7,7 @@ import {
   STANDARD_DOCUMENT_FIELDS,
 } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
-import { send, sessionOf } from './envelope.js'
+import { auditEntryBody, send, sessionOf } from './envelope.js'
 
 interface DocumentParams {
   version: string
@@ -507,22 +507,7 @@ export async function documentsRoutes(app: FastifyInstance): Promise<void> {
       return send(reply, {
         responseStatus: 'SUCCESS',
         responseDetails: { total, size: entries.length, limit, offset },
-        data: entries.map((e) => ({
-          id: String(e.id),
-          timestamp: e.timestamp,
-          user_id: e.user_id,
-          user_name: e.user_name,
-          action: e.action,
-          document_id: Number(e.record_id),
-          object_name: e.object_name,
-          field_name: e.field_name,
-          old_value: e.old_value,
-          new_value: e.new_value,
-          event_description: e.event_description,
-          grouping_id: e.grouping_id,
-          connection: e.connection,
-          message_id: e.message_id,
-        })),
+        data: entries.map((e) => ({ ...auditEntryBody(e), document_id: Number(e.record_id) })),
       })
     },
   )

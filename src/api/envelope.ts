@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { AuditEntry } from '../platform/audit/index.js'
 import { ERROR_CODES, type ErrorCode, LiaisonError } from '../platform/errors/index.js'
 import type { RecordResult } from '../platform/records/index.js'
 import type { RequestSession } from './fastify-types.js'
@@ -63,4 +64,23 @@ export function send(reply: FastifyReply, body: Record<string, unknown>): Fastif
   const status = typeof body.responseStatus === 'string' ? body.responseStatus : 'SUCCESS'
   void reply.header('X-VaultAPI-Status', status)
   return reply.send(body)
+}
+
+/** The fields of one audit trail entry every audit trail answer has (records and documents). */
+export function auditEntryBody(e: AuditEntry): Record<string, unknown> {
+  return {
+    id: String(e.id),
+    timestamp: e.timestamp,
+    user_id: e.user_id,
+    user_name: e.user_name,
+    action: e.action,
+    object_name: e.object_name,
+    field_name: e.field_name,
+    old_value: e.old_value,
+    new_value: e.new_value,
+    event_description: e.event_description,
+    grouping_id: e.grouping_id,
+    connection: e.connection,
+    message_id: e.message_id,
+  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readRecordAudit } from '../platform/audit/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
-import { bulkBody, send, sessionOf } from './envelope.js'
+import { auditEntryBody, bulkBody, send, sessionOf } from './envelope.js'
 import { readIds, readRecordInput } from './record-input.js'
 
 interface ObjectParams {
@@ -179,22 +179,10 @@ export async function vobjectsRoutes(app: FastifyInstance): Promise<void> {
           object: { name: compiled.name, label: compiled.label },
         },
         data: entries.map((e) => ({
-          id: String(e.id),
-          timestamp: e.timestamp,
-          user_id: e.user_id,
-          user_name: e.user_name,
-          action: e.action,
+          ...auditEntryBody(e),
           item: compiled.name,
           record_id: e.record_id,
-          object_name: e.object_name,
-          field_name: e.field_name,
           field_label: labelOf(e.field_name),
-          old_value: e.old_value,
-          new_value: e.new_value,
-          event_description: e.event_description,
-          grouping_id: e.grouping_id,
-          connection: e.connection,
-          message_id: e.message_id,
         })),
       })
     },
