@@ -1037,6 +1037,19 @@ export class DocumentService {
       modified_date: now,
       modified_by: actor.userId,
     }
+    const insertVersion = (id: number, files: typeof file) =>
+      db
+        .insertInto('document_version')
+        .values({
+          document_id: id,
+          major,
+          minor,
+          ...versionRow,
+          ...files,
+          created_date: now,
+          created_by: actor.userId,
+        })
+        .execute()
     if (existing === undefined) {
       const inserted = await db
         .insertInto('document')
@@ -1056,18 +1069,7 @@ export class DocumentService {
         .returning('id')
         .executeTakeFirstOrThrow()
       const id = Number(inserted.id)
-      await db
-        .insertInto('document_version')
-        .values({
-          document_id: id,
-          major,
-          minor,
-          ...versionRow,
-          ...file,
-          created_date: now,
-          created_by: actor.userId,
-        })
-        .execute()
+      await insertVersion(id, file)
       await this.#writes.audit(db, actor, [
         {
           action: 'Create',
@@ -1101,25 +1103,18 @@ export class DocumentService {
           ? await this.#supersedeSteady(db, actor, id, lifecycle, `source version ${label}`)
           : []
       const previous = await this.#version(db, id, shown.major, shown.minor)
-      await db
-        .insertInto('document_version')
-        .values({
-          document_id: id,
-          major,
-          minor,
-          ...versionRow,
-          ...(blob === undefined
-            ? {
-                file_sha256: previous.fileSha256,
-                file_name: previous.fileName,
-                file_size: previous.fileSize,
-                file_mime: previous.fileMime,
-              }
-            : file),
-          created_date: now,
-          created_by: actor.userId,
-        })
-        .execute()
+      // A new source version without a new file keeps showing the file the CrossLink has.
+      await insertVersion(
+        id,
+        blob === undefined
+          ? {
+              file_sha256: previous.fileSha256,
+              file_name: previous.fileName,
+              file_size: previous.fileSize,
+              file_mime: previous.fileMime,
+            }
+          : file,
+      )
       await db
         .updateTable('document')
         .set({ latest_major: major, latest_minor: minor, ...bound })
