@@ -5,10 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
 import { INTEGRATION_POINTS } from '../../src/connection/rules/index.js'
-import type { ConnectionInfo } from '../../src/platform/messaging/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { expectEventually } from '../support/expect-eventually.js'
-import { connectVaults, type Json, type ServedVault, startServedVault } from '../support/served-vaults.js'
+import {
+  activeConnectionCountries,
+  type ConnectedCrm,
+  connectVaults,
+  createConnectionSettings,
+  type Json,
+  type ServedVault,
+  startServedVault,
+} from '../support/served-vaults.js'
 
 const SECONDS = 15_000
 const COUNTRIES = [
@@ -18,11 +25,7 @@ const COUNTRIES = [
   ['Global', 'GLOBAL'],
 ] as const
 
-interface Crm {
-  readonly node: ServedVault
-  readonly onMedical: ConnectionInfo
-  readonly onCrm: ConnectionInfo
-}
+type Crm = ConnectedCrm
 
 let medical: ServedVault
 let sandbox: Crm
@@ -79,29 +82,8 @@ async function fileOf(crm: Crm, crossLinkId: unknown): Promise<string> {
   return response.text()
 }
 
-async function createSettings(crm: Crm, countries: readonly string[]): Promise<string> {
-  const body = await crm.node.call('POST', '/vobjects/connection_settings__v', [
-    {
-      name__v: `Document Transfer ${crm.node.name}`,
-      object_type__v: 'document_transfer_settings__v',
-      connection__sys: crm.onCrm.id,
-      country_filter__v: countries,
-    },
-  ])
-  const [result] = body.data as { responseStatus: string; data?: { id: string } }[]
-  expect(result?.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
-  return result!.data!.id
-}
-
-async function connectionCountries(connectionId: string): Promise<string[]> {
-  const rows = await medical.vault.storage.db
-    .selectFrom('connection_country__v')
-    .innerJoin('country__v', 'country__v.id', 'connection_country__v.country__v')
-    .select(['country__v.abbreviation__v as abbreviation'])
-    .where('connection_country__v.connection__sys', '=', connectionId)
-    .where('connection_country__v.status__v', '=', 'active__v')
-    .execute()
-  return rows.map((r) => String(r.abbreviation)).sort()
+function createSettings(crm: Crm, countries: readonly string[]): Promise<string> {
+  return createConnectionSettings(crm, 'document_transfer_settings__v', countries)
 }
 
 async function auditCount(node: ServedVault): Promise<number> {
@@ -147,9 +129,9 @@ beforeAll(async () => {
   await createSettings(sandbox, ['us__v'])
   await expectEventually(
     async () => {
-      expect(await connectionCountries(crms.A.onMedical.id)).toEqual(['GLOBAL', 'US'])
-      expect(await connectionCountries(crms.B.onMedical.id)).toEqual(['CA', 'GLOBAL', 'US'])
-      expect(await connectionCountries(crms.C.onMedical.id)).toEqual(['CA', 'GLOBAL', 'MX'])
+      expect(await activeConnectionCountries(medical, crms.A)).toEqual(['GLOBAL', 'US'])
+      expect(await activeConnectionCountries(medical, crms.B)).toEqual(['CA', 'GLOBAL', 'US'])
+      expect(await activeConnectionCountries(medical, crms.C)).toEqual(['CA', 'GLOBAL', 'MX'])
     },
     { timeoutMs: SECONDS },
   )
@@ -159,7 +141,7 @@ beforeAll(async () => {
     `/services/connections/${sandbox.onMedical.apiName}/actions/run/${INTEGRATION_POINTS.connectionSettingsInbound}`,
   )
   expect(run.responseStatus, JSON.stringify(run)).toBe('SUCCESS')
-  expect(await connectionCountries(sandbox.onMedical.id)).toEqual(['GLOBAL', 'US'])
+  expect(await activeConnectionCountries(medical, sandbox)).toEqual(['GLOBAL', 'US'])
 }, 180_000)
 
 afterAll(async () => {

@@ -159,6 +159,45 @@ export async function connectVaults(
   return connectServedVaults(medical, crm, options)
 }
 
+/** A CRM served over HTTP and connected to a Medical Vault. */
+export interface ConnectedCrm {
+  readonly node: ServedVault
+  /** The Medical Vault's connection with this CRM. */
+  readonly onMedical: ConnectionInfo
+  readonly onCrm: ConnectionInfo
+}
+
+/** B15: writes a Connection Settings record through the CRM's REST API, as its admin would; answers its id. */
+export async function createConnectionSettings(
+  crm: ConnectedCrm,
+  objectType: string,
+  countries: readonly string[],
+): Promise<string> {
+  const body = await crm.node.call('POST', '/vobjects/connection_settings__v', [
+    {
+      name__v: `${objectType} ${crm.node.name}`,
+      object_type__v: objectType,
+      connection__sys: crm.onCrm.id,
+      country_filter__v: countries,
+    },
+  ])
+  const [result] = body.data as { responseStatus: string; data?: { id: string } }[]
+  expect(result?.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+  return result!.data!.id
+}
+
+/** Abbreviations of the CRM's active Connection Countries in the Medical Vault, sorted. */
+export async function activeConnectionCountries(medical: ServedVault, crm: ConnectedCrm): Promise<string[]> {
+  const rows = await medical.vault.storage.db
+    .selectFrom('connection_country__v')
+    .innerJoin('country__v', 'country__v.id', 'connection_country__v.country__v')
+    .select(['country__v.abbreviation__v as abbreviation'])
+    .where('connection_country__v.connection__sys', '=', crm.onMedical.id)
+    .where('connection_country__v.status__v', '=', 'active__v')
+    .execute()
+  return rows.map((r) => String(r.abbreviation)).sort()
+}
+
 /** Valid inquiries (requester by name, answer by email) created through the REST API, 500 per call. */
 export async function createInquiries(crm: ServedVault, count: number, label = 'Q'): Promise<string[]> {
   const ids: string[] = []

@@ -3,10 +3,16 @@
 // hook's nudge (not a direct call) is what brings the Medical Vault in step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectEventually } from '../../../../test/support/expect-eventually.js'
-import { connectVaults, type ServedVault, startServedVault } from '../../../../test/support/served-vaults.js'
+import {
+  activeConnectionCountries,
+  type ConnectedCrm,
+  connectVaults,
+  createConnectionSettings,
+  type ServedVault,
+  startServedVault,
+} from '../../../../test/support/served-vaults.js'
 import { crmProfile } from '../../../apps/crm/index.js'
 import { medicalProfile } from '../../../apps/medical/index.js'
-import type { ConnectionInfo } from '../../../platform/messaging/index.js'
 import { SYSTEM_ACTOR } from '../../../platform/vault/index.js'
 import { connectionVaultOf } from '../../medical-crm-connection.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
@@ -22,30 +28,12 @@ const COUNTRIES = [
   ['Global', 'GLOBAL'],
 ] as const
 
-interface Crm {
-  readonly node: ServedVault
-  /** The Medical Vault's connection with this CRM. */
-  readonly onMedical: ConnectionInfo
-  readonly onCrm: ConnectionInfo
-}
+type Crm = ConnectedCrm
 
 let medical: ServedVault
 const crms: Record<'A' | 'B' | 'C', Crm> = {} as Record<'A' | 'B' | 'C', Crm>
 
-/** Writes a Connection Settings record through the CRM's REST API, as its admin would. */
-async function createSettings(crm: Crm, objectType: string, countries: readonly string[]): Promise<string> {
-  const body = await crm.node.call('POST', '/vobjects/connection_settings__v', [
-    {
-      name__v: `${objectType} ${crm.node.name}`,
-      object_type__v: objectType,
-      connection__sys: crm.onCrm.id,
-      country_filter__v: countries,
-    },
-  ])
-  const [result] = body.data as { responseStatus: string; data?: { id: string } }[]
-  expect(result?.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
-  return result!.data!.id
-}
+const createSettings = createConnectionSettings
 
 async function editSettings(crm: Crm, id: string, countries: readonly string[]): Promise<void> {
   const body = await crm.node.call('PUT', '/vobjects/connection_settings__v', [
@@ -55,17 +43,7 @@ async function editSettings(crm: Crm, id: string, countries: readonly string[]):
   expect(result?.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
 }
 
-/** Abbreviations of the connection's active Connection Countries, sorted. */
-async function connectionCountries(crm: Crm): Promise<string[]> {
-  const rows = await medical.vault.storage.db
-    .selectFrom('connection_country__v')
-    .innerJoin('country__v', 'country__v.id', 'connection_country__v.country__v')
-    .select(['country__v.abbreviation__v as abbreviation'])
-    .where('connection_country__v.connection__sys', '=', crm.onMedical.id)
-    .where('connection_country__v.status__v', '=', 'active__v')
-    .execute()
-  return rows.map((r) => String(r.abbreviation)).sort()
-}
+const connectionCountries = (crm: Crm) => activeConnectionCountries(medical, crm)
 
 /** Every Connection Country record of the connection, active or not. */
 async function connectionCountryRecords(crm: Crm): Promise<number> {
