@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
@@ -16,7 +16,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
   documentTransfer,
 ]
 
-const HERE = dirname(fileURLToPath(import.meta.url))
+/** The checkout's bench/ folder, whether this runs from source or compiled under dist/bench. */
+function benchFolder(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return join(dir, 'bench')
+}
 
 function table(results: readonly BenchResult[]): string {
   const rows = [
@@ -55,7 +60,7 @@ export async function runBenchmarks(options: BenchOptions, only?: string): Promi
     results.push(...(await bench.run(options)))
   }
   options.log(`\n${table(results)}`)
-  const file = join(HERE, 'latest.json')
+  const file = join(benchFolder(), 'latest.json')
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
   options.log(`\nWrote ${file}`)

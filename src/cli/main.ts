@@ -1,12 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { crmProfile } from '../apps/crm/index.js'
-import { medicalProfile } from '../apps/medical/index.js'
-import { parseDatabaseUrl } from '../platform/storage/index.js'
-import { VAULT_ENVIRONMENTS, type VaultEnvironment } from '../platform/vault/index.js'
-import { connectVaults, runWorker } from './connect-command.js'
-import { ensurePeople, installBehaviours, serveVault } from './vault-server.js'
-import { formatRows, runVqlCommand } from './vql-command.js'
-import { formatWorldTable, startWorld } from './world.js'
+import type { VaultEnvironment } from '../platform/vault/index.js'
+
+// Each command loads what it runs when it runs, so `liaison --help` answers without loading the
+// vault engine, Fastify and the database drivers.
 
 function port(value: string): number {
   const n = Number(value)
@@ -52,6 +48,7 @@ program
   .option('--dir <dir>', 'data folder (one SQLite file per vault)', '.liaison')
   .option('--port <port>', 'first port; the vaults take consecutive ports', port, 4100)
   .action(async (options: { dir: string; port: number }) => {
+    const { formatWorldTable, startWorld } = await import('./world.js')
     const world = await startWorld({
       dir: options.dir,
       port: options.port,
@@ -88,13 +85,21 @@ program
       blobDir?: string
       maxFileMb: number
     }) => {
+      const [{ crmProfile }, { medicalProfile }, { parseDatabaseUrl }, { VAULT_ENVIRONMENTS }, server] =
+        await Promise.all([
+          import('../apps/crm/index.js'),
+          import('../apps/medical/index.js'),
+          import('../platform/storage/index.js'),
+          import('../platform/vault/index.js'),
+          import('./vault-server.js'),
+        ])
       if (options.profile !== 'medical' && options.profile !== 'crm')
         throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
       if (!(VAULT_ENVIRONMENTS as readonly string[]).includes(options.environment))
         throw new InvalidArgumentError(
           `--environment must be production or sandbox, not ${options.environment}`,
         )
-      const served = await serveVault(
+      const served = await server.serveVault(
         {
           name: options.name ?? options.profile,
           profile: options.profile === 'medical' ? medicalProfile : crmProfile,
@@ -108,7 +113,7 @@ program
         options.port,
         options.host,
       )
-      const people = await ensurePeople(served.vault, [])
+      const people = await server.ensurePeople(served.vault, [])
       stopOnSignal(served.vault.name, served.close)
       process.stdout.write(
         `${JSON.stringify({ name: served.vault.name, url: served.url, vaultId: served.vault.id, admin: people.admin, integrationUser: { username: people.integrationUser.username } })}\n`,
@@ -145,6 +150,7 @@ program
       apiName?: string
       toApiName?: string
     }) => {
+      const { connectVaults } = await import('./connect-command.js')
       const result = await connectVaults(options)
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     },
@@ -155,6 +161,11 @@ program
   .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .action(async (options: { db: string }) => {
+    const [{ runWorker }, { parseDatabaseUrl }, { installBehaviours }] = await Promise.all([
+      import('./connect-command.js'),
+      import('../platform/storage/index.js'),
+      import('./vault-server.js'),
+    ])
     const worker = await runWorker(parseDatabaseUrl(options.db), installBehaviours)
     stopOnSignal(`the worker of ${worker.name}`, worker.close)
     process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
@@ -174,6 +185,7 @@ program
       query: string,
       options: { vault: string; user: string; password: string; maxRows: number; json: boolean },
     ) => {
+      const { formatRows, runVqlCommand } = await import('./vql-command.js')
       const { rows, total } = await runVqlCommand({ ...options, query })
       process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatRows(rows)}\n`)
       if (!options.json) process.stdout.write(`\n${rows.length} of ${total} rows\n`)
