@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
 import type { AuditActor } from '../audit/index.js'
-import type { VaultErrorType } from '../errors/index.js'
+import { ERROR_CODES, type ErrorCode, type VaultErrorType } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
 
@@ -19,6 +19,11 @@ export interface RecordActor extends AuditActor {
 export interface ApiError {
   readonly type: VaultErrorType
   readonly message: string
+}
+
+/** A per-record error in the API's shape: the code's Vault type and the message. */
+export function apiError(code: ErrorCode, message: string): ApiError {
+  return { type: ERROR_CODES[code].vaultType, message }
 }
 
 export interface ApiWarning {
@@ -49,13 +54,19 @@ export interface WriteOptions {
   readonly idParam?: string
 }
 
+/** A change a guard is asked about: what is done to an existing record, and which fields it writes. */
+export interface GuardedChange {
+  readonly operation: 'edit' | 'delete' | 'action'
+  readonly fields: readonly string[]
+}
+
 /**
  * A rule that may refuse a change to an existing record (B10 locks transferred inquiries).
  * Returns a message a person can act on, or undefined to allow the change.
  */
 export type RecordGuard = (
   existing: StoredRow,
-  change: { readonly operation: 'edit' | 'delete' | 'action'; readonly fields: readonly string[] },
+  change: GuardedChange,
   actor: RecordActor,
 ) => string | undefined
 
