@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely'
 import type { VaultDb } from '../storage/index.js'
 
 /** Digits after the 3-character prefix: 15-character ids, like Vault's (`0CS000000000301`). */
-export const RECORD_ID_DIGITS = 12
+const RECORD_ID_DIGITS = 12
 
 /**
  * Reserves `count` consecutive numbers of a named sequence in the caller's transaction and returns

@@ -3,6 +3,7 @@ import type { AuditActor } from '../audit/index.js'
 import { ERROR_CODES, type ErrorCode, type VaultErrorType } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
+import type { InputOrigin } from './field-values.js'
 
 /**
  * Records glossary.
@@ -49,7 +50,7 @@ export const BULK_RECORDS_MAX = 500
 
 export interface WriteOptions {
   /** JSON keeps value types; CSV and form values are all text. (Default: 'json') */
-  readonly origin?: 'json' | 'text'
+  readonly origin?: InputOrigin
   /** A unique field that identifies records instead of `id` (upsert on create). */
   readonly idParam?: string
 }

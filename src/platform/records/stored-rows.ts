@@ -4,7 +4,7 @@ import type { VaultDb } from '../storage/index.js'
 import type { StoredRow } from './record-types.js'
 
 /** Most values one `in (…)` list carries, well under either database's parameter limit. */
-export const IN_LIST_MAX = 500
+const IN_LIST_MAX = 500
 
 /** The items in consecutive slices of at most `size`. */
 export function inChunks<T>(items: readonly T[], size: number = IN_LIST_MAX): T[][] {
