@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { LiaisonError } from '../../platform/errors/index.js'
 import type { RecordActor, RecordService } from '../../platform/records/index.js'
 import type { VaultDb } from '../../platform/storage/index.js'
@@ -24,7 +24,7 @@ async function existingIds(
 
 /** Creates records keyed by external_id__v that do not exist yet; returns key → id for all. */
 async function ensure(
-  db: Kysely<VaultDb>,
+  db: Transaction<VaultDb>,
   records: RecordService,
   actor: RecordActor,
   object: string,
@@ -52,7 +52,7 @@ async function ensure(
  * connection (B4: each connection has its own), once; existing records, edited or not, are kept.
  */
 export async function seedConnectionConfiguration(
-  db: Kysely<VaultDb>,
+  db: Transaction<VaultDb>,
   records: RecordService,
   actor: RecordActor,
   connection: { readonly id: string; readonly apiName: string },

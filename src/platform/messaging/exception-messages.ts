@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { RecordActor, RecordService } from '../records/index.js'
 import type { VaultDb } from '../storage/index.js'
@@ -62,7 +62,7 @@ export function messagingActor(
  * (B11). The integration point record is linked when the connection has one of that name.
  */
 export async function recordException(
-  db: Kysely<VaultDb>,
+  db: Transaction<VaultDb>,
   records: RecordService,
   connectionApiName: string | undefined,
   draft: ExceptionDraft,

@@ -30,7 +30,7 @@ function isValidDate(text: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
 }
 
-function picklistNames(raw: unknown, origin: InputOrigin): string[] | undefined {
+function picklistNames(raw: unknown): string[] | undefined {
   if (Array.isArray(raw))
     return raw.every((v) => typeof v === 'string') ? (raw as string[]).map((v) => v.trim()) : undefined
   if (typeof raw === 'string')
@@ -38,7 +38,6 @@ function picklistNames(raw: unknown, origin: InputOrigin): string[] | undefined 
       .split(',')
       .map((v) => v.trim())
       .filter((v) => v !== '')
-  void origin
   return undefined
 }
 
@@ -109,7 +108,7 @@ export function parseFieldValue(
       return { ok: true, value: parsed.toISOString() }
     }
     case 'Picklist': {
-      const names = picklistNames(raw, origin)
+      const names = picklistNames(raw)
       if (names === undefined)
         return fail(
           'FIELD_TYPE',

@@ -1,19 +1,14 @@
-export { type CsvValue, csvRecords, formatCsv, type ParsedCsv, parseCsv } from './csv-codec.js'
-export {
-  auditText,
-  formatFieldValue,
-  type InputOrigin,
-  type ParsedValue,
-  parseFieldValue,
-  type StoredValue,
-} from './field-values.js'
-export { formatRecordId, formatRecordName, RECORD_ID_DIGITS, reserveSequence } from './record-sequence.js'
-export { RecordService, type RecordServiceOptions } from './record-service.js'
+export { csvRecords } from './csv-codec.js'
+export { parseFieldValue } from './field-values.js'
+export type { AvailableAction } from './record-actions.js'
+export type { RecordServiceOptions } from './record-context.js'
+export { RecordService } from './record-service.js'
 export {
   type ApiError,
   type ApiWarning,
   BULK_RECORDS_MAX,
   type ChangeHook,
+  type GuardedChange,
   type ObjectAction,
   type RecordActor,
   type RecordChange,

@@ -1,20 +1,24 @@
-import type { Kysely } from 'kysely'
+import type { Transaction } from 'kysely'
 import type { VaultDb } from '../storage/index.js'
 
 /** Digits after the 3-character prefix: 15-character ids, like Vault's (`0CS000000000301`). */
-export const RECORD_ID_DIGITS = 12
+const RECORD_ID_DIGITS = 12
 
 /**
  * Reserves `count` consecutive numbers of a named sequence in the caller's transaction and returns
  * the first. Concurrent writers on PostgreSQL queue on the sequence row until the first commits.
  */
-export async function reserveSequence(db: Kysely<VaultDb>, name: string, count: number): Promise<number> {
-  await db
+export async function reserveSequence(
+  trx: Transaction<VaultDb>,
+  name: string,
+  count: number,
+): Promise<number> {
+  await trx
     .insertInto('id_sequence')
     .values({ name, next_value: 1 })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute()
-  const row = await db
+  const row = await trx
     .updateTable('id_sequence')
     .set((eb) => ({ next_value: eb('next_value', '+', count) }))
     .where('name', '=', name)

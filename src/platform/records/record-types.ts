@@ -1,8 +1,9 @@
 import type { Transaction } from 'kysely'
 import type { AuditActor } from '../audit/index.js'
-import type { VaultErrorType } from '../errors/index.js'
+import { ERROR_CODES, type ErrorCode, type VaultErrorType } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
+import type { InputOrigin } from './field-values.js'
 
 /**
  * Records glossary.
@@ -19,6 +20,11 @@ export interface RecordActor extends AuditActor {
 export interface ApiError {
   readonly type: VaultErrorType
   readonly message: string
+}
+
+/** A per-record error in the API's shape: the code's Vault type and the message. */
+export function apiError(code: ErrorCode, message: string): ApiError {
+  return { type: ERROR_CODES[code].vaultType, message }
 }
 
 export interface ApiWarning {
@@ -44,9 +50,15 @@ export const BULK_RECORDS_MAX = 500
 
 export interface WriteOptions {
   /** JSON keeps value types; CSV and form values are all text. (Default: 'json') */
-  readonly origin?: 'json' | 'text'
+  readonly origin?: InputOrigin
   /** A unique field that identifies records instead of `id` (upsert on create). */
   readonly idParam?: string
+}
+
+/** A change a guard is asked about: what is done to an existing record, and which fields it writes. */
+export interface GuardedChange {
+  readonly operation: 'edit' | 'delete' | 'action'
+  readonly fields: readonly string[]
 }
 
 /**
@@ -55,7 +67,7 @@ export interface WriteOptions {
  */
 export type RecordGuard = (
   existing: StoredRow,
-  change: { readonly operation: 'edit' | 'delete' | 'action'; readonly fields: readonly string[] },
+  change: GuardedChange,
   actor: RecordActor,
 ) => string | undefined
 

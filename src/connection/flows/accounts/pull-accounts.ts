@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import { type ConnectionInfo, type FailedItem, recordException } from '../../../platform/messaging/index.js'
 import type { RecordActor, RecordResult, RecordService } from '../../../platform/records/index.js'
@@ -55,7 +55,7 @@ function errorsOf(result: RecordResult | undefined): string {
 
 /** What one batch needs besides its rows. */
 interface BatchContext {
-  readonly db: Kysely<VaultDb>
+  readonly db: Transaction<VaultDb>
   readonly records: RecordService
   readonly actor: RecordActor
   readonly connection: ConnectionInfo

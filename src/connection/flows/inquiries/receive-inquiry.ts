@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { LiaisonError } from '../../../platform/errors/index.js'
 import type { RecordActor, RecordResult, RecordService } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
@@ -66,7 +66,7 @@ export const INQUIRY_BASE_FIELDS = [
  * `crm_org__v` + `crm_id__v` and creates nothing (B8, B24).
  */
 export async function receiveInquiry(
-  db: Kysely<VaultDb>,
+  db: Transaction<VaultDb>,
   records: RecordService,
   actor: RecordActor,
   source: InquirySource,
@@ -240,7 +240,7 @@ async function candidatesFor(
 
 /** B9: the inquiry's delivery detail matched to, or added as, one of the contact's Person Information. */
 async function preferredContactInformation(
-  db: Kysely<VaultDb>,
+  db: Transaction<VaultDb>,
   records: RecordService,
   actor: RecordActor,
   contactId: string,
