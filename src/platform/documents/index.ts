@@ -1,18 +1,14 @@
 export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
+export type { DocumentUpdateOutcome } from './document-edits.js'
 export { STANDARD_FIELDS as STANDARD_DOCUMENT_FIELDS } from './document-fields.js'
 export {
   type DocumentQueryField,
   type DocumentQueryTarget,
   documentQueryTargets,
 } from './document-query-targets.js'
-export {
-  DOCUMENTS_AUDIT_OBJECT,
-  DocumentService,
-  type DocumentServiceOptions,
-  type DocumentUpdateOutcome,
-  type DocumentView,
-} from './document-service.js'
+export type { DocumentView } from './document-reads.js'
+export { DocumentService, type DocumentServiceOptions } from './document-service.js'
 export {
   type CrossLinkOutcome,
   type CrossLinkRef,
@@ -27,6 +23,7 @@ export {
   type SourceVersion,
   VIEWABLE_RENDITION,
 } from './document-types.js'
+export { DOCUMENTS_AUDIT_OBJECT } from './document-writes.js'
 export { FsBlobStore } from './fs-blob-store.js'
 export {
   DOCUMENT_RELATIONSHIP_TYPES,

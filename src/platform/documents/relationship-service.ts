@@ -2,9 +2,9 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
-import { DOCUMENTS_AUDIT_OBJECT, type DocumentService } from './document-service.js'
+import type { DocumentService } from './document-service.js'
 import type { DocumentActor, DocumentChange, DocumentVersionNumber } from './document-types.js'
-import { DocumentWrites } from './document-writes.js'
+import { DOCUMENTS_AUDIT_OBJECT, DocumentWrites } from './document-writes.js'
 
 /**
  * Document relationships: a link from one version of a document (the source) to another document
