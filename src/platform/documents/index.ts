@@ -1,7 +1,9 @@
 export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
+export type { CrossLinkResult } from './crosslink-sync.js'
 export type { DocumentUpdateOutcome } from './document-edits.js'
 export { STANDARD_FIELDS as STANDARD_DOCUMENT_FIELDS } from './document-fields.js'
+export type { LifecycleActionView } from './document-lifecycle.js'
 export {
   type DocumentQueryField,
   type DocumentQueryTarget,
@@ -21,14 +23,11 @@ export {
   type DocumentFile,
   type DocumentVersionNumber,
   type SourceVersion,
-  VIEWABLE_RENDITION,
 } from './document-types.js'
 export { DOCUMENTS_AUDIT_OBJECT } from './document-writes.js'
 export { FsBlobStore } from './fs-blob-store.js'
 export {
-  DOCUMENT_RELATIONSHIP_TYPES,
   type DocumentRelationship,
   type DocumentRelationshipInput,
   DocumentRelationshipService,
-  type DocumentRelationshipType,
 } from './relationship-service.js'

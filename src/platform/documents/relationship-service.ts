@@ -13,13 +13,12 @@ import { DOCUMENTS_AUDIT_OBJECT, DocumentWrites } from './document-writes.js'
  */
 
 /** The relationship types a client may create (Vault's standard ones that Liaison uses). */
-export const DOCUMENT_RELATIONSHIP_TYPES = [
+const DOCUMENT_RELATIONSHIP_TYPES = [
   'related_document__v',
   'supporting_documents__v',
   'based_on__v',
   'original_source__v',
 ] as const
-export type DocumentRelationshipType = (typeof DOCUMENT_RELATIONSHIP_TYPES)[number]
 
 export interface DocumentRelationship {
   readonly id: number
