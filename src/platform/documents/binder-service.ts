@@ -2,9 +2,10 @@ import type { Kysely, Transaction } from 'kysely'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
-import { DOCUMENTS_AUDIT_OBJECT, type DocumentService, type DocumentView } from './document-service.js'
+import type { DocumentView } from './document-reads.js'
+import type { DocumentService } from './document-service.js'
 import type { DocumentActor, DocumentChange, DocumentDraft } from './document-types.js'
-import { DocumentWrites } from './document-writes.js'
+import { DOCUMENTS_AUDIT_OBJECT, DocumentWrites } from './document-writes.js'
 
 /**
  * Binders: a binder is a document (same ids, types, lifecycles and versions) flagged binder__v,

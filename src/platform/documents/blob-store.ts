@@ -6,8 +6,8 @@ export interface BlobRef {
 
 /**
  * Where document files live: content-addressed, so one file uploaded twice is kept once.
- * Blobs are written before the database transaction that refers to them; a failed transaction
- * calls `deleteUnreferenced` so nothing is left behind.
+ * Blobs are written before the database transaction that refers to them; DocumentBlobs removes
+ * one again once no version refers to it, so a failed transaction leaves nothing behind.
  */
 export interface BlobStore {
   /** Stores the bytes (once per content) and returns their address. */

@@ -1,18 +1,16 @@
 export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
+export type { CrossLinkResult } from './crosslink-sync.js'
+export type { DocumentUpdateOutcome } from './document-edits.js'
 export { STANDARD_FIELDS as STANDARD_DOCUMENT_FIELDS } from './document-fields.js'
+export type { LifecycleActionView } from './document-lifecycle.js'
 export {
   type DocumentQueryField,
   type DocumentQueryTarget,
   documentQueryTargets,
 } from './document-query-targets.js'
-export {
-  DOCUMENTS_AUDIT_OBJECT,
-  DocumentService,
-  type DocumentServiceOptions,
-  type DocumentUpdateOutcome,
-  type DocumentView,
-} from './document-service.js'
+export type { DocumentView } from './document-reads.js'
+export { DocumentService, type DocumentServiceOptions } from './document-service.js'
 export {
   type CrossLinkOutcome,
   type CrossLinkRef,
@@ -25,13 +23,11 @@ export {
   type DocumentFile,
   type DocumentVersionNumber,
   type SourceVersion,
-  VIEWABLE_RENDITION,
 } from './document-types.js'
+export { DOCUMENTS_AUDIT_OBJECT } from './document-writes.js'
 export { FsBlobStore } from './fs-blob-store.js'
 export {
-  DOCUMENT_RELATIONSHIP_TYPES,
   type DocumentRelationship,
   type DocumentRelationshipInput,
   DocumentRelationshipService,
-  type DocumentRelationshipType,
 } from './relationship-service.js'

@@ -2,9 +2,9 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
-import { DOCUMENTS_AUDIT_OBJECT, type DocumentService } from './document-service.js'
+import type { DocumentService } from './document-service.js'
 import type { DocumentActor, DocumentChange, DocumentVersionNumber } from './document-types.js'
-import { DocumentWrites } from './document-writes.js'
+import { DOCUMENTS_AUDIT_OBJECT, DocumentWrites } from './document-writes.js'
 
 /**
  * Document relationships: a link from one version of a document (the source) to another document
@@ -13,13 +13,12 @@ import { DocumentWrites } from './document-writes.js'
  */
 
 /** The relationship types a client may create (Vault's standard ones that Liaison uses). */
-export const DOCUMENT_RELATIONSHIP_TYPES = [
+const DOCUMENT_RELATIONSHIP_TYPES = [
   'related_document__v',
   'supporting_documents__v',
   'based_on__v',
   'original_source__v',
 ] as const
-export type DocumentRelationshipType = (typeof DOCUMENT_RELATIONSHIP_TYPES)[number]
 
 export interface DocumentRelationship {
   readonly id: number

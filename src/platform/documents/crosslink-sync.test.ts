@@ -1,5 +1,6 @@
-// CrossLink upkeep in a CRM vault (DocumentService.applySourceVersion / obsoleteCrossLink), on the
-// suite's database: the transfer's guarantees hold here, whatever delivers the source versions.
+// CrossLink upkeep in a CRM vault (crosslink-sync.ts, through DocumentService.applySourceVersion /
+// obsoleteCrossLink), on the suite's database: the transfer's guarantees hold here, whatever delivers
+// the source versions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.js'
 import { crmProfile } from '../../apps/crm/index.js'
