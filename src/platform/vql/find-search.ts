@@ -10,6 +10,7 @@ import {
 } from './defaults.js'
 import { invalidQuery } from './errors.js'
 import type { QueryTarget, TargetField } from './query-targets.js'
+import { holdsAnyName } from './value-coercion.js'
 
 type Sql = RawBuilder<unknown>
 
@@ -278,19 +279,6 @@ function picklistValuesMatching(field: TargetField, terms: readonly FullTextTerm
     .map((value) => value.name)
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
-
-function picklistHasAny(field: TargetField, alias: string, names: readonly string[]): Sql {
-  if (names.length === 0) return sql`1 = 0`
-  const ref = sql.id(alias, field.column)
-  if (!field.multiValue) return sql`${ref} in (${sql.join(names)})`
-  // Multi-value picklists are stored as `a__v,b__v`.
-  const tests = names.map((n) => sql`(',' || ${ref} || ',') like ${`%,${escapeLike(n)},%`} escape '\\'`)
-  return sql`(${sql.join(tests, sql` or `)})`
-}
-
 /** A SCOPE with picklist fields: each phrase matches in the text fields or in a picklist's labels. */
 function compileMixed(
   query: FullTextQuery,
@@ -302,7 +290,7 @@ function compileMixed(
   switch (query.kind) {
     case 'phrase': {
       const tests: Sql[] = scope.picklists.map((f) =>
-        picklistHasAny(f, alias, picklistValuesMatching(f, query.terms)),
+        holdsAnyName(sql.id(alias, f.column), f.multiValue, picklistValuesMatching(f, query.terms)),
       )
       if (scope.columns.length > 0) tests.unshift(dialect.fullText.matches(source, scope.columns, query))
       return sql`(${sql.join(tests, sql` or `)})`

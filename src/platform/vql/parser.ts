@@ -11,50 +11,12 @@ import type {
   SelectItemNode,
   SelectStatementNode,
   ShowStatementNode,
-  SourcePosition,
   StringLiteralNode,
   ValueNode,
   VqlStatement,
 } from './ast.js'
 import { dateLiteralTakesN, isDateLiteralName } from './date-literals.js'
-import { describeToken, syntaxError, type Token, tokenize } from './lexer.js'
-
-/** Words that end a clause or an expression; none of them can be an alias or an unquoted value. */
-export const RESERVED_WORDS: ReadonlySet<string> = new Set([
-  'SELECT',
-  'FROM',
-  'WHERE',
-  'FIND',
-  'ORDER',
-  'BY',
-  'AND',
-  'OR',
-  'NOT',
-  'IN',
-  'LIKE',
-  'BETWEEN',
-  'CONTAINS',
-  'IS',
-  'NULL',
-  'TRUE',
-  'FALSE',
-  'AS',
-  'ASC',
-  'DESC',
-  'NULLS',
-  'MAXROWS',
-  'SKIP',
-  'PAGESIZE',
-  'PAGEOFFSET',
-  'LIMIT',
-  'OFFSET',
-  'SCOPE',
-  'SHOW',
-  'ALLVERSIONS',
-  'LATESTVERSION',
-  'FAVORITES',
-  'RECENT',
-])
+import { describeToken, RESERVED_WORDS, syntaxError, type Token, tokenize } from './lexer.js'
 
 const PAGING_WORDS = ['MAXROWS', 'SKIP', 'PAGESIZE', 'PAGEOFFSET', 'LIMIT', 'OFFSET'] as const
 const COMPARISON: ReadonlySet<string> = new Set(['=', '!=', '<', '>', '<=', '>='])
@@ -534,5 +496,3 @@ class Parser {
 export function parseVql(q: string): VqlStatement {
   return new Parser(tokenize(q)).parseStatement()
 }
-
-export type { SourcePosition }
