@@ -5,7 +5,7 @@ import type { SourcePosition } from './ast.js'
  * Token kinds. Keywords are not a kind of their own: a `word` is a keyword where the grammar
  * expects one (compared case-insensitively), so a field may share a keyword's spelling in lower case.
  */
-export const TOKEN_KINDS = ['word', 'string', 'number', 'punct', 'operator', 'eof'] as const
+const TOKEN_KINDS = ['word', 'string', 'number', 'punct', 'operator', 'eof'] as const
 export type TokenKind = (typeof TOKEN_KINDS)[number]
 
 export interface Token {
