@@ -1,7 +1,8 @@
-import { type RawBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import { assertNever } from '../errors/index.js'
 import type { FullTextQuery, FullTextSource, FullTextTerm, StorageDialect } from '../storage/index.js'
 import type { FindNode, FindTermNode } from './ast.js'
+import type { Sql } from './compiler.js'
 import {
   MAX_FIND_SCOPE_FIELDS,
   MAX_FIND_TERM_CHARS,
@@ -11,8 +12,6 @@ import {
 import { invalidQuery } from './errors.js'
 import type { QueryTarget, TargetField } from './query-targets.js'
 import { holdsAnyName } from './value-coercion.js'
-
-type Sql = RawBuilder<unknown>
 
 /**
  * FIND over object fields, run on the database's full-text index (`StorageDialect.fullText`).

@@ -1,6 +1,7 @@
-import { type RawBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { FieldType } from '../metadata/index.js'
 import type { DateLiteralNode, ValueNode } from './ast.js'
+import type { Sql } from './compiler.js'
 import { resolveDateLiteral } from './date-literals.js'
 import { invalidQuery } from './errors.js'
 import type { TargetField } from './query-targets.js'
@@ -9,8 +10,6 @@ import type { TargetField } from './query-targets.js'
  * How VQL values become the values stored in a field's column, bound as parameters: numbers,
  * Yes/No as 0/1, dates as `YYYY-MM-DD`, date-times as ISO strings, multi-value fields as `a,b`.
  */
-
-type Sql = RawBuilder<unknown>
 
 /** The literals a stored value can be written as; the others are refused before the table runs. */
 type ScalarNode = Extract<ValueNode, { kind: 'string' | 'number' | 'boolean' }>
