@@ -21,6 +21,9 @@ export type FromOption = (typeof FROM_OPTIONS)[number]
 export const SHOW_SUBJECTS = ['TARGETS', 'FIELDS', 'RELATIONSHIPS'] as const
 export type ShowSubject = (typeof SHOW_SUBJECTS)[number]
 
+export const PAGING_CLAUSES = ['MAXROWS', 'SKIP', 'PAGESIZE', 'PAGEOFFSET', 'LIMIT', 'OFFSET'] as const
+export type PagingClause = (typeof PAGING_CLAUSES)[number]
+
 export const FIND_SCOPES = ['ALL', 'CONTENT', 'PROPERTIES'] as const
 export type FindScopeKeyword = (typeof FIND_SCOPES)[number]
 
@@ -239,7 +242,7 @@ export interface OrderByNode {
 
 export interface PagingClauseNode {
   readonly kind: 'paging'
-  readonly clause: 'MAXROWS' | 'SKIP' | 'PAGESIZE' | 'PAGEOFFSET' | 'LIMIT' | 'OFFSET'
+  readonly clause: PagingClause
   readonly value: number
   readonly pos: SourcePosition
 }

@@ -1,7 +1,8 @@
-import { type RawBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import { assertNever } from '../errors/index.js'
 import type { FullTextQuery, FullTextSource, FullTextTerm, StorageDialect } from '../storage/index.js'
 import type { FindNode, FindTermNode } from './ast.js'
+import type { Sql } from './compiler.js'
 import {
   MAX_FIND_SCOPE_FIELDS,
   MAX_FIND_TERM_CHARS,
@@ -10,8 +11,7 @@ import {
 } from './defaults.js'
 import { invalidQuery } from './errors.js'
 import type { QueryTarget, TargetField } from './query-targets.js'
-
-type Sql = RawBuilder<unknown>
+import { holdsAnyName } from './value-coercion.js'
 
 /**
  * FIND over object fields, run on the database's full-text index (`StorageDialect.fullText`).
@@ -278,19 +278,6 @@ function picklistValuesMatching(field: TargetField, terms: readonly FullTextTerm
     .map((value) => value.name)
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
-
-function picklistHasAny(field: TargetField, alias: string, names: readonly string[]): Sql {
-  if (names.length === 0) return sql`1 = 0`
-  const ref = sql.id(alias, field.column)
-  if (!field.multiValue) return sql`${ref} in (${sql.join(names)})`
-  // Multi-value picklists are stored as `a__v,b__v`.
-  const tests = names.map((n) => sql`(',' || ${ref} || ',') like ${`%,${escapeLike(n)},%`} escape '\\'`)
-  return sql`(${sql.join(tests, sql` or `)})`
-}
-
 /** A SCOPE with picklist fields: each phrase matches in the text fields or in a picklist's labels. */
 function compileMixed(
   query: FullTextQuery,
@@ -302,7 +289,7 @@ function compileMixed(
   switch (query.kind) {
     case 'phrase': {
       const tests: Sql[] = scope.picklists.map((f) =>
-        picklistHasAny(f, alias, picklistValuesMatching(f, query.terms)),
+        holdsAnyName(sql.id(alias, f.column), f.multiValue, picklistValuesMatching(f, query.terms)),
       )
       if (scope.columns.length > 0) tests.unshift(dialect.fullText.matches(source, scope.columns, query))
       return sql`(${sql.join(tests, sql` or `)})`

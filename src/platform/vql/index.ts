@@ -1,16 +1,12 @@
-export type * from './ast.js'
+export type { FromOption } from './ast.js'
 export { documentTargetProvider } from './document-targets.js'
 export { runVql, runVqlPage } from './executor.js'
-export { parseVql } from './parser.js'
-export { printVql } from './printer.js'
-export {
-  objectTarget,
-  type QueryTarget,
-  STATUS_FUNCTIONS,
-  type StatusFunction,
-  type TargetField,
-  type TargetRelationship,
-  type VqlTargetProvider,
+export type {
+  QueryTarget,
+  StatusFunction,
+  TargetField,
+  TargetRelationship,
+  VqlTargetProvider,
 } from './query-targets.js'
 export type {
   VqlContext,

@@ -5,7 +5,7 @@ import type { SourcePosition } from './ast.js'
  * Token kinds. Keywords are not a kind of their own: a `word` is a keyword where the grammar
  * expects one (compared case-insensitively), so a field may share a keyword's spelling in lower case.
  */
-export const TOKEN_KINDS = ['word', 'string', 'number', 'punct', 'operator', 'eof'] as const
+const TOKEN_KINDS = ['word', 'string', 'number', 'punct', 'operator', 'eof'] as const
 export type TokenKind = (typeof TOKEN_KINDS)[number]
 
 export interface Token {
@@ -16,6 +16,43 @@ export interface Token {
   readonly raw?: string
   readonly pos: SourcePosition
 }
+
+/** Words that end a clause or an expression; none of them can be an alias or an unquoted value. */
+export const RESERVED_WORDS: ReadonlySet<string> = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'FIND',
+  'ORDER',
+  'BY',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'LIKE',
+  'BETWEEN',
+  'CONTAINS',
+  'IS',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'AS',
+  'ASC',
+  'DESC',
+  'NULLS',
+  'MAXROWS',
+  'SKIP',
+  'PAGESIZE',
+  'PAGEOFFSET',
+  'LIMIT',
+  'OFFSET',
+  'SCOPE',
+  'SHOW',
+  'ALLVERSIONS',
+  'LATESTVERSION',
+  'FAVORITES',
+  'RECENT',
+])
 
 const PUNCTUATION = new Set([',', '(', ')', '*', ':', '{', '}', '-'])
 // Character classes by code: the lexer runs on every request, and regex tests per character cost.
@@ -63,7 +100,7 @@ export function describeToken(token: Token): string {
 }
 
 /** Decodes the text between quotes; a backslash before any other character keeps both. */
-export function decodeStringLiteral(raw: string): string {
+function decodeStringLiteral(raw: string): string {
   let out = ''
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!
