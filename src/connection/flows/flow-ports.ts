@@ -1,9 +1,8 @@
-import type { Transaction } from 'kysely'
 import type { Clock } from '../../platform/clock/index.js'
 import type { DocumentService } from '../../platform/documents/index.js'
 import type { ConnectionInfo, Messaging } from '../../platform/messaging/index.js'
 import type { RecordActor, RecordService } from '../../platform/records/index.js'
-import type { Storage, VaultDb } from '../../platform/storage/index.js'
+import type { Storage } from '../../platform/storage/index.js'
 
 /**
  * What the flows need from the vault they run in, so that a flow's code is domain logic only.
@@ -32,32 +31,24 @@ export function connectionActor(connection: ConnectionInfo, messageId?: string):
   }
 }
 
-/** Record ids travel into VQL literals; only the id alphabet is accepted there. */
-export function assertRecordIds(ids: readonly string[]): string[] {
-  return ids.filter((id) => /^[A-Za-z0-9_-]{1,64}$/.test(id))
+/** The ids a message's items hold, and the items that are not ids. */
+export interface ParsedRecordIds {
+  /** Items in the id alphabet, safe in a VQL literal, in their order. */
+  readonly ids: string[]
+  readonly invalid: string[]
 }
 
-/** `('a', 'b')` for `CONTAINS`, from ids already checked by assertRecordIds. */
+/** Record ids travel into VQL literals: only the id alphabet is accepted there, the rest is returned as invalid. */
+export function parseRecordIds(items: readonly string[]): ParsedRecordIds {
+  const ids: string[] = []
+  const invalid: string[] = []
+  for (const item of items) (/^[A-Za-z0-9_-]{1,64}$/.test(item) ? ids : invalid).push(item)
+  return { ids, invalid }
+}
+
+/** `('a', 'b')` for `CONTAINS`, from ids already checked by parseRecordIds. */
 export function vqlIdList(ids: readonly string[]): string {
   return `(${ids.map((id) => `'${id}'`).join(', ')})`
-}
-
-/**
- * Waits for the transactions that hold the record's row, then holds it until the caller's
- * transaction ends: transactions that hold the same row run in turn, each seeing what the one
- * before committed. A column written to itself is the portable `SELECT … FOR UPDATE` (a PostgreSQL
- * row lock; SQLite has one writer, so there it changes nothing).
- */
-export async function holdRecord(
-  trx: Transaction<VaultDb>,
-  objectName: 'connection__sys' | 'integration_point__sys',
-  id: string,
-): Promise<void> {
-  await trx
-    .updateTable(objectName)
-    .set((eb) => ({ modified_date__v: eb.ref('modified_date__v') }))
-    .where('id', '=', id)
-    .execute()
 }
 
 /**

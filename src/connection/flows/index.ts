@@ -5,22 +5,9 @@ export {
   pullAccounts,
 } from './accounts/pull-accounts.js'
 export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
-export {
-  PULL_BATCH_SIZE,
-  type PullCheckpoint,
-  type PullOptions,
-  type PullResult,
-  pullCaseRequests,
-  WATERMARK_OVERLAP_MS,
-} from './case-status/pull-case-requests.js'
+export { pullCaseRequests } from './case-status/pull-case-requests.js'
 export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'
-export {
-  abbreviationOfCode,
-  type CountrySyncResult,
-  codeOfAbbreviation,
-  GLOBAL_ABBREVIATION,
-  syncConnectionCountries,
-} from './countries/sync-connection-countries.js'
+export { type CountrySyncResult, syncConnectionCountries } from './countries/sync-connection-countries.js'
 export { crmDocumentLookups } from './documents/crm-document-lookups.js'
 export { connectionsForDocument, countriesOfFields, type RoutingTable } from './documents/document-routing.js'
 export {
@@ -48,12 +35,17 @@ export {
   type RoutingVault,
   routeDocumentsJob,
 } from './documents/route-documents.js'
-export { assertRecordIds, connectionActor, type FlowVault, vqlIdList } from './flow-ports.js'
+export { connectionActor, type FlowVault, parseRecordIds, vqlIdList } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'
-export { medicalLookupResolvers } from './inquiries/medical-lookups.js'
 export { processTransferredInquiries } from './inquiries/process-transferred-inquiries.js'
 export {
   failTransfersOfDeadMessage,
   transferredInquiryGuard,
   transferToMedicalAction,
 } from './inquiries/transfer-to-medical.js'
+export {
+  abbreviationOfCode,
+  codeOfAbbreviation,
+  GLOBAL_ABBREVIATION,
+} from './shared/country-codes.js'
+export { medicalLookupResolvers } from './shared/medical-lookups.js'

@@ -48,6 +48,7 @@ export {
   REMOTE_ENVIRONMENTS,
   type RemoteEnvironment,
   type RemoteFile,
+  type RemoteQueryPage,
   type RemoteQueryResult,
   type RemoteVault,
 } from './messaging-types.js'

@@ -120,14 +120,31 @@ export interface RemoteQueryResult {
   readonly responseDetails: Readonly<Record<string, unknown>>
 }
 
+/** One page of a VQL response, as the remote answered it: `responseDetails.next_page` is set when more follow. */
+export interface RemoteQueryPage {
+  readonly data: Record<string, unknown>[]
+  readonly queryDescribe?: unknown
+  readonly responseDetails: Readonly<Record<string, unknown>>
+}
+
 /**
  * The REST API of the vault at the other end of a connection. Every call is signed with this
  * vault's key and runs there as the remote's authorised integration user (B2).
  */
 export interface RemoteVault {
   readonly connection: ConnectionInfo
-  /** Runs VQL and follows next_page to the end. Remote failures throw a LiaisonError. */
+  /**
+   * Runs VQL and follows next_page to the end, holding every row: for results of a few pages at
+   * most (`id CONTAINS (…)` of one message's items). next_page pages by offset, so a result that
+   * changes between pages throws (retry: backoff) rather than skip a row. Remote failures throw a
+   * LiaisonError.
+   */
   query(q: string, options?: { readonly describe?: boolean }): Promise<RemoteQueryResult>
+  /**
+   * Runs VQL and yields its pages one at a time, following next_page while the caller reads on:
+   * only one page is held. Stop early to leave the rest unread. Remote failures throw a LiaisonError.
+   */
+  queryPages(q: string, options?: { readonly describe?: boolean }): AsyncIterable<RemoteQueryPage>
   /**
    * Any API call. `path` is absolute (`/api/v25.2/…`) or relative to the API version (`/vobjects/…`).
    * A plain object or array is sent as JSON, URLSearchParams as a form, a string as CSV. Answers

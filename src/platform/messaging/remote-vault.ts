@@ -1,7 +1,13 @@
 import type { Clock } from '../clock/index.js'
 import { type ErrorCode, LiaisonError, VAULT_ERROR_TYPES, type VaultErrorType } from '../errors/index.js'
 import { REMOTE_API_VERSION, REMOTE_CALL_TIMEOUT_MS } from './defaults.js'
-import type { ConnectionInfo, RemoteFile, RemoteQueryResult, RemoteVault } from './messaging-types.js'
+import type {
+  ConnectionInfo,
+  RemoteFile,
+  RemoteQueryPage,
+  RemoteQueryResult,
+  RemoteVault,
+} from './messaging-types.js'
 import { type RequestSigner, signRequest } from './request-signing.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -217,29 +223,52 @@ export class HttpRemoteVault implements RemoteVault {
   }
 
   async query(q: string, options: { readonly describe?: boolean } = {}): Promise<RemoteQueryResult> {
-    const first = await this.#send(
+    const data: Record<string, unknown>[] = []
+    let first: RemoteQueryPage | undefined
+    for await (const page of this.queryPages(q, options)) {
+      first ??= page
+      // next_page pages by offset: a row that joins or leaves the result between two pages shifts
+      // the rest, and one would be skipped or read twice. The total tells.
+      if (page.responseDetails.total !== first.responseDetails.total)
+        throw new LiaisonError(
+          'INTERNAL',
+          `${this.#name} counted ${String(first.responseDetails.total)} rows for a query on its first page and ${String(page.responseDetails.total)} on a later one: the result changed while it was read page by page, so a row may be missing. It is retried.`,
+          { details: { reason: 'REMOTE_RESULT_CHANGED', query: q } },
+        )
+      data.push(...page.data)
+    }
+    const details = { ...(first?.responseDetails ?? {}) }
+    delete details.next_page
+    return {
+      data,
+      ...(first?.queryDescribe === undefined ? {} : { queryDescribe: first.queryDescribe }),
+      responseDetails: { ...details, size: data.length },
+    }
+  }
+
+  async *queryPages(
+    q: string,
+    options: { readonly describe?: boolean } = {},
+  ): AsyncGenerator<RemoteQueryPage, void, undefined> {
+    let response = await this.#send(
       'POST',
       '/query',
       new URLSearchParams({ q }),
       options.describe === true ? { 'X-VaultAPI-DescribeQuery': 'true' } : {},
     )
-    if (!isSuccess(first.body)) throw remoteFailure(this.#name, first)
-    const data = [...rowsOf(first.body)]
-    const details = { ...((first.body.responseDetails ?? {}) as Record<string, unknown>) }
-    let next = details.next_page
     const seen = new Set<string>()
-    while (typeof next === 'string' && next !== '' && !seen.has(next)) {
+    for (;;) {
+      if (!isSuccess(response.body)) throw remoteFailure(this.#name, response)
+      const details = (response.body.responseDetails ?? {}) as Record<string, unknown>
+      yield {
+        data: rowsOf(response.body),
+        ...(response.body.queryDescribe === undefined ? {} : { queryDescribe: response.body.queryDescribe }),
+        responseDetails: details,
+      }
+      const next = details.next_page
+      if (typeof next !== 'string' || next === '' || seen.has(next)) return
       seen.add(next)
-      const page = await this.#send('POST', next, undefined)
-      if (!isSuccess(page.body)) throw remoteFailure(this.#name, page)
-      data.push(...rowsOf(page.body))
-      next = ((page.body.responseDetails ?? {}) as Record<string, unknown>).next_page
-    }
-    delete details.next_page
-    return {
-      data,
-      ...(first.body.queryDescribe === undefined ? {} : { queryDescribe: first.body.queryDescribe }),
-      responseDetails: { ...details, size: data.length },
+      response = await this.#send('POST', next, undefined)
     }
   }
 

@@ -4,6 +4,7 @@ import { isoTimestamp } from '../../../platform/clock/index.js'
 import { type ConnectionInfo, type FailedItem, recordException } from '../../../platform/messaging/index.js'
 import type { RecordActor, RecordResult, RecordService } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
+import { findPullPoint, type PullRow, runWatermarkPull } from '../../pulls/index.js'
 import {
   applyFieldRules,
   type CompiledIntegrationRule,
@@ -12,10 +13,9 @@ import {
   queryFieldsFor,
   type RuleSet,
 } from '../../rules/index.js'
-import { PULL_BATCH_SIZE, WATERMARK_OVERLAP_MS } from '../case-status/pull-case-requests.js'
-import { connectionActor, type FlowVault, holdRecord } from '../flow-ports.js'
-import { type ContactCandidate, matchCaseContact } from '../inquiries/case-contact-matching.js'
-import { medicalLookupResolvers } from '../inquiries/medical-lookups.js'
+import { connectionActor, type FlowVault } from '../flow-ports.js'
+import { type ContactCandidate, matchCaseContact } from '../shared/case-contact-matching.js'
+import { medicalLookupResolvers } from '../shared/medical-lookups.js'
 
 /**
  * Which data usage agreement (B6) decided what an Account pull did:
@@ -53,7 +53,7 @@ function errorsOf(result: RecordResult | undefined): string {
   return result?.errors?.map((e) => e.message).join(' ') ?? 'no result'
 }
 
-/** What one batch needs besides its rows. */
+/** What one page needs besides its rows. */
 interface BatchContext {
   readonly db: Transaction<VaultDb>
   readonly records: RecordService
@@ -75,7 +75,7 @@ interface BatchOutcome {
  * B6: the Account inbound integration point. The Medical Vault pulls the CRM accounts changed
  * since the point's Last Successful Run Time (minus the overlap for late commits, like B12), applies
  * `only_accounts_with_inquiries_integration_rule__v`'s field rules and moves the watermark in the
- * same transaction as each batch. With that rule active only Case Contacts that already exist for
+ * same transaction as each page. With that rule active only Case Contacts that already exist for
  * the account (`crm_org__v` + `crm_id__v`) are updated; with it inactive every changed account is
  * matched (B7a order) or creates a Case Contact. Under the inquiry-only agreement nothing is read.
  * A changed contact gets a Case Contact Source Data record (B7); a repeat pull changes nothing.
@@ -90,59 +90,34 @@ export async function pullAccounts(vault: FlowVault, connection: ConnectionInfo)
     failed: 0,
     watermark,
   })
-  const point = await db
-    .selectFrom('integration_point__sys')
-    .select(['id', 'last_successful_run_time__sys', 'status__v'])
-    .where('connection__sys', '=', connection.id)
-    .where('integration_point_api_name__sys', '=', INTEGRATION_POINTS.accountInbound)
-    .executeTakeFirst()
-  if (point === undefined || point.status__v === 'inactive__v') return none('off')
-  const watermark =
-    point.last_successful_run_time__sys === null ? null : String(point.last_successful_run_time__sys)
+  const point = await findPullPoint(db, connection, INTEGRATION_POINTS.accountInbound)
+  if (point === undefined) return none('off')
   const rules = await loadRuleSet(db, connection.id)
   // B6: under the inquiry-only agreement no Account field is read, so no account is pulled.
   const inquiryOnly = rules.rules.get('do_not_pull_from_accounts_integration_rule__v')?.active === true
   if (inquiryOnly || rules.rules.get('account_integration_rule__v')?.active !== true)
-    return none('inquiry_only', watermark)
+    return none('inquiry_only', point.watermark)
   const rule = rules.rules.get(ONLY_WITH_INQUIRIES)
-  if (rule === undefined) return none('off', watermark)
+  if (rule === undefined) return none('off', point.watermark)
   // The rule's active flag chooses the scope; its field rules map the account either way.
   const onlyWithInquiries = rule.active
-  const since =
-    watermark === null ? null : new Date(Date.parse(watermark) - WATERMARK_OVERLAP_MS).toISOString()
-  const fields = [
-    ...new Set(['id', 'name__v', 'modified_date__v', ...queryFieldsFor(rule.fieldRules, 'account__v')]),
-  ]
-  const conditions = [
-    ...(since === null ? [] : [`modified_date__v >= '${since}'`]),
-    // Only accounts with an inquiry can have a Case Contact from this CRM; the local check below decides.
-    ...(onlyWithInquiries ? ['id IN (SELECT id FROM medical_inquiries__vr)'] : []),
-    ...(rules.filters.get(`${ONLY_WITH_INQUIRIES}:account__v`) ?? []).map((clause) => `(${clause})`),
-  ]
-  const { data } = await vault.messaging
-    .remote(connection)
-    .query(
-      `SELECT ${fields.join(', ')} FROM account__v${conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`} ORDER BY modified_date__v ASC, id ASC`,
-    )
-  let newest = watermark
+  const actor = connectionActor(connection)
   const total: BatchOutcome = { created: 0, updated: 0, failures: [] }
-  for (let i = 0; i < data.length; i += PULL_BATCH_SIZE) {
-    const batch = data.slice(i, i + PULL_BATCH_SIZE)
-    await db.transaction().execute(async (trx) => {
-      // Pulls of one point apply their batches in turn (the schedule and a run request may overlap):
-      // this write holds the point's row until the batch commits, so a contact the other pull
-      // created is matched here, never created twice.
-      await holdRecord(trx, 'integration_point__sys', String(point.id))
-      const saved = await trx
-        .selectFrom('integration_point__sys')
-        .select('last_successful_run_time__sys')
-        .where('id', '=', point.id)
-        .executeTakeFirst()
+  const { read, watermark } = await runWatermarkPull(vault, connection, point, {
+    object: 'account__v',
+    fields: ['name__v', ...queryFieldsFor(rule.fieldRules, 'account__v')],
+    filter: [
+      // Only accounts with an inquiry can have a Case Contact from this CRM; the local check decides.
+      ...(onlyWithInquiries ? ['id IN (SELECT id FROM medical_inquiries__vr)'] : []),
+      ...(rules.filters.get(`${ONLY_WITH_INQUIRIES}:account__v`) ?? []),
+    ],
+    actor,
+    async applyPage(trx, batch) {
       const outcome = await applyAccounts(
         {
           db: trx,
           records: vault.records,
-          actor: connectionActor(connection),
+          actor,
           connection,
           rules,
           rule,
@@ -154,11 +129,7 @@ export async function pullAccounts(vault: FlowVault, connection: ConnectionInfo)
       total.created += outcome.created
       total.updated += outcome.updated
       total.failures.push(...outcome.failures)
-      for (const row of batch) {
-        const modified = String(row.modified_date__v)
-        if (newest === null || modified > newest) newest = modified
-      }
-      // B11: what failed is recorded with the batch that moves the watermark past it.
+      // B11: what failed is recorded with the page that moves the watermark past it.
       if (outcome.failures.length > 0)
         await recordException(trx, vault.records, connection.apiName, {
           body: {
@@ -174,29 +145,21 @@ export async function pullAccounts(vault: FlowVault, connection: ConnectionInfo)
           errorMessage: `${outcome.failures.length} of ${batch.length} accounts pulled from ${connection.remoteName} could not update their Case Contacts: ${outcome.failures[0]!.message} Fix the data or the field rules; an account is pulled again when it next changes in the CRM.`,
           failedItems: outcome.failures,
         })
-      // Forward only: another pull may have moved it past this batch meanwhile.
-      const current = saved?.last_successful_run_time__sys
-      if (newest !== null && (current === null || current === undefined || newest > String(current)))
-        await vault.records.updateIn(trx, connectionActor(connection), 'integration_point__sys', [
-          { id: String(point.id), values: { last_successful_run_time__sys: newest } },
-        ])
-    })
-  }
+      return { applied: outcome.created + outcome.updated }
+    },
+  })
   return {
     mode: onlyWithInquiries ? 'accounts_with_inquiries' : 'all_accounts',
-    read: data.length,
+    read,
     created: total.created,
     updated: total.updated,
     failed: total.failures.length,
-    watermark: newest,
+    watermark,
   }
 }
 
-/** Applies one batch of accounts inside the caller's transaction; a bad account fails only itself. */
-async function applyAccounts(
-  context: BatchContext,
-  batch: readonly Readonly<Record<string, unknown>>[],
-): Promise<BatchOutcome> {
+/** Applies one page of accounts inside the caller's transaction; a bad account fails only itself. */
+async function applyAccounts(context: BatchContext, batch: readonly PullRow[]): Promise<BatchOutcome> {
   const { db, connection, onlyWithInquiries } = context
   const crmOrg = connection.remoteVaultId
   const outcome: BatchOutcome = { created: 0, updated: 0, failures: [] }

@@ -4,11 +4,10 @@ import { LiaisonError } from '../../../platform/errors/index.js'
 import { type ConnectionInfo, type FailedItem, recordException } from '../../../platform/messaging/index.js'
 import type { RecordActor } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
+import { findPullPoint, holdRecord, keysetPages } from '../../pulls/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
-import { connectionActor, type FlowVault, holdRecord } from '../flow-ports.js'
-
-/** `abbreviation__v` of the country record whose content goes to every connection (B15, B16). */
-export const GLOBAL_ABBREVIATION = 'GLOBAL'
+import { connectionActor, type FlowVault } from '../flow-ports.js'
+import { abbreviationOfCode, codeOfAbbreviation, GLOBAL_ABBREVIATION } from '../shared/country-codes.js'
 
 /** What one country sync of a connection read and changed. */
 export interface CountrySyncResult {
@@ -26,17 +25,6 @@ export interface CountrySyncResult {
   readonly countriesUpdated: number
   /** Filter codes no Country record matches (each an exception item). */
   readonly unknown: readonly string[]
-}
-
-/** `us__v` → `US`; undefined for a value that is not a lower-case alpha-2 code plus `__v`. */
-export function abbreviationOfCode(code: string): string | undefined {
-  const match = /^([a-z]{2})__v$/.exec(code)
-  return match === null ? undefined : match[1]!.toUpperCase()
-}
-
-/** `US` → `us__v`; undefined for Global and anything that is not an alpha-2 abbreviation. */
-export function codeOfAbbreviation(abbreviation: string): string | undefined {
-  return /^[A-Z]{2}$/.test(abbreviation) ? `${abbreviation.toLowerCase()}__v` : undefined
 }
 
 function picklistCodes(value: unknown): string[] {
@@ -81,13 +69,8 @@ export async function syncConnectionCountries(
     countriesUpdated: 0,
     unknown: [],
   }
-  const point = await db
-    .selectFrom('integration_point__sys')
-    .select(['id', 'status__v'])
-    .where('connection__sys', '=', connection.id)
-    .where('integration_point_api_name__sys', '=', INTEGRATION_POINTS.connectionSettingsInbound)
-    .executeTakeFirst()
-  if (point === undefined || point.status__v === 'inactive__v') return off
+  const point = await findPullPoint(db, connection, INTEGRATION_POINTS.connectionSettingsInbound)
+  if (point === undefined) return off
   const remote = vault.messaging.remote(connection)
   // A CRM connected to several Medical Vaults keeps settings per connection: only those of its
   // connection with this vault (or of none, which apply to every connection) count here.
@@ -96,14 +79,21 @@ export async function syncConnectionCountries(
       await remote.query(`SELECT id FROM connection__sys WHERE remote_vault_id__sys = '${vault.vaultId}'`)
     ).data.map((r) => String(r.id)),
   )
-  const { data } = await remote.query(
-    'SELECT id, object_type__v, connection__sys, country_filter__v, modified_date__v FROM connection_settings__v',
-  )
-  const settings = data.filter((r) => {
-    const owner = r.connection__sys
-    return owner === null || owner === undefined || owner === '' || ours.has(String(owner))
+  // Read page by page in id order (a full read: no watermark); only the union of codes is kept.
+  let read = 0
+  const found = new Set<string>()
+  const pages = keysetPages(remote, {
+    object: 'connection_settings__v',
+    fields: ['connection__sys', 'country_filter__v'],
   })
-  const codes = [...new Set(settings.flatMap((r) => picklistCodes(r.country_filter__v)))].sort()
+  for await (const page of pages)
+    for (const settings of page) {
+      const owner = settings.connection__sys
+      if (owner !== null && owner !== undefined && owner !== '' && !ours.has(String(owner))) continue
+      read++
+      for (const code of picklistCodes(settings.country_filter__v)) found.add(code)
+    }
+  const codes = [...found].sort()
   const actor = connectionActor(connection)
   return db.transaction().execute(async (trx) => {
     await holdGlobalCountry(trx)
@@ -214,7 +204,7 @@ export async function syncConnectionCountries(
       })
     return {
       mode: 'synced',
-      read: settings.length,
+      read,
       codes,
       added,
       removed,

@@ -2,17 +2,15 @@ import type { Kysely } from 'kysely'
 import type { RemoteVault } from '../../../platform/messaging/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import type { LookupResolver } from '../../rules/index.js'
-import { abbreviationOfCode, codeOfAbbreviation } from '../countries/sync-connection-countries.js'
-import { vqlIdList } from '../flow-ports.js'
-
-const RECORD_ID = /^[A-Za-z0-9_-]{1,64}$/
+import { parseRecordIds, vqlIdList } from '../flow-ports.js'
+import { abbreviationOfCode, codeOfAbbreviation } from '../shared/country-codes.js'
 
 function valuesOf(rows: readonly Record<string, unknown>[], field: string): string[] {
   const ids = new Set<string>()
   for (const row of rows) {
     const value = row[field]
     const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : []
-    for (const id of list) if (RECORD_ID.test(String(id))) ids.add(String(id))
+    for (const id of parseRecordIds(list.map(String)).ids) ids.add(id)
   }
   return [...ids]
 }

@@ -4,9 +4,9 @@ import type { JobHandler, JobQueue } from '../../../platform/jobs/index.js'
 import { environmentOf, MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
-import { GLOBAL_ABBREVIATION } from '../countries/sync-connection-countries.js'
 import type { FlowVault } from '../flow-ports.js'
 import { yieldToEventLoop } from '../flow-ports.js'
+import { GLOBAL_ABBREVIATION } from '../shared/country-codes.js'
 import { connectionsForDocument, type RoutingTable } from './document-routing.js'
 
 /**

@@ -1,6 +1,6 @@
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { MessageProcessor } from '../../../platform/messaging/index.js'
-import { assertRecordIds, type FlowVault, vqlIdList } from '../flow-ports.js'
+import { type FlowVault, parseRecordIds, vqlIdList } from '../flow-ports.js'
 
 /**
  * The CRM's processor for transfer results: asks the Medical Vault which inquiries now have a
@@ -10,7 +10,7 @@ import { assertRecordIds, type FlowVault, vqlIdList } from '../flow-ports.js'
  */
 export function applyTransferResults(vault: FlowVault): MessageProcessor {
   return async (message, { remote, actor }) => {
-    const ids = assertRecordIds(message.items)
+    const { ids } = parseRecordIds(message.items)
     if (ids.length === 0) return
     const org = String(vault.vaultId)
     const created = await remote.query(

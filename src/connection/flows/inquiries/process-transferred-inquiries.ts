@@ -6,9 +6,10 @@ import {
   type MessageProcessor,
   recordException,
 } from '../../../platform/messaging/index.js'
+import { holdRecord } from '../../pulls/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
-import { assertRecordIds, type FlowVault, holdRecord, vqlIdList, yieldToEventLoop } from '../flow-ports.js'
-import { medicalLookupResolvers } from './medical-lookups.js'
+import { type FlowVault, parseRecordIds, vqlIdList, yieldToEventLoop } from '../flow-ports.js'
+import { medicalLookupResolvers } from '../shared/medical-lookups.js'
 import { INQUIRY_BASE_FIELDS, receiveInquiry } from './receive-inquiry.js'
 
 /** Inquiries written per transaction while processing one message. */
@@ -23,10 +24,12 @@ export const ITEMS_PER_TRANSACTION = 25
 export function processTransferredInquiries(vault: FlowVault): MessageProcessor {
   return async (message: InboundMessage, { connection, remote, actor }) => {
     const db = vault.storage.db
-    const ids = assertRecordIds(message.items)
-    const failures: { key: string; errorType: string; message: string }[] = message.items
-      .filter((id) => !ids.includes(id))
-      .map((id) => ({ key: id, errorType: 'INVALID_DATA', message: `"${id}" is not a record id.` }))
+    const { ids, invalid } = parseRecordIds(message.items)
+    const failures: { key: string; errorType: string; message: string }[] = invalid.map((id) => ({
+      key: id,
+      errorType: 'INVALID_DATA',
+      message: `"${id}" is not a record id.`,
+    }))
     const refused =
       vault.environment === 'production' && connection.remoteEnvironment === 'sandbox'
         ? `The sandbox CRM ${connection.remoteName} cannot populate this production Medical Vault (B3); transfer from a production CRM.`

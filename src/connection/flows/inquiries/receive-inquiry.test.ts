@@ -4,7 +4,7 @@ import { medicalProfile } from '../../../apps/medical/index.js'
 import type { RecordActor } from '../../../platform/records/index.js'
 import { SYSTEM_ACTOR } from '../../../platform/vault/index.js'
 import { loadRuleSet, seedConnectionConfiguration } from '../../rules/index.js'
-import { medicalLookupResolvers } from './medical-lookups.js'
+import { medicalLookupResolvers } from '../shared/medical-lookups.js'
 import { type InquirySource, receiveInquiry } from './receive-inquiry.js'
 
 let t: TestVault

@@ -3,7 +3,7 @@ import { LiaisonError } from '../../../platform/errors/index.js'
 import type { RecordActor, RecordResult, RecordService } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { applyFieldRules, type LookupResolver, type RuleSet } from '../../rules/index.js'
-import { type ContactCandidate, matchCaseContact } from './case-contact-matching.js'
+import { type ContactCandidate, matchCaseContact } from '../shared/case-contact-matching.js'
 import { type DeliveryDetail, detailKey, personInformationTypeOf } from './contact-details.js'
 
 /** The CRM side of a connection as the Medical Vault knows it. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import type { LookupResolver } from '../../rules/index.js'
+import { GLOBAL_ABBREVIATION } from './country-codes.js'
 
 /**
  * Lookups the Medical Vault resolves against its own data when no reference_lookup__sys entry
@@ -24,7 +25,7 @@ export function medicalLookupResolvers(db: Kysely<VaultDb>): Readonly<Record<str
             eb('country_cda__v', 'like', `%,${code},%`),
           ]),
         )
-        .where('abbreviation__v', '!=', 'GLOBAL')
+        .where('abbreviation__v', '!=', GLOBAL_ABBREVIATION)
         .orderBy('id')
         .executeTakeFirst()
       return row === undefined ? undefined : String(row.id)
