@@ -1,6 +1,7 @@
 export type { FromOption } from './ast.js'
 export { documentTargetProvider } from './document-targets.js'
 export { runVql, runVqlPage } from './executor.js'
+export { parseVql } from './parser.js'
 export type {
   QueryTarget,
   StatusFunction,
