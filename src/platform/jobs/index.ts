@@ -26,4 +26,4 @@ export type {
   JobQueue,
   JobTask,
 } from './job-queue.js'
-export { SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.js'
+export { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'

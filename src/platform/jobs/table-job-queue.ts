@@ -32,7 +32,7 @@ import type {
 } from './job-queue.js'
 import { describeError, reportRunnerError } from './runner-errors.js'
 
-export interface SqliteJobQueueOptions {
+export interface TableJobQueueOptions {
   /** Jobs run at a time by this runner. (Default: JOB_CONCURRENCY, 4) */
   readonly concurrency?: number
   /** How often an idle runner looks for due jobs, in ms. (Default: JOB_POLL_INTERVAL_MS, 250) */
@@ -107,7 +107,7 @@ function toClaimedJob(row: Readonly<Record<string, unknown>>): ClaimedJob {
  * several processes on one file queue on SQLite's write lock); it also runs on PostgreSQL, where a
  * claim that loses a race finds the row no longer waiting and claims nothing.
  */
-export class SqliteJobQueue implements JobQueue {
+export class TableJobQueue implements JobQueue {
   readonly #db: Kysely<VaultDb>
   readonly #clock: Clock
   readonly #concurrency: number
@@ -129,7 +129,7 @@ export class SqliteJobQueue implements JobQueue {
   #wake: (() => void) | undefined
   #lastMaintenance = Number.NEGATIVE_INFINITY
 
-  constructor(storage: Pick<Storage, 'db'>, clock: Clock, options: SqliteJobQueueOptions = {}) {
+  constructor(storage: Pick<Storage, 'db'>, clock: Clock, options: TableJobQueueOptions = {}) {
     this.#db = storage.db
     this.#clock = clock
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? JOB_CONCURRENCY))

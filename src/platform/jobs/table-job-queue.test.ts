@@ -6,7 +6,7 @@ import { ManualClock, systemClock } from '../clock/index.js'
 import { createDatabase, migrateToLatest, type Storage } from '../storage/index.js'
 import { retryDelayMs } from './defaults.js'
 import type { DeadJob, EnqueueOptions, JobContext } from './job-queue.js'
-import { SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.js'
+import { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'
 
 function messageIdOf(payload: unknown): string {
   if (
@@ -34,9 +34,9 @@ function latch(): Latch {
 
 // Runs on whichever database LIAISON_DB selects: the runner uses Kysely only.
 describeJobQueueContract(
-  'SqliteJobQueue',
+  'TableJobQueue',
   (storage) =>
-    new SqliteJobQueue(storage, systemClock, {
+    new TableJobQueue(storage, systemClock, {
       pollIntervalMs: 10,
       retry: { baseMs: 50, capMs: 1_000, jitter: 0.2 },
       onError: (error) => {
@@ -47,15 +47,15 @@ describeJobQueueContract(
   { retries: { maxAttempts: 4, minGapsMs: [40, 80, 160], timeoutMs: 10_000 } },
 )
 
-describe('SqliteJobQueue', () => {
+describe('TableJobQueue', () => {
   const LOCK_TIMEOUT_MS = 60_000
   let database: TestDatabase
   let storage: Storage
   let clock: ManualClock
-  let queues: SqliteJobQueue[]
+  let queues: TableJobQueue[]
 
-  function newQueue(options: SqliteJobQueueOptions = {}): SqliteJobQueue {
-    const queue = new SqliteJobQueue(storage, clock, {
+  function newQueue(options: TableJobQueueOptions = {}): TableJobQueue {
+    const queue = new TableJobQueue(storage, clock, {
       pollIntervalMs: 10,
       lockTimeoutMs: LOCK_TIMEOUT_MS,
       onError: (error) => {
@@ -67,7 +67,7 @@ describe('SqliteJobQueue', () => {
     return queue
   }
 
-  async function enqueue(queue: SqliteJobQueue, messageId: string, options?: EnqueueOptions): Promise<void> {
+  async function enqueue(queue: TableJobQueue, messageId: string, options?: EnqueueOptions): Promise<void> {
     await storage.db
       .transaction()
       .execute((trx) => queue.enqueue(trx, 'deliver-outbound', { messageId }, options))
