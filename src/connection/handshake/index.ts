@@ -1,3 +1,4 @@
+export { connectionGuard } from './connection-guard.js'
 export {
   CONNECTION_FILE_FORMAT,
   type ConnectionFile,

@@ -22,8 +22,8 @@ export type {
   JobContext,
   JobHandler,
   JobHandlers,
-  JobPayloads,
   JobQueue,
-  JobTask,
 } from './job-queue.js'
+export { JobRegistry } from './job-registry.js'
+export { defineJobTask, type JobTask, type TaskHandler } from './job-task.js'
 export { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { describeJobQueueContract } from '../../../test/contracts/job-queue.contract.js'
+import {
+  DELIVER_TASK,
+  describeJobQueueContract,
+  latch,
+  messageIdOf,
+} from '../../../test/contracts/job-queue.contract.js'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
 import { expectEventually } from '../../../test/support/expect-eventually.js'
 import { ManualClock, systemClock } from '../clock/index.js'
@@ -7,30 +12,6 @@ import { createDatabase, migrateToLatest, type Storage } from '../storage/index.
 import { retryDelayMs } from './defaults.js'
 import type { DeadJob, EnqueueOptions, JobContext } from './job-queue.js'
 import { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'
-
-function messageIdOf(payload: unknown): string {
-  if (
-    typeof payload === 'object' &&
-    payload !== null &&
-    'messageId' in payload &&
-    typeof payload.messageId === 'string'
-  )
-    return payload.messageId
-  throw new Error(`Unexpected payload ${JSON.stringify(payload)}`)
-}
-
-interface Latch {
-  readonly promise: Promise<void>
-  open(): void
-}
-
-function latch(): Latch {
-  let open: () => void = () => {}
-  const promise = new Promise<void>((resolve) => {
-    open = resolve
-  })
-  return { promise, open }
-}
 
 // Runs on whichever database LIAISON_DB selects: the runner uses Kysely only.
 describeJobQueueContract(
@@ -68,9 +49,7 @@ describe('TableJobQueue', () => {
   }
 
   async function enqueue(queue: TableJobQueue, messageId: string, options?: EnqueueOptions): Promise<void> {
-    await storage.db
-      .transaction()
-      .execute((trx) => queue.enqueue(trx, 'deliver-outbound', { messageId }, options))
+    await storage.db.transaction().execute((trx) => queue.enqueue(trx, DELIVER_TASK, { messageId }, options))
     queue.nudge()
   }
 
@@ -234,9 +213,9 @@ describe('TableJobQueue', () => {
         }
       },
     })
-    await enqueue(queue, 'old', { jobKey: 'pull:ip1' })
+    await enqueue(queue, 'old', { jobKey: 'key:ip1' })
     await started.promise
-    await enqueue(queue, 'new', { jobKey: 'pull:ip1' })
+    await enqueue(queue, 'new', { jobKey: 'key:ip1' })
     release.open()
     await expectEventually(async () => expect(await queue.pending()).toBe(0))
     expect(seen).toEqual(['old', 'new'])

@@ -21,15 +21,8 @@ import {
   retryDelayMs,
 } from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
-import type {
-  DeadJob,
-  EnqueueOptions,
-  JobHandler,
-  JobHandlers,
-  JobPayloads,
-  JobQueue,
-  JobTask,
-} from './job-queue.js'
+import type { DeadJob, EnqueueOptions, JobHandler, JobHandlers, JobQueue } from './job-queue.js'
+import type { JobTask } from './job-task.js'
 import { describeError, reportRunnerError } from './runner-errors.js'
 
 export interface TableJobQueueOptions {
@@ -147,16 +140,16 @@ export class TableJobQueue implements JobQueue {
     return this.#runnerId
   }
 
-  async enqueue<K extends JobTask>(
+  async enqueue<P extends object>(
     trx: Transaction<VaultDb>,
-    task: K,
-    payload: JobPayloads[K],
+    task: JobTask<P>,
+    payload: P,
     options: EnqueueOptions = {},
   ): Promise<void> {
     assertEnqueueOptions(options)
     const runAt = new Date(options.runAt?.getTime() ?? this.#clock.now()).toISOString()
     const replacement = {
-      task,
+      task: task.name,
       payload: JSON.stringify(payload),
       queue_name: options.queueName ?? null,
       run_at: runAt,
@@ -327,7 +320,7 @@ export class TableJobQueue implements JobQueue {
   }
 
   async #execute(job: ClaimedJob): Promise<void> {
-    const handler: JobHandler | undefined = this.#handlers[job.task as JobTask]
+    const handler: JobHandler | undefined = this.#handlers[job.task]
     try {
       if (handler === undefined)
         throw new LiaisonError('INTERNAL', `No handler for the job task ${job.task}.`)

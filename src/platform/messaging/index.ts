@@ -1,4 +1,4 @@
-export { environmentOf } from './connection-directory.js'
+export { describeConnectionStatus, environmentOf } from './connection-directory.js'
 export {
   DELIVERY_MAX_ATTEMPTS,
   MESSAGE_ATTRIBUTES_MAX_BYTES,
@@ -44,7 +44,6 @@ export {
   type OutboundMessage,
   type OutboundState,
   type ProcessorContext,
-  type PullRunner,
   REMOTE_ENVIRONMENTS,
   type RemoteEnvironment,
   type RemoteFile,

@@ -2,10 +2,17 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { ERROR_CODES, type ErrorCode, isLiaisonError, LiaisonError } from '../errors/index.js'
-import type { DeadJob, JobContext, JobHandler, JobQueue } from '../jobs/index.js'
+import {
+  type DeadJob,
+  defineJobTask,
+  type JobContext,
+  type JobQueue,
+  type JobRegistry,
+} from '../jobs/index.js'
 import type { ObjectAction, RecordActor, RecordResult, RecordService } from '../records/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
 import {
+  describeConnectionStatus,
   findConnection,
   findConnectionByApiName,
   findConnectionByRemoteVault,
@@ -38,7 +45,6 @@ import type {
   MessageProcessor,
   OutboundDraft,
   OutboundMessage,
-  PullRunner,
   RemoteEnvironment,
   RemoteVault,
 } from './messaging-types.js'
@@ -58,6 +64,11 @@ import { VaultKeys } from './vault-keys.js'
 
 /** The path of the inbound endpoint under `/api/{version}`. */
 export const INBOUND_PATH = '/services/connections/inbound'
+
+/** Send one outbound message to its remote vault. */
+const DELIVER_OUTBOUND_TASK = defineJobTask('deliver-outbound', assertMessageIdPayload)
+/** Process one inbound message that was stored and acknowledged. */
+const PROCESS_INBOUND_TASK = defineJobTask('process-inbound', assertMessageIdPayload)
 
 export interface MessagingOptions {
   readonly storage: Storage
@@ -120,13 +131,6 @@ function retries(code: ErrorCode): boolean {
   return ERROR_CODES[code].retry === 'backoff'
 }
 
-/** Connection statuses as people read them. */
-const STATUS_WORDS: Readonly<Record<ConnectionInfo['status'], string>> = {
-  pending__sys: 'pending (the handshake is not complete)',
-  active__v: 'active',
-  inactive__v: 'inactive',
-}
-
 /** graphile-worker refuses queue names longer than 128 characters. */
 const QUEUE_NAME_MAX = 120
 
@@ -165,7 +169,6 @@ export class Messaging {
   readonly #processors = new Map<string, MessageProcessor>()
   readonly #deadHandlers = new Map<string, DeadMessageHandler[]>()
   readonly #establishedHandlers: ConnectionEstablishedHandler[] = []
-  readonly #pullRunners = new Map<string, PullRunner>()
   /** Aborts remote calls in flight when the vault closes, so closing never waits for a slow remote. */
   readonly #closing = new AbortController()
 
@@ -183,24 +186,6 @@ export class Messaging {
     this.signer = { vaultId: this.vaultId, sign: (data) => keys.sign(data) }
     this.#queues = new QueueDirectory(this.#db, this.#clock)
     this.#records.addObjectAction('exception_message__sys', this.#reprocessAction())
-    // B1: the connection type cannot be changed once the record exists.
-    this.#records.addGuard('connection__sys', (existing, change, actor) => {
-      if (change.operation !== 'edit') return undefined
-      if (change.fields.includes('connection_type__sys'))
-        return `The connection type of ${String(existing.api_name__sys)} cannot be changed; create a new connection instead.`
-      if (actor.securityProfile === 'system') return undefined
-      const identity = [
-        'remote_vault_id__sys',
-        'remote_public_key__sys',
-        'local_public_key__sys',
-        'connection_token_hash__sys',
-      ].filter((f) => change.fields.includes(f))
-      if (identity.length > 0)
-        return `${identity.join(', ')} of connection ${String(existing.api_name__sys)} are set by the handshake; establish a new connection to change them.`
-      if (existing.status__v === 'pending__sys' && change.fields.includes('status__v'))
-        return `Connection ${String(existing.api_name__sys)} is pending: it becomes active only when the remote vault accepts its connection token.`
-      return undefined
-    })
   }
 
   /** B11: `reprocess__sys` sends or processes an exception's message again and moves it to reprocessing. */
@@ -269,25 +254,18 @@ export class Messaging {
     for (const handler of this.#establishedHandlers) await handler(trx, connection)
   }
 
-  /** What `…/connections/{api_name}/actions/run/{integration_point}` runs for this point. */
-  registerPullRunner(integrationPoint: string, runner: PullRunner): void {
-    this.#pullRunners.set(integrationPoint, runner)
-  }
-
-  /** The job handlers messaging needs; the vault's job runner dispatches to them. */
-  get jobHandlers(): { readonly 'deliver-outbound': JobHandler; readonly 'process-inbound': JobHandler } {
-    return {
-      'deliver-outbound': (payload, context) => this.#deliverJob(payload, context),
-      'process-inbound': (payload, context) => this.#processJob(payload, context),
-    }
+  /** Sets messaging's job handlers (delivery and processing) in the vault's registry. */
+  registerJobs(jobs: Pick<JobRegistry, 'handle'>): void {
+    jobs.handle(DELIVER_OUTBOUND_TASK, (payload, context) => this.#deliverJob(payload, context))
+    jobs.handle(PROCESS_INBOUND_TASK, (payload, context) => this.#processJob(payload, context))
   }
 
   /** A job that used up its attempts without its handler concluding (e.g. the process died each time). */
   async handleDeadJob(job: DeadJob): Promise<void> {
-    if (job.task !== 'deliver-outbound' && job.task !== 'process-inbound') return
+    if (job.task !== DELIVER_OUTBOUND_TASK.name && job.task !== PROCESS_INBOUND_TASK.name) return
     const { messageId } = assertMessageIdPayload(job.payload)
     const failure: Failure = { code: 'INTERNAL', message: job.lastError }
-    if (job.task === 'deliver-outbound') {
+    if (job.task === DELIVER_OUTBOUND_TASK.name) {
       const message = await this.outboundMessage(messageId)
       if (message?.state === 'pending') await this.#markDead(message, failure)
     } else {
@@ -370,7 +348,7 @@ export class Messaging {
     if (connection.status !== 'active__v')
       throw new LiaisonError(
         'OPERATION_NOT_ALLOWED',
-        `Connection ${connection.apiName} with vault ${connection.remoteName || vaultId} is ${STATUS_WORDS[connection.status]}; callbacks need an active connection.`,
+        `Connection ${connection.apiName} with vault ${connection.remoteName || vaultId} is ${describeConnectionStatus(connection.status)}; callbacks need an active connection.`,
       )
     if (
       this.environment === 'production' &&
@@ -413,7 +391,7 @@ export class Messaging {
     if (connection.status !== 'active__v')
       throw new LiaisonError(
         'OPERATION_NOT_ALLOWED',
-        `Connection ${connection.apiName} is ${STATUS_WORDS[connection.status]}; nothing is sent through a connection that is not active.`,
+        `Connection ${connection.apiName} is ${describeConnectionStatus(connection.status)}; nothing is sent through a connection that is not active.`,
       )
     const id = randomUUID()
     await trx
@@ -444,7 +422,7 @@ export class Messaging {
   async #enqueueDelivery(trx: Transaction<VaultDb>, id: string, connectionId: string, orderingKey: string) {
     await this.#jobs.enqueue(
       trx,
-      'deliver-outbound',
+      DELIVER_OUTBOUND_TASK,
       { messageId: id },
       {
         queueName: deliveryQueue(connectionId, orderingKey),
@@ -454,8 +432,7 @@ export class Messaging {
     )
   }
 
-  async #deliverJob(payload: unknown, context: JobContext): Promise<void> {
-    const { messageId } = assertMessageIdPayload(payload)
+  async #deliverJob({ messageId }: { readonly messageId: string }, context: JobContext): Promise<void> {
     const message = await this.outboundMessage(messageId)
     if (message === undefined || message.state !== 'pending') return
     const connection = await findConnection(this.#db, message.connectionId)
@@ -470,7 +447,7 @@ export class Messaging {
     if (connection.status !== 'active__v') {
       await this.#markDead(message, {
         code: 'OPERATION_NOT_ALLOWED',
-        message: `Connection ${connection.apiName} is ${STATUS_WORDS[connection.status]}; message ${message.id} was not sent. Reprocess it once the connection is active.`,
+        message: `Connection ${connection.apiName} is ${describeConnectionStatus(connection.status)}; message ${message.id} was not sent. Reprocess it once the connection is active.`,
       })
       return
     }
@@ -618,7 +595,7 @@ export class Messaging {
     if (connection.status !== 'active__v')
       throw new LiaisonError(
         'OPERATION_NOT_ALLOWED',
-        `Connection ${connection.apiName} in vault ${this.vaultName} is ${STATUS_WORDS[connection.status]}; it accepts no messages.`,
+        `Connection ${connection.apiName} in vault ${this.vaultName} is ${describeConnectionStatus(connection.status)}; it accepts no messages.`,
       )
     let parsedBody: unknown
     try {
@@ -684,7 +661,7 @@ export class Messaging {
   ) {
     await this.#jobs.enqueue(
       trx,
-      'process-inbound',
+      PROCESS_INBOUND_TASK,
       { messageId },
       {
         queueName: processingQueue(connectionId, orderingKey),
@@ -730,8 +707,7 @@ export class Messaging {
     })
   }
 
-  async #processJob(payload: unknown, context: JobContext): Promise<void> {
-    const { messageId } = assertMessageIdPayload(payload)
+  async #processJob({ messageId }: { readonly messageId: string }, context: JobContext): Promise<void> {
     const message = await this.inboundMessage(messageId)
     if (message === undefined || message.state !== 'received') return
     const earlier = await this.#db
@@ -759,7 +735,7 @@ export class Messaging {
       outcome = {
         kind: 'never',
         code: 'OPERATION_NOT_ALLOWED',
-        message: `Connection ${connection?.apiName ?? message.connectionId} is ${connection === undefined ? 'gone' : STATUS_WORDS[connection.status]}; message ${message.id} was not processed. Reprocess it once the connection is active.`,
+        message: `Connection ${connection?.apiName ?? message.connectionId} is ${connection === undefined ? 'gone' : describeConnectionStatus(connection.status)}; message ${message.id} was not processed. Reprocess it once the connection is active.`,
       }
     else {
       const processor = this.#processors.get(message.integrationPoint)
@@ -1022,49 +998,6 @@ export class Messaging {
     })
     this.#jobs.nudge()
     return this.#queues.detail(name)
-  }
-
-  // ------------------------------------------------------------ scheduled pulls
-
-  /**
-   * Runs a scheduled pull now: the registered runner of the point, or else a `pull-watermark` job
-   * for the connection's integration point record.
-   */
-  async runPull(connectionApiName: string, integrationPoint: string): Promise<Record<string, unknown>> {
-    const connection = await findConnectionByApiName(this.#db, connectionApiName)
-    if (connection === undefined)
-      throw new LiaisonError('RECORD_NOT_FOUND', `No connection has api_name__sys ${connectionApiName}.`)
-    if (connection.status !== 'active__v')
-      throw new LiaisonError(
-        'OPERATION_NOT_ALLOWED',
-        `Connection ${connectionApiName} is ${STATUS_WORDS[connection.status]}; pulls run only on active connections.`,
-      )
-    const runner = this.#pullRunners.get(integrationPoint)
-    if (runner !== undefined) return runner(connection)
-    const point = await this.#db
-      .selectFrom('integration_point__sys')
-      .select('id')
-      .where('connection__sys', '=', connection.id)
-      .where('integration_point_api_name__sys', '=', integrationPoint)
-      .executeTakeFirst()
-    if (point === undefined)
-      throw new LiaisonError(
-        'RECORD_NOT_FOUND',
-        `Connection ${connectionApiName} has no integration point ${integrationPoint}; list them with SELECT integration_point_api_name__sys FROM integration_point__sys.`,
-      )
-    const integrationPointId = String(point.id)
-    await this.#db
-      .transaction()
-      .execute((trx) =>
-        this.#jobs.enqueue(
-          trx,
-          'pull-watermark',
-          { integrationPointId },
-          { jobKey: `pull:${integrationPointId}` },
-        ),
-      )
-    this.#jobs.nudge()
-    return { integration_point: integrationPoint, integration_point_id: integrationPointId, queued: true }
   }
 }
 

@@ -17,6 +17,7 @@ import { medicalProfile } from '../../../apps/medical/index.js'
 import { ManualClock } from '../../../platform/clock/index.js'
 import { type ConnectionInfo, queueName } from '../../../platform/messaging/index.js'
 import type { Vault } from '../../../platform/vault/index.js'
+import { PULL_WATERMARK_TASK } from '../../job-tasks/index.js'
 import { connectionVaultOf } from '../../medical-crm-connection.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import {
@@ -45,7 +46,7 @@ let round = 0
  * would otherwise run between a "crash" and its resume when the manual clock passes its time.
  */
 function withoutScheduledPulls(vault: Vault): void {
-  vault.handleJobs('pull-watermark', async () => {})
+  vault.handleJobs(PULL_WATERMARK_TASK, async () => {})
 }
 
 function pull(options: PullOptions = {}) {
