@@ -8,7 +8,7 @@ import {
   type ConnectionInfo,
   type InboundMessage,
   type MessagingEventMap,
-  resendDeadMessage,
+  reprocessException,
   sendSigned,
   signRequest,
   type WireMessage,
@@ -540,7 +540,7 @@ describe('connections between two vault servers over HTTP', () => {
     await medical.vault.records.update(SYSTEM_ACTOR, 'connection__sys', [
       { id: medicalSide.id, status__v: 'active__v' },
     ])
-    const again = await resendDeadMessage(crm.vault, exceptionId)
+    const again = await reprocessException(crm.vault, exceptionId)
     expect(again).toMatchObject({ kind: 'outbound', messageId: id, requeued: true })
     await expectEventually(() => expect(seen.some((s) => s.message.id === id)).toBe(true), {
       timeoutMs: 20_000,
@@ -579,7 +579,7 @@ describe('connections between two vault servers over HTTP', () => {
     expect(flakyRuns.get('FLAKY-1')).toBe(3)
 
     fixed.add('DATA-1')
-    expect(await resendDeadMessage(medical.vault, exceptionId)).toMatchObject({
+    expect(await reprocessException(medical.vault, exceptionId)).toMatchObject({
       kind: 'inbound',
       requeued: true,
     })

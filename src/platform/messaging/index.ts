@@ -18,7 +18,7 @@ export {
   recordException,
 } from './exception-messages.js'
 export type { WireMessage } from './message-codec.js'
-export { INBOUND_PATH, Messaging, type MessagingOptions } from './messaging.js'
+export { Messaging, type MessagingOptions } from './messaging.js'
 export {
   type MessagingEventMap,
   type MessagingEventName,
@@ -50,6 +50,7 @@ export {
   type RemoteQueryResult,
   type RemoteVault,
 } from './messaging-types.js'
+export { INBOUND_PATH } from './outbound-delivery.js'
 export {
   QUEUE_TYPES,
   type QueueDetail,
@@ -65,6 +66,7 @@ export {
   type SignedResponse,
   sendSigned,
 } from './remote-vault.js'
+export type { ReprocessResult } from './reprocessing.js'
 export {
   canonicalRequest,
   claimedVaultId,
@@ -80,6 +82,7 @@ export { VaultKeys } from './vault-keys.js'
 
 import type { Messaging } from './messaging.js'
 import type { ConnectionInfo } from './messaging-types.js'
+import type { ReprocessResult } from './reprocessing.js'
 
 /** Anything that holds a vault's messaging (the Vault itself). */
 export interface MessagingHost {
@@ -92,13 +95,6 @@ export function listConnections(vault: MessagingHost): Promise<ConnectionInfo[]>
 }
 
 /** Sends a dead message again (or processes a failed one again) from its User Exception Message. */
-export function resendDeadMessage(
-  vault: MessagingHost,
-  exceptionId: string,
-): Promise<{
-  readonly kind: 'outbound' | 'inbound'
-  readonly messageId: string
-  readonly requeued: boolean
-}> {
-  return vault.messaging.resendDeadMessage(exceptionId)
+export function reprocessException(vault: MessagingHost, exceptionId: string): Promise<ReprocessResult> {
+  return vault.messaging.reprocessException(exceptionId)
 }
