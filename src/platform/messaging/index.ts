@@ -1,20 +1,10 @@
-export { describeConnectionStatus, environmentOf } from './connection-directory.js'
-export {
-  DELIVERY_MAX_ATTEMPTS,
-  MESSAGE_ATTRIBUTES_MAX_BYTES,
-  MESSAGE_ITEMS_MAX,
-  PROCESSING_MAX_ATTEMPTS,
-  REMOTE_API_VERSION,
-  REMOTE_CALL_TIMEOUT_MS,
-  SIGNATURE_HEADERS,
-  SIGNATURE_WINDOW_MS,
-} from './defaults.js'
+export { describeConnectionStatus, ENVIRONMENT_VALUES, environmentOf } from './connection-directory.js'
+export { DELIVERY_MAX_ATTEMPTS, MESSAGE_ITEMS_MAX } from './defaults.js'
 export {
   type ExceptionDraft,
   type ExceptionMessageBody,
   exceptionBodyOf,
   type FailedItem,
-  parseExceptionBody,
   recordException,
 } from './exception-messages.js'
 export type { WireMessage } from './message-codec.js'
@@ -68,7 +58,6 @@ export {
 } from './remote-vault.js'
 export type { ReprocessResult } from './reprocessing.js'
 export {
-  canonicalRequest,
   claimedVaultId,
   isSignedRequest,
   type RequestSigner,
@@ -76,9 +65,7 @@ export {
   type SignedHeaders,
   signRequest,
   type VerifiedRequest,
-  verifySignedRequest,
 } from './request-signing.js'
-export { VaultKeys } from './vault-keys.js'
 
 import type { Messaging } from './messaging.js'
 import type { ConnectionInfo } from './messaging-types.js'
