@@ -24,7 +24,7 @@ import {
   transferredInquiryGuard,
   transferToMedicalAction,
 } from './flows/index.js'
-import { connectionGuard } from './handshake/index.js'
+import { installConnectionGuard } from './handshake/index.js'
 import { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
 import {
@@ -121,7 +121,7 @@ export async function installMedicalCrmConnection(
 ): Promise<void> {
   const { messaging, records } = vault
   for (const task of JOB_TASKS[side]) vault.registerJobTask(task)
-  records.addGuard('connection__sys', connectionGuard)
+  installConnectionGuard(records)
   const schedule: PullSchedule = {
     pulls: scheduledPulls(vault, side),
     intervalMs: options.pullIntervalMs ?? SCHEDULED_PULL_INTERVAL_MS,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/api/index.js'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { installConnectionGuard } from '../../src/connection/handshake/index.js'
 import { LiaisonError } from '../../src/platform/errors/index.js'
 import {
   type ConnectionInfo,
@@ -37,8 +38,9 @@ interface RunningVault {
 }
 
 /**
- * A vault served on 127.0.0.1 like `liaison serve` does, but with only the test's processor
- * installed: these tests are about the connection itself, not the flows built on it.
+ * A vault served on 127.0.0.1 like `liaison serve` does, but with only the test's processor and
+ * the handshake's connection guard installed: these tests are about the connection itself, not
+ * the flows built on it.
  */
 async function serveVault(config: VaultConfig, port: number): Promise<RunningVault> {
   const vault = await Vault.open(config)
@@ -76,6 +78,7 @@ const nodes: Node[] = []
 
 function install(name: string) {
   return (vault: Vault) => {
+    installConnectionGuard(vault.records)
     vault.messaging.registerProcessor(POINT, async (message, context) => {
       seen.push({ vault: name, message, connection: context.connection })
     })

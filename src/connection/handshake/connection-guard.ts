@@ -1,4 +1,4 @@
-import type { RecordGuard } from '../../platform/records/index.js'
+import type { RecordGuard, RecordService } from '../../platform/records/index.js'
 
 /** The fields of a connection that only the handshake sets: they name the remote vault and its key. */
 const HANDSHAKE_FIELDS = [
@@ -24,4 +24,12 @@ export const connectionGuard: RecordGuard = (existing, change, actor) => {
   if (existing.status__v === 'pending__sys' && change.fields.includes('status__v'))
     return `Connection ${String(existing.api_name__sys)} is pending: it becomes active only when the remote vault accepts its connection token.`
   return undefined
+}
+
+/**
+ * Installs the connection guard in a vault (once, before it serves). The Medical-CRM connection
+ * does it; a vault that serves the handshake without it must do it too.
+ */
+export function installConnectionGuard(records: Pick<RecordService, 'addGuard'>): void {
+  records.addGuard('connection__sys', connectionGuard)
 }

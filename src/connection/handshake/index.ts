@@ -1,4 +1,4 @@
-export { connectionGuard } from './connection-guard.js'
+export { installConnectionGuard } from './connection-guard.js'
 export type { ConnectionFile } from './connection-token.js'
 export {
   type AcceptInput,
