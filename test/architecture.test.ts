@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { INTEGRATION_POINTS, PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from '../src/connection/index.js'
 
 const SRC = resolve(import.meta.dirname, '../src')
 
@@ -98,6 +99,49 @@ describe('module boundaries (STYLE.md §1)', () => {
             bad.push(`${relative(SRC, file)} imports ${m[1]}`)
       }
     }
+    expect(bad).toEqual([])
+  })
+})
+
+describe('the platform knows no connection (issue 9)', () => {
+  /** Every `.ts` file under a folder, tests and fixtures included. */
+  function everyFile(dir: string): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name)
+      return statSync(path).isDirectory() ? everyFile(path) : path.endsWith('.ts') ? [path] : []
+    })
+  }
+
+  it('names none of the job tasks, job keys and integration points the connection owns', () => {
+    // Read from the connection's own declarations, so the list stays true as the connection grows.
+    const words = [
+      PULL_WATERMARK_TASK.name,
+      ROUTE_DOCUMENTS_TASK.name,
+      // The job key of a scheduled pull (connection/scheduled-pulls.ts pullJobKey).
+      'pull:',
+      ...Object.values(INTEGRATION_POINTS),
+    ]
+    const bad = everyFile(join(SRC, 'platform')).flatMap((file) => {
+      const text = readFileSync(file, 'utf8')
+      return words.filter((word) => text.includes(word)).map((word) => `${relative(SRC, file)} names ${word}`)
+    })
+    expect(bad).toEqual([])
+  })
+})
+
+describe('dynamic imports (STYLE.md §1)', () => {
+  it('load only a file of their own module, except in cli (the composition root)', () => {
+    // A dynamic import would slip past the checks above, which read static imports only.
+    const bad = files(SRC).flatMap((file) => {
+      const from = moduleOf(file)
+      if (from === 'cli') return []
+      return [...readFileSync(file, 'utf8').matchAll(/\bimport\(\s*([^)]*)\)/g)]
+        .filter((m) => {
+          const literal = /^(['"`])(\.[^'"`$]*)\1$/.exec(m[1]!.trim())
+          return literal === null || moduleOf(resolve(file, '..', literal[2]!)) !== from
+        })
+        .map((m) => `${relative(SRC, file)} → import(${m[1]})`)
+    })
     expect(bad).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import {
   completeHandshake,
   createPendingConnection,
 } from '../connection/handshake/index.js'
+import { connectionSideOf, connectionVaultOf, runPull } from '../connection/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import {
   type ConnectionInfo,
@@ -438,7 +439,10 @@ export async function connectionRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       assertAdmin(request)
       const params = request.params as { api_name: string; integration_point: string }
-      const data = await app.vault.messaging.runPull(params.api_name, params.integration_point)
+      const data = await runPull(connectionVaultOf(app.vault), connectionSideOf(app.vault.profile.name), {
+        connectionApiName: params.api_name,
+        integrationPoint: params.integration_point,
+      })
       return send(reply, { responseStatus: 'SUCCESS', data })
     },
   )

@@ -1,15 +1,14 @@
-export { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 export {
   connectionSideOf,
   type DryRunRequest,
   dryRunIntegrationRule,
 } from './dry-run-integration-rule.js'
 export type { FlowVault } from './flows/index.js'
+export { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 export {
   type ConnectionOptions,
   type ConnectionVault,
   connectionVaultOf,
-  ensureConnectionConfiguration,
   installMedicalCrmConnection,
 } from './medical-crm-connection.js'
 export {
@@ -17,6 +16,6 @@ export {
   type DryRunIssue,
   type DryRunResult,
   INTEGRATION_POINTS,
-  loadRuleSet,
 } from './rules/index.js'
-export { type PullFailure, pullJobKey, pullWatermarkJob } from './scheduled-pulls.js'
+export { type RunPullRequest, runPull } from './run-pull.js'
+export type { PullFailure } from './scheduled-pulls.js'

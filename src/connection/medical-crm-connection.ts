@@ -1,5 +1,5 @@
 import { assertNever } from '../platform/errors/index.js'
-import type { JobHandler, JobQueue, JobTask } from '../platform/jobs/index.js'
+import type { JobQueue, JobTask, TaskHandler } from '../platform/jobs/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
 import type { Vault } from '../platform/vault/index.js'
@@ -19,12 +19,13 @@ import {
   queueDocumentsOfTransferGroup,
   receiveDocuments,
   resendOnTransferSwitchedOn,
-  resendRoutedDocuments,
   routeDocumentsJob,
   syncConnectionCountries,
   transferredInquiryGuard,
   transferToMedicalAction,
 } from './flows/index.js'
+import { installConnectionGuard } from './handshake/index.js'
+import { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
 import {
   type PullFailure,
@@ -40,8 +41,10 @@ import {
 export interface ConnectionVault extends FlowVault {
   /** The vault's durable job queue; scheduled pulls are `pull-watermark` jobs on it. */
   readonly jobs: Pick<JobQueue, 'enqueue' | 'nudge'>
+  /** Registers one of the connection's job tasks (the vault's jobs do not start until it has a handler). */
+  registerJobTask(task: JobTask): void
   /** Sets the handler of one job task (the vault dispatches to it). */
-  handleJobs(task: JobTask, handler: JobHandler): void
+  handleJobs<P extends object>(task: JobTask<P>, handler: TaskHandler<P>): void
 }
 
 export interface ConnectionOptions {
@@ -62,8 +65,15 @@ export function connectionVaultOf(vault: Vault): ConnectionVault {
     clock: vault.clock,
     messaging: vault.messaging,
     jobs: vault.jobs,
+    registerJobTask: (task) => vault.registerJobTask(task),
     handleJobs: (task, handler) => vault.handleJobs(task, handler),
   }
+}
+
+/** The connection's job tasks on each side (a side whose code enqueues a task must register it here). */
+const JOB_TASKS: Readonly<Record<ConnectionSide, readonly JobTask[]>> = {
+  crm: [PULL_WATERMARK_TASK],
+  medical: [PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK],
 }
 
 /** The vault itself writes a connection's standard configuration; the integration user may not. */
@@ -72,7 +82,7 @@ function configurationActor(connection: ConnectionInfo): RecordActor {
 }
 
 /** The pulls each side runs on a schedule, by integration point (B6, B12, B15). */
-function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, ScheduledPull> {
+export function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, ScheduledPull> {
   switch (side) {
     case 'crm':
       return new Map<string, ScheduledPull>([
@@ -99,8 +109,8 @@ function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<string, Sch
 }
 
 /**
- * Installs the Medical-CRM connection's behaviour on one side: object actions, guards, change
- * hooks, message processors, the scheduled pulls (started for the active connections now and for
+ * Installs the Medical-CRM connection's behaviour on one side: its job tasks, object actions,
+ * guards, change hooks, message processors, the scheduled pulls (started for the active connections now and for
  * each connection when it is established) and the seeding of each new connection's standard
  * configuration (B4). Called once per vault by the composition root, before the vault's jobs start.
  */
@@ -110,6 +120,8 @@ export async function installMedicalCrmConnection(
   options: ConnectionOptions = {},
 ): Promise<void> {
   const { messaging, records } = vault
+  for (const task of JOB_TASKS[side]) vault.registerJobTask(task)
+  installConnectionGuard(records)
   const schedule: PullSchedule = {
     pulls: scheduledPulls(vault, side),
     intervalMs: options.pullIntervalMs ?? SCHEDULED_PULL_INTERVAL_MS,
@@ -120,8 +132,7 @@ export async function installMedicalCrmConnection(
     // The points were seeded just above, in the same transaction: their first pulls commit with them.
     await schedulePulls(trx, vault, schedule, connection.id)
   })
-  for (const [point, pull] of schedule.pulls) messaging.registerPullRunner(point, pull)
-  vault.handleJobs('pull-watermark', pullWatermarkJob(vault, schedule))
+  vault.handleJobs(PULL_WATERMARK_TASK, pullWatermarkJob(vault, schedule))
   switch (side) {
     case 'crm':
       records.addObjectAction('medical_inquiry__v', transferToMedicalAction(vault))
@@ -154,10 +165,7 @@ export async function installMedicalCrmConnection(
       records.addChangeHook('connection_country__v', queueDocumentsOfNewCountries(vault))
       records.addChangeHook('document_type_group__v', queueDocumentsOfTransferGroup(vault))
       records.addChangeHook('integration_point__sys', resendOnTransferSwitchedOn(vault))
-      vault.handleJobs('route-documents', routeDocumentsJob(vault))
-      messaging.registerPullRunner(INTEGRATION_POINTS.documentTransferOutbound, async (connection) => ({
-        ...(await resendRoutedDocuments(vault, connection.id)),
-      }))
+      vault.handleJobs(ROUTE_DOCUMENTS_TASK, routeDocumentsJob(vault))
       break
     default:
       assertNever(side, 'connection side')
@@ -168,7 +176,7 @@ export async function installMedicalCrmConnection(
 }
 
 /** Seeds the standard configuration of active connections that lack it (connections made before an upgrade). */
-export async function ensureConnectionConfiguration(vault: FlowVault, side: ConnectionSide): Promise<void> {
+async function ensureConnectionConfiguration(vault: FlowVault, side: ConnectionSide): Promise<void> {
   for (const connection of await vault.messaging.listConnections()) {
     if (connection.status !== 'active__v') continue
     await vault.storage.db

@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely'
 import type { Clock } from '../platform/clock/index.js'
-import { LiaisonError } from '../platform/errors/index.js'
-import type { JobHandler, JobQueue } from '../platform/jobs/index.js'
+import type { JobQueue, TaskHandler } from '../platform/jobs/index.js'
 import type { ConnectionInfo, Messaging } from '../platform/messaging/index.js'
 import type { Storage, VaultDb } from '../platform/storage/index.js'
+import { PULL_WATERMARK_TASK } from './job-tasks/index.js'
 
 /** One pull of one integration point of a connection; answers what it read and applied. */
 export type ScheduledPull = (connection: ConnectionInfo) => Promise<Record<string, unknown>>
@@ -36,24 +36,9 @@ export interface PullScheduleVault {
 /**
  * The job key of an integration point's pull: at most one waiting pull per point, so scheduling
  * again (at start, at the handshake, after each run, or `…/actions/run/…`) never duplicates it.
- * The same key as messaging's runPull uses.
  */
 export function pullJobKey(integrationPointId: string): string {
   return `pull:${integrationPointId}`
-}
-
-/** A `pull-watermark` payload checked: it may have been written by an older release. */
-export function assertPullPayload(payload: unknown): { readonly integrationPointId: string } {
-  const id =
-    typeof payload === 'object' && payload !== null
-      ? (payload as Record<string, unknown>).integrationPointId
-      : undefined
-  if (typeof id !== 'string' || id === '')
-    throw new LiaisonError(
-      'INTERNAL',
-      `A pull-watermark job needs {"integrationPointId": "…"}, not ${JSON.stringify(payload)}.`,
-    )
-  return { integrationPointId: id }
 }
 
 /**
@@ -79,7 +64,7 @@ export async function schedulePulls(
     const integrationPointId = String(point.id)
     await vault.jobs.enqueue(
       trx,
-      'pull-watermark',
+      PULL_WATERMARK_TASK,
       { integrationPointId },
       { jobKey: pullJobKey(integrationPointId), runAt },
     )
@@ -104,9 +89,11 @@ export async function scheduleActiveConnections(
  * run is reported, not thrown: the next run is its retry, from the same watermark, so nothing is
  * missed. A point or connection that no longer exists ends its schedule.
  */
-export function pullWatermarkJob(vault: PullScheduleVault, schedule: PullSchedule): JobHandler {
-  return async (payload) => {
-    const { integrationPointId } = assertPullPayload(payload)
+export function pullWatermarkJob(
+  vault: PullScheduleVault,
+  schedule: PullSchedule,
+): TaskHandler<{ readonly integrationPointId: string }> {
+  return async ({ integrationPointId }) => {
     const db = vault.storage.db
     const point = await db
       .selectFrom('integration_point__sys')
@@ -133,7 +120,7 @@ export function pullWatermarkJob(vault: PullScheduleVault, schedule: PullSchedul
       await db.transaction().execute((trx) =>
         vault.jobs.enqueue(
           trx,
-          'pull-watermark',
+          PULL_WATERMARK_TASK,
           { integrationPointId },
           {
             jobKey: pullJobKey(integrationPointId),

@@ -1,11 +1,12 @@
 import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type {
-  DeadJob,
-  EnqueueOptions,
-  JobContext,
-  JobHandler,
-  JobQueue,
+import {
+  type DeadJob,
+  defineJobTask,
+  type EnqueueOptions,
+  type JobContext,
+  type JobHandler,
+  type JobQueue,
 } from '../../src/platform/jobs/index.js'
 import { createDatabase, migrateToLatest, type Storage } from '../../src/platform/storage/index.js'
 import { createTestDatabase, TEST_PG_URL, type TestDatabase } from '../support/databases.js'
@@ -27,12 +28,13 @@ export interface JobQueueContractOptions {
 /** Builds the adapter under test over one vault's storage. It must run at least 2 jobs at a time. */
 export type MakeJobQueue = (storage: Storage) => JobQueue
 
-interface Latch {
+/** A gate a test opens to let a waiting handler go on. */
+export interface Latch {
   readonly promise: Promise<void>
   open(): void
 }
 
-function latch(): Latch {
+export function latch(): Latch {
   let open: () => void = () => {}
   const promise = new Promise<void>((resolve) => {
     open = resolve
@@ -61,13 +63,20 @@ function quietWindow(ms = 300): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-function messageIdOf(payload: unknown): string {
+/** The `messageId` of a test job's payload. */
+export function messageIdOf(payload: unknown): string {
   if (typeof payload === 'object' && payload !== null && 'messageId' in payload) {
     const id = (payload as { messageId: unknown }).messageId
     if (typeof id === 'string') return id
   }
   throw new Error(`Unexpected payload ${JSON.stringify(payload)}`)
 }
+
+/** The tasks the suite enqueues (the platform's own two names; any would do). */
+export const DELIVER_TASK = defineJobTask('deliver-outbound', (payload) => ({
+  messageId: messageIdOf(payload),
+}))
+const PROCESS_TASK = defineJobTask('process-inbound', (payload) => ({ messageId: messageIdOf(payload) }))
 
 /**
  * pg's Pool.end() resolves before its sockets have closed, and a backend that `drop database … with
@@ -123,7 +132,7 @@ export function describeJobQueueContract(
     ): Promise<void> {
       await storage.db.transaction().execute(async (trx) => {
         for (const [messageId, jobOptions] of jobs)
-          await queue.enqueue(trx, 'deliver-outbound', { messageId }, jobOptions)
+          await queue.enqueue(trx, DELIVER_TASK, { messageId }, jobOptions)
       })
       queue.nudge()
     }
@@ -146,7 +155,7 @@ export function describeJobQueueContract(
       const queue = newQueue(storage)
       await expect(
         storage.db.transaction().execute(async (trx) => {
-          await queue.enqueue(trx, 'deliver-outbound', { messageId: 'rolled-back' })
+          await queue.enqueue(trx, DELIVER_TASK, { messageId: 'rolled-back' })
           throw new Error('roll back')
         }),
       ).rejects.toThrow('roll back')
@@ -357,9 +366,9 @@ export function describeJobQueueContract(
       const first = await openStorage()
       const before = newQueue(first)
       await first.db.transaction().execute(async (trx) => {
-        await before.enqueue(trx, 'deliver-outbound', { messageId: 'retried' }, { maxAttempts: 5 })
+        await before.enqueue(trx, DELIVER_TASK, { messageId: 'retried' }, { maxAttempts: 5 })
         // No handler for this task in the first queue: it waits for the second.
-        await before.enqueue(trx, 'process-inbound', { messageId: 'waiting' })
+        await before.enqueue(trx, PROCESS_TASK, { messageId: 'waiting' })
       })
       const failedOnce = latch()
       await before.start({

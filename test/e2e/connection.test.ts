@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/api/index.js'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { installConnectionGuard } from '../../src/connection/handshake/index.js'
 import { LiaisonError } from '../../src/platform/errors/index.js'
 import {
   type ConnectionInfo,
   type InboundMessage,
   type MessagingEventMap,
-  resendDeadMessage,
+  reprocessException,
   sendSigned,
   signRequest,
   type WireMessage,
@@ -37,8 +38,9 @@ interface RunningVault {
 }
 
 /**
- * A vault served on 127.0.0.1 like `liaison serve` does, but with only the test's processor
- * installed: these tests are about the connection itself, not the flows built on it.
+ * A vault served on 127.0.0.1 like `liaison serve` does, but with only the test's processor and
+ * the handshake's connection guard installed: these tests are about the connection itself, not
+ * the flows built on it.
  */
 async function serveVault(config: VaultConfig, port: number): Promise<RunningVault> {
   const vault = await Vault.open(config)
@@ -76,6 +78,7 @@ const nodes: Node[] = []
 
 function install(name: string) {
   return (vault: Vault) => {
+    installConnectionGuard(vault.records)
     vault.messaging.registerProcessor(POINT, async (message, context) => {
       seen.push({ vault: name, message, connection: context.connection })
     })
@@ -540,7 +543,7 @@ describe('connections between two vault servers over HTTP', () => {
     await medical.vault.records.update(SYSTEM_ACTOR, 'connection__sys', [
       { id: medicalSide.id, status__v: 'active__v' },
     ])
-    const again = await resendDeadMessage(crm.vault, exceptionId)
+    const again = await reprocessException(crm.vault, exceptionId)
     expect(again).toMatchObject({ kind: 'outbound', messageId: id, requeued: true })
     await expectEventually(() => expect(seen.some((s) => s.message.id === id)).toBe(true), {
       timeoutMs: 20_000,
@@ -579,7 +582,7 @@ describe('connections between two vault servers over HTTP', () => {
     expect(flakyRuns.get('FLAKY-1')).toBe(3)
 
     fixed.add('DATA-1')
-    expect(await resendDeadMessage(medical.vault, exceptionId)).toMatchObject({
+    expect(await reprocessException(medical.vault, exceptionId)).toMatchObject({
       kind: 'inbound',
       requeued: true,
     })

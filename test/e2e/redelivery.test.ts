@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
-import { INTEGRATION_POINTS } from '../../src/connection/index.js'
+import { INTEGRATION_POINTS, PULL_WATERMARK_TASK } from '../../src/connection/index.js'
 import {
   type ConnectionInfo,
   INBOUND_PATH,
@@ -36,7 +36,7 @@ let onCrm: ConnectionInfo
 
 /** Pulls here run on nudges and on request only: a scheduled one would be a third, unplanned pull. */
 function withoutScheduledPulls(vault: Vault): void {
-  vault.handleJobs('pull-watermark', async () => {})
+  vault.handleJobs(PULL_WATERMARK_TASK, async () => {})
 }
 
 /** Messages each side sent (originals only), in the order they were delivered. */

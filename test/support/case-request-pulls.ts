@@ -6,6 +6,7 @@ import { expect } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
 import { INTEGRATION_POINTS } from '../../src/connection/index.js'
+import { PULL_WATERMARK_TASK } from '../../src/connection/job-tasks/index.js'
 import type { ManualClock } from '../../src/platform/clock/index.js'
 import { type ConnectionInfo, queueName } from '../../src/platform/messaging/index.js'
 import type { Vault } from '../../src/platform/vault/index.js'
@@ -43,7 +44,7 @@ export interface CaseRequestPullVaults {
  * run between a "crash" and its resume when the manual clock passes its time.
  */
 function withoutScheduledPulls(vault: Vault): void {
-  vault.handleJobs('pull-watermark', async () => {})
+  vault.handleJobs(PULL_WATERMARK_TASK, async () => {})
 }
 
 export async function startCaseRequestPullVaults(

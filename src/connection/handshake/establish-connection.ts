@@ -5,6 +5,7 @@ import { type ErrorCode, LiaisonError } from '../../platform/errors/index.js'
 import {
   type ConnectionInfo,
   claimedVaultId,
+  ENVIRONMENT_VALUES,
   type IncomingSignedRequest,
   isSuccess,
   REMOTE_ENVIRONMENTS,
@@ -31,10 +32,6 @@ export const DEFAULT_CONNECTION_API_NAME = 'medical_crm__v'
 export const HANDSHAKE_PATH = '/services/connections/handshake'
 
 const API_NAME_RE = /^[a-z][a-z0-9_]{0,126}[a-z0-9]$/
-const ENVIRONMENT_VALUES: Readonly<Record<RemoteEnvironment, string>> = {
-  production: 'production__sys',
-  sandbox: 'sandbox__sys',
-}
 
 export interface PendingConnectionInput {
   /** `api_name__sys`. (Default: medical_crm__v, or a free variant of it) */
@@ -149,8 +146,13 @@ async function freeApiName(db: Kysely<VaultDb>, remoteName: string | undefined):
     if (!taken.has(`${DEFAULT_CONNECTION_API_NAME}_${n}`)) return `${DEFAULT_CONNECTION_API_NAME}_${n}`
 }
 
-async function requireConnection(vault: Vault, id: string): Promise<ConnectionInfo> {
-  const connection = await vault.messaging.connection(id)
+/** The connection, read through `db` (the caller's transaction, or the vault's database). */
+async function requireConnection(
+  vault: Vault,
+  id: string,
+  db: Kysely<VaultDb> = vault.storage.db,
+): Promise<ConnectionInfo> {
+  const connection = await vault.messaging.connection(id, db)
   if (connection === undefined)
     throw new LiaisonError('RECORD_NOT_FOUND', `No connection__sys record has id ${id}.`)
   return connection
@@ -294,16 +296,9 @@ export async function acceptConnectionToken(
       },
     ])
     written(updated, `Connection ${apiName} could not be activated`)
-    await vault.messaging.connectionEstablished(trx, await requireConnectionIn(vault, trx, id))
+    await vault.messaging.connectionEstablished(trx, await requireConnection(vault, id, trx))
   })
   return requireConnection(vault, id)
-}
-
-async function requireConnectionIn(vault: Vault, db: Kysely<VaultDb>, id: string): Promise<ConnectionInfo> {
-  const connection = await vault.messaging.connection(id, db)
-  if (connection === undefined)
-    throw new LiaisonError('RECORD_NOT_FOUND', `No connection__sys record has id ${id}.`)
-  return connection
 }
 
 function parseAnswer(data: unknown, file: ConnectionFile): HandshakeAnswer {
@@ -434,7 +429,7 @@ export async function completeHandshake(
       },
     ])
     written(updated, `Connection ${apiName} could not be activated`)
-    await vault.messaging.connectionEstablished(trx, await requireConnectionIn(vault, trx, id))
+    await vault.messaging.connectionEstablished(trx, await requireConnection(vault, id, trx))
   })
   const connection = await requireConnection(vault, id)
   return {

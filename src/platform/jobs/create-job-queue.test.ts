@@ -3,7 +3,7 @@ import { ManualClock } from '../clock/index.js'
 import { createDatabase } from '../storage/index.js'
 import { createJobQueue } from './create-job-queue.js'
 import { GraphileJobQueue } from './graphile-job-queue.js'
-import { SqliteJobQueue } from './sqlite-job-queue.js'
+import { TableJobQueue } from './table-job-queue.js'
 
 // Choosing an engine reaches no database: both connect lazily, so any address will do.
 describe('createJobQueue', () => {
@@ -17,12 +17,12 @@ describe('createJobQueue', () => {
   })
 
   it('runs the table engine on SQLite and graphile-worker on PostgreSQL by default', () => {
-    expect(createJobQueue(sqlite, clock)).toBeInstanceOf(SqliteJobQueue)
+    expect(createJobQueue(sqlite, clock)).toBeInstanceOf(TableJobQueue)
     expect(createJobQueue(postgres, clock)).toBeInstanceOf(GraphileJobQueue)
   })
 
   it('runs the table engine on PostgreSQL when asked', () => {
-    expect(createJobQueue(postgres, clock, { engine: 'table' })).toBeInstanceOf(SqliteJobQueue)
+    expect(createJobQueue(postgres, clock, { engine: 'table' })).toBeInstanceOf(TableJobQueue)
   })
 
   it('refuses graphile-worker on SQLite', () => {

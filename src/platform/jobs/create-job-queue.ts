@@ -3,7 +3,7 @@ import { LiaisonError } from '../errors/index.js'
 import type { Storage } from '../storage/index.js'
 import { GraphileJobQueue, type GraphileJobQueueOptions } from './graphile-job-queue.js'
 import type { JobQueue } from './job-queue.js'
-import { SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.js'
+import { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'
 
 /** `table`: the embedded runner over the vault's `job` table; `graphile`: graphile-worker (PostgreSQL only). */
 export type JobEngine = 'table' | 'graphile'
@@ -11,7 +11,7 @@ export type JobEngine = 'table' | 'graphile'
 export interface CreateJobQueueOptions {
   /** (Default: 'graphile' on PostgreSQL, 'table' on SQLite) */
   readonly engine?: JobEngine
-  readonly table?: SqliteJobQueueOptions
+  readonly table?: TableJobQueueOptions
   readonly graphile?: GraphileJobQueueOptions
 }
 
@@ -34,5 +34,5 @@ export function createJobQueue(
       )
     return new GraphileJobQueue(storage, options.graphile)
   }
-  return new SqliteJobQueue(storage, clock, options.table)
+  return new TableJobQueue(storage, clock, options.table)
 }

@@ -14,15 +14,8 @@ import { LiaisonError } from '../errors/index.js'
 import { createPostgresPool, type Storage, type VaultDb } from '../storage/index.js'
 import { JOB_CONCURRENCY, JOB_MAX_ATTEMPTS, JOB_POLL_INTERVAL_MS } from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
-import type {
-  DeadJob,
-  EnqueueOptions,
-  JobContext,
-  JobHandlers,
-  JobPayloads,
-  JobQueue,
-  JobTask,
-} from './job-queue.js'
+import type { DeadJob, EnqueueOptions, JobContext, JobHandlers, JobQueue } from './job-queue.js'
+import type { JobTask } from './job-task.js'
 import { describeError, reportRunnerError } from './runner-errors.js'
 
 export type GraphileLogLevel = 'error' | 'warning' | 'info' | 'debug'
@@ -134,17 +127,17 @@ export class GraphileJobQueue implements JobQueue {
     return this.#installed
   }
 
-  async enqueue<K extends JobTask>(
+  async enqueue<P extends object>(
     trx: Transaction<VaultDb>,
-    task: K,
-    payload: JobPayloads[K],
+    task: JobTask<P>,
+    payload: P,
     options: EnqueueOptions = {},
   ): Promise<void> {
     assertEnqueueOptions(options)
     // Before the first statement of ours in the caller's transaction: a missing function would abort it.
     await this.install()
     await sql`select graphile_worker.add_job(
-      identifier => ${task}::text,
+      identifier => ${task.name}::text,
       payload => ${JSON.stringify(payload)}::json,
       queue_name => ${queueNameFor(options)}::text,
       run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,

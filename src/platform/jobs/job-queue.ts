@@ -1,11 +1,15 @@
 import type { Transaction } from 'kysely'
 import type { VaultDb } from '../storage/index.js'
+import type { JobTask } from './job-task.js'
 
 /**
  * Jobs glossary.
  * - job: one unit of durable work (deliver a message, process one, run a pull), stored in the
  *   vault's database, enqueued inside the transaction that made it necessary.
- * - task: the name of a kind of job; its payload type is in JobPayloads.
+ * - task: a kind of job, declared with defineJobTask by the layer that owns it: a name and the
+ *   check its payload passes. The platform declares its own (messaging's delivery and processing);
+ *   later layers register theirs with the vault, which refuses to start its runner while one of
+ *   them has no handler.
  * - queue: jobs with the same queueName run one at a time, in the order they were enqueued
  *   (per-key ordering); jobs without one run in parallel.
  * - job key: at most one waiting job per key; enqueueing again replaces its payload and run time.
@@ -13,19 +17,6 @@ import type { VaultDb } from '../storage/index.js'
  * - attempt: each run; a handler that throws is retried with capped, jittered back-off until
  *   maxAttempts, after which the job is dead and `onDead` is told.
  */
-
-/** Every task and its payload. Handlers must still check payloads: an older release may have written them. */
-export interface JobPayloads {
-  /** Send one outbound message to its remote vault. */
-  'deliver-outbound': { readonly messageId: string }
-  /** Process one inbound message that was stored and acknowledged. */
-  'process-inbound': { readonly messageId: string }
-  /** Run a scheduled watermark pull of one integration point. */
-  'pull-watermark': { readonly integrationPointId: string }
-  /** Route the queued document changes to the connections that receive them (B16). */
-  'route-documents': Readonly<Record<string, never>>
-}
-export type JobTask = keyof JobPayloads
 
 export interface EnqueueOptions {
   /** Jobs sharing a queue name run one at a time in enqueue order. (Default: none, parallel) */
@@ -48,9 +39,10 @@ export interface JobContext {
   readonly jobKey: string | undefined
 }
 
-/** A handler gets `unknown` and asserts the payload shape itself. */
+/** What a runner calls: the payload as stored, `unknown` until the task's assertion checks it. */
 export type JobHandler = (payload: unknown, context: JobContext) => Promise<void>
-export type JobHandlers = { readonly [K in JobTask]?: JobHandler }
+/** A runner's handlers, by task name: it claims jobs of these tasks only. */
+export type JobHandlers = Readonly<Record<string, JobHandler>>
 
 export interface DeadJob {
   readonly task: string
@@ -61,10 +53,10 @@ export interface DeadJob {
 
 export interface JobQueue {
   /** Adds a job in the caller's transaction: it exists if and only if the transaction commits. */
-  enqueue<K extends JobTask>(
+  enqueue<P extends object>(
     trx: Transaction<VaultDb>,
-    task: K,
-    payload: JobPayloads[K],
+    task: JobTask<P>,
+    payload: P,
     options?: EnqueueOptions,
   ): Promise<void>
   /** Starts running jobs with these handlers; `onDead` hears of jobs that used up their attempts. */

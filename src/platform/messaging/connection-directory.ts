@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely'
-import { LiaisonError } from '../errors/index.js'
 import type { VaultDb, VaultRow } from '../storage/index.js'
 import {
   CONNECTION_STATUSES,
@@ -91,10 +90,14 @@ export async function findConnectionByRemoteVault(
   return all.find((c) => c.status === 'active__v') ?? all[0]
 }
 
-/** The connection, or RECORD_NOT_FOUND naming the id. */
-export async function requireConnection(db: Kysely<VaultDb>, id: string): Promise<ConnectionInfo> {
-  const found = await findConnection(db, id)
-  if (found === undefined)
-    throw new LiaisonError('RECORD_NOT_FOUND', `No connection__sys record has id ${id}.`, { details: { id } })
-  return found
+/** Connection statuses as people read them. */
+const STATUS_WORDS: Readonly<Record<ConnectionStatus, string>> = Object.freeze({
+  pending__sys: 'pending (the handshake is not complete)',
+  active__v: 'active',
+  inactive__v: 'inactive',
+})
+
+/** A connection status in words, for messages people read (`pending (the handshake is not complete)`). */
+export function describeConnectionStatus(status: ConnectionStatus): string {
+  return STATUS_WORDS[status]
 }

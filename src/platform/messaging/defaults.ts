@@ -8,8 +8,6 @@ export const MESSAGE_ATTRIBUTES_MAX_BYTES = 4_096
 export const MESSAGE_KEY_MAX_LENGTH = 255
 /** A signed request whose timestamp is further than this from the receiver's clock is refused. */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000
-/** Accepted request ids are kept this long (both sides of the window), then pruned. */
-export const SEEN_REQUEST_RETENTION_MS = 2 * SIGNATURE_WINDOW_MS
 /** How often (at most) a vault prunes its accepted request ids. */
 export const SEEN_REQUEST_PRUNE_INTERVAL_MS = 60_000
 /** Attempts before an outbound message is dead (1 s, 2 s, 4 s … capped at 5 min, ±20 %). */
@@ -20,8 +18,6 @@ export const PROCESSING_MAX_ATTEMPTS = 12
 export const REMOTE_CALL_TIMEOUT_MS = 30_000
 /** The API version used for calls to a remote vault. */
 export const REMOTE_API_VERSION = 'v25.2'
-/** Largest VQL page asked for in callbacks. */
-export const CALLBACK_PAGE_SIZE = 1_000
 
 /** Header names of a signed request (B2). Node lower-cases incoming header names. */
 export const SIGNATURE_HEADERS = Object.freeze({

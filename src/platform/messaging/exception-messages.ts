@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { RecordActor, RecordService } from '../records/index.js'
 import type { VaultDb } from '../storage/index.js'
@@ -126,6 +126,37 @@ export async function recordException(
       )
   }
   return exceptionId
+}
+
+/** The message's exceptions still open now (open or being reprocessed). */
+export async function openExceptionIds(db: Kysely<VaultDb>, messageId: string): Promise<string[]> {
+  const open = await db
+    .selectFrom('exception_message__sys')
+    .select('id')
+    .where('message_id__sys', '=', messageId)
+    .where('state__v', 'in', ['open__sys', 'reprocessing__sys'])
+    .execute()
+  return open.map((r) => String(r.id))
+}
+
+/**
+ * Resolves the exceptions a message had before it went through (given, or read now). Exceptions a
+ * processor writes while it runs (item failures) are newer and stay open.
+ */
+export async function resolveExceptions(
+  db: Kysely<VaultDb>,
+  records: RecordService,
+  messageId: string,
+  ids?: readonly string[],
+): Promise<void> {
+  const open = ids ?? (await openExceptionIds(db, messageId))
+  if (open.length === 0) return
+  await records.runAction(
+    messagingActor(undefined, messageId),
+    'exception_message__sys',
+    [...open],
+    'resolve__sys',
+  )
 }
 
 /** Reads and checks `message_body_json__sys` of an exception. */

@@ -1,24 +1,14 @@
-export { environmentOf } from './connection-directory.js'
-export {
-  DELIVERY_MAX_ATTEMPTS,
-  MESSAGE_ATTRIBUTES_MAX_BYTES,
-  MESSAGE_ITEMS_MAX,
-  PROCESSING_MAX_ATTEMPTS,
-  REMOTE_API_VERSION,
-  REMOTE_CALL_TIMEOUT_MS,
-  SIGNATURE_HEADERS,
-  SIGNATURE_WINDOW_MS,
-} from './defaults.js'
+export { describeConnectionStatus, ENVIRONMENT_VALUES, environmentOf } from './connection-directory.js'
+export { DELIVERY_MAX_ATTEMPTS, MESSAGE_ITEMS_MAX } from './defaults.js'
 export {
   type ExceptionDraft,
   type ExceptionMessageBody,
   exceptionBodyOf,
   type FailedItem,
-  parseExceptionBody,
   recordException,
 } from './exception-messages.js'
 export type { WireMessage } from './message-codec.js'
-export { INBOUND_PATH, Messaging, type MessagingOptions } from './messaging.js'
+export { Messaging, type MessagingOptions } from './messaging.js'
 export {
   type MessagingEventMap,
   type MessagingEventName,
@@ -44,7 +34,6 @@ export {
   type OutboundMessage,
   type OutboundState,
   type ProcessorContext,
-  type PullRunner,
   REMOTE_ENVIRONMENTS,
   type RemoteEnvironment,
   type RemoteFile,
@@ -52,6 +41,7 @@ export {
   type RemoteQueryResult,
   type RemoteVault,
 } from './messaging-types.js'
+export { INBOUND_PATH } from './outbound-delivery.js'
 export {
   QUEUE_TYPES,
   type QueueDetail,
@@ -67,8 +57,8 @@ export {
   type SignedResponse,
   sendSigned,
 } from './remote-vault.js'
+export type { ReprocessResult } from './reprocessing.js'
 export {
-  canonicalRequest,
   claimedVaultId,
   isSignedRequest,
   type RequestSigner,
@@ -76,12 +66,11 @@ export {
   type SignedHeaders,
   signRequest,
   type VerifiedRequest,
-  verifySignedRequest,
 } from './request-signing.js'
-export { VaultKeys } from './vault-keys.js'
 
 import type { Messaging } from './messaging.js'
 import type { ConnectionInfo } from './messaging-types.js'
+import type { ReprocessResult } from './reprocessing.js'
 
 /** Anything that holds a vault's messaging (the Vault itself). */
 export interface MessagingHost {
@@ -94,13 +83,6 @@ export function listConnections(vault: MessagingHost): Promise<ConnectionInfo[]>
 }
 
 /** Sends a dead message again (or processes a failed one again) from its User Exception Message. */
-export function resendDeadMessage(
-  vault: MessagingHost,
-  exceptionId: string,
-): Promise<{
-  readonly kind: 'outbound' | 'inbound'
-  readonly messageId: string
-  readonly requeued: boolean
-}> {
-  return vault.messaging.resendDeadMessage(exceptionId)
+export function reprocessException(vault: MessagingHost, exceptionId: string): Promise<ReprocessResult> {
+  return vault.messaging.reprocessException(exceptionId)
 }

@@ -66,7 +66,7 @@ export type MessageAttributes = Readonly<Record<string, MessageAttributeValue>>
 export interface OutboundDraft {
   /** `connection__sys` id of the connection to send through. */
   readonly connectionId: string
-  /** The integration point the receiver dispatches on (`medical_inquiry_outbound__v`). */
+  /** The integration point (`integration_point_api_name__sys`) the receiver dispatches on. */
   readonly integrationPoint: string
   /** Record ids, 1 to 500. */
   readonly items: readonly string[]
@@ -192,9 +192,6 @@ export type ConnectionEstablishedHandler = (
   trx: Transaction<VaultDb>,
   connection: ConnectionInfo,
 ) => Promise<void>
-
-/** Runs a scheduled pull now (`…/connections/{api_name}/actions/run/{integration_point}`). */
-export type PullRunner = (connection: ConnectionInfo) => Promise<Record<string, unknown>>
 
 /** A signed request as the receiver sees it. */
 export interface IncomingSignedRequest {

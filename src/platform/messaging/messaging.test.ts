@@ -149,15 +149,6 @@ describe('the outbound queue of one vault', () => {
     ])
   })
 
-  it('B1: the connection type and the remote identity cannot be changed by people', async () => {
-    const admin = { userId: 'V0U1', userName: 'admin', securityProfile: 'admin__sys' as const }
-    const [identity] = await vault.records.update(admin, 'connection__sys', [
-      { id: connectionId, remote_vault_id__sys: '1' },
-    ])
-    expect(identity!.responseStatus).toBe('FAILURE')
-    expect(identity!.errors![0]!.type).toBe('OPERATION_NOT_ALLOWED')
-  })
-
   it('B24: after 12 failed attempts a message is dead and raises a User Exception Message with its items', async () => {
     await vault.messaging.setDelivery('medical_crm__v_outbound_queue', true, SYSTEM_ACTOR)
     const id = await vault.storage.db.transaction().execute((trx) =>

@@ -70,7 +70,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     version: 3,
     name: 'jobs',
     async up(db, dialect) {
-      // The embedded job runner's table (platform/jobs SqliteJobQueue). PostgreSQL vaults normally
+      // The embedded job runner's table (platform/jobs TableJobQueue). PostgreSQL vaults normally
       // run jobs on graphile-worker, but the table costs nothing there and lets the same runner be tested.
       const serial = sql.raw(dialect.serialPrimaryKey)
       await sql`create table job (

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
 import { crmProfile } from '../../apps/crm/index.js'
 import { medicalProfile } from '../../apps/medical/index.js'
+import { defineJobTask } from '../jobs/index.js'
 import { Vault } from './vault.js'
 
 const databases: TestDatabase[] = []
@@ -45,5 +46,25 @@ describe('opening vaults', () => {
     await expect(Vault.open({ ...config, name: 'crm', profile: crmProfile })).rejects.toThrow(
       /belongs to a medical vault/,
     )
+  })
+
+  it('refuses to start its jobs while a registered task has no handler, and opens once it has one', async () => {
+    const database = await createTestDatabase('unhandled')
+    databases.push(database)
+    const task = defineJobTask('later-layer', () => ({}))
+    const config = {
+      name: 'medical',
+      profile: medicalProfile,
+      environment: 'production' as const,
+      database: database.config,
+    }
+    await expect(Vault.open({ ...config, setup: [(v) => v.registerJobTask(task)] })).rejects.toThrow(
+      /registers the job task later-layer without a handler/,
+    )
+    const vault = await Vault.open({
+      ...config,
+      setup: [(v) => v.registerJobTask(task), (v) => v.handleJobs(task, async () => {})],
+    })
+    await vault.close()
   })
 })

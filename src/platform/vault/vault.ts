@@ -16,9 +16,10 @@ import {
   type CreateJobQueueOptions,
   createJobQueue,
   type DeadJob,
-  type JobHandler,
   type JobQueue,
+  JobRegistry,
   type JobTask,
+  type TaskHandler,
 } from '../jobs/index.js'
 import { Messaging } from '../messaging/index.js'
 import { MetadataRegistry, type ProfileDefinition } from '../metadata/index.js'
@@ -57,14 +58,6 @@ export interface VaultConfig {
   readonly setup?: readonly ((vault: Vault) => void | Promise<void>)[]
 }
 
-/** Every job task, so the runner starts with a handler for each (a new task fails to compile here). */
-const JOB_TASKS = {
-  'deliver-outbound': true,
-  'process-inbound': true,
-  'pull-watermark': true,
-  'route-documents': true,
-} as const satisfies Record<JobTask, true>
-
 /** The vault itself acting, e.g. when seeding standard data. */
 export const SYSTEM_ACTOR: RecordActor = Object.freeze({
   userId: 'system',
@@ -100,7 +93,8 @@ export class Vault {
   /** Connections, signed messages and callbacks (platform/messaging). */
   readonly messaging: Messaging
   readonly #closers: (() => Promise<void>)[] = []
-  readonly #jobHandlers = new Map<JobTask, JobHandler>()
+  /** The job tasks this vault runs: messaging's own, and those later layers register. */
+  readonly #jobTasks = new JobRegistry()
   readonly #deadJobListeners: ((job: DeadJob) => Promise<void>)[] = []
   #jobsStarted = false
 
@@ -142,8 +136,7 @@ export class Vault {
     ])
     this.jobs = parts.jobs
     this.messaging = parts.messaging
-    for (const [task, handler] of Object.entries(parts.messaging.jobHandlers))
-      this.#jobHandlers.set(task as JobTask, handler)
+    parts.messaging.registerJobs(this.#jobTasks)
     this.#deadJobListeners.push((job) => parts.messaging.handleDeadJob(job))
     this.sessions = new SessionStore({
       db: parts.storage.db,
@@ -222,9 +215,17 @@ export class Vault {
     }
   }
 
-  /** Sets the handler of a job task (messaging sets its own; flows set `pull-watermark`). */
-  handleJobs(task: JobTask, handler: JobHandler): void {
-    this.#jobHandlers.set(task, handler)
+  /**
+   * Registers a job task of a later layer (the connection's): the vault's jobs do not start until
+   * it has a handler, so no job of it waits unclaimed.
+   */
+  registerJobTask(task: JobTask): void {
+    this.#jobTasks.register(task)
+  }
+
+  /** Sets (or replaces) the handler of a job task, registering the task (messaging sets its own). */
+  handleJobs<P extends object>(task: JobTask<P>, handler: TaskHandler<P>): void {
+    this.#jobTasks.handle(task, handler)
   }
 
   /** Hears jobs that used up their attempts. */
@@ -233,26 +234,13 @@ export class Vault {
   }
 
   /**
-   * Starts running this vault's jobs in this process (once). Handlers are looked up when a job
-   * runs, so a task whose handler is not set yet fails that attempt and is retried later.
+   * Starts running this vault's jobs in this process (once): one handler per registered task,
+   * looked up when a job runs. Refuses while a registered task has no handler.
    */
   async startJobs(): Promise<void> {
     if (this.#jobsStarted) return
+    const handlers = this.#jobTasks.runnerHandlers(this.name)
     this.#jobsStarted = true
-    const dispatch =
-      (task: JobTask): JobHandler =>
-      async (payload, context) => {
-        const handler = this.#jobHandlers.get(task)
-        if (handler === undefined)
-          throw new LiaisonError(
-            'INTERNAL',
-            `Vault ${this.name} has no handler for ${task} jobs yet; retrying.`,
-          )
-        await handler(payload, context)
-      }
-    const handlers = Object.fromEntries(
-      (Object.keys(JOB_TASKS) as JobTask[]).map((task) => [task, dispatch(task)]),
-    ) as Record<JobTask, JobHandler>
     await this.jobs.start(handlers, async (job) => {
       for (const listener of this.#deadJobListeners) await listener(job)
     })

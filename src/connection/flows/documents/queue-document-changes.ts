@@ -3,6 +3,7 @@ import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { DocumentChangeHook } from '../../../platform/documents/index.js'
 import type { ChangeHook } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
+import { ROUTE_DOCUMENTS_TASK } from '../../job-tasks/index.js'
 import { DOCUMENT_TRANSFER_GROUP, INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields } from './document-routing.js'
@@ -38,7 +39,7 @@ async function queueChanges(
         })),
       )
       .execute()
-  await vault.jobs.enqueue(trx, 'route-documents', {}, { jobKey: ROUTER_JOB_KEY })
+  await vault.jobs.enqueue(trx, ROUTE_DOCUMENTS_TASK, {}, { jobKey: ROUTER_JOB_KEY })
   // The runner's claim waits for this transaction on SQLite; PostgreSQL is notified at commit.
   setImmediate(() => vault.jobs.nudge())
 }

@@ -21,18 +21,11 @@ import {
   retryDelayMs,
 } from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
-import type {
-  DeadJob,
-  EnqueueOptions,
-  JobHandler,
-  JobHandlers,
-  JobPayloads,
-  JobQueue,
-  JobTask,
-} from './job-queue.js'
+import type { DeadJob, EnqueueOptions, JobHandler, JobHandlers, JobQueue } from './job-queue.js'
+import type { JobTask } from './job-task.js'
 import { describeError, reportRunnerError } from './runner-errors.js'
 
-export interface SqliteJobQueueOptions {
+export interface TableJobQueueOptions {
   /** Jobs run at a time by this runner. (Default: JOB_CONCURRENCY, 4) */
   readonly concurrency?: number
   /** How often an idle runner looks for due jobs, in ms. (Default: JOB_POLL_INTERVAL_MS, 250) */
@@ -107,7 +100,7 @@ function toClaimedJob(row: Readonly<Record<string, unknown>>): ClaimedJob {
  * several processes on one file queue on SQLite's write lock); it also runs on PostgreSQL, where a
  * claim that loses a race finds the row no longer waiting and claims nothing.
  */
-export class SqliteJobQueue implements JobQueue {
+export class TableJobQueue implements JobQueue {
   readonly #db: Kysely<VaultDb>
   readonly #clock: Clock
   readonly #concurrency: number
@@ -129,7 +122,7 @@ export class SqliteJobQueue implements JobQueue {
   #wake: (() => void) | undefined
   #lastMaintenance = Number.NEGATIVE_INFINITY
 
-  constructor(storage: Pick<Storage, 'db'>, clock: Clock, options: SqliteJobQueueOptions = {}) {
+  constructor(storage: Pick<Storage, 'db'>, clock: Clock, options: TableJobQueueOptions = {}) {
     this.#db = storage.db
     this.#clock = clock
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? JOB_CONCURRENCY))
@@ -147,16 +140,16 @@ export class SqliteJobQueue implements JobQueue {
     return this.#runnerId
   }
 
-  async enqueue<K extends JobTask>(
+  async enqueue<P extends object>(
     trx: Transaction<VaultDb>,
-    task: K,
-    payload: JobPayloads[K],
+    task: JobTask<P>,
+    payload: P,
     options: EnqueueOptions = {},
   ): Promise<void> {
     assertEnqueueOptions(options)
     const runAt = new Date(options.runAt?.getTime() ?? this.#clock.now()).toISOString()
     const replacement = {
-      task,
+      task: task.name,
       payload: JSON.stringify(payload),
       queue_name: options.queueName ?? null,
       run_at: runAt,
@@ -327,7 +320,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async #execute(job: ClaimedJob): Promise<void> {
-    const handler: JobHandler | undefined = this.#handlers[job.task as JobTask]
+    const handler: JobHandler | undefined = this.#handlers[job.task]
     try {
       if (handler === undefined)
         throw new LiaisonError('INTERNAL', `No handler for the job task ${job.task}.`)

@@ -1,42 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { describeJobQueueContract } from '../../../test/contracts/job-queue.contract.js'
+import {
+  DELIVER_TASK,
+  describeJobQueueContract,
+  latch,
+  messageIdOf,
+} from '../../../test/contracts/job-queue.contract.js'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
 import { expectEventually } from '../../../test/support/expect-eventually.js'
 import { ManualClock, systemClock } from '../clock/index.js'
 import { createDatabase, migrateToLatest, type Storage } from '../storage/index.js'
 import { retryDelayMs } from './defaults.js'
 import type { DeadJob, EnqueueOptions, JobContext } from './job-queue.js'
-import { SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.js'
-
-function messageIdOf(payload: unknown): string {
-  if (
-    typeof payload === 'object' &&
-    payload !== null &&
-    'messageId' in payload &&
-    typeof payload.messageId === 'string'
-  )
-    return payload.messageId
-  throw new Error(`Unexpected payload ${JSON.stringify(payload)}`)
-}
-
-interface Latch {
-  readonly promise: Promise<void>
-  open(): void
-}
-
-function latch(): Latch {
-  let open: () => void = () => {}
-  const promise = new Promise<void>((resolve) => {
-    open = resolve
-  })
-  return { promise, open }
-}
+import { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'
 
 // Runs on whichever database LIAISON_DB selects: the runner uses Kysely only.
 describeJobQueueContract(
-  'SqliteJobQueue',
+  'TableJobQueue',
   (storage) =>
-    new SqliteJobQueue(storage, systemClock, {
+    new TableJobQueue(storage, systemClock, {
       pollIntervalMs: 10,
       retry: { baseMs: 50, capMs: 1_000, jitter: 0.2 },
       onError: (error) => {
@@ -47,15 +28,15 @@ describeJobQueueContract(
   { retries: { maxAttempts: 4, minGapsMs: [40, 80, 160], timeoutMs: 10_000 } },
 )
 
-describe('SqliteJobQueue', () => {
+describe('TableJobQueue', () => {
   const LOCK_TIMEOUT_MS = 60_000
   let database: TestDatabase
   let storage: Storage
   let clock: ManualClock
-  let queues: SqliteJobQueue[]
+  let queues: TableJobQueue[]
 
-  function newQueue(options: SqliteJobQueueOptions = {}): SqliteJobQueue {
-    const queue = new SqliteJobQueue(storage, clock, {
+  function newQueue(options: TableJobQueueOptions = {}): TableJobQueue {
+    const queue = new TableJobQueue(storage, clock, {
       pollIntervalMs: 10,
       lockTimeoutMs: LOCK_TIMEOUT_MS,
       onError: (error) => {
@@ -67,10 +48,8 @@ describe('SqliteJobQueue', () => {
     return queue
   }
 
-  async function enqueue(queue: SqliteJobQueue, messageId: string, options?: EnqueueOptions): Promise<void> {
-    await storage.db
-      .transaction()
-      .execute((trx) => queue.enqueue(trx, 'deliver-outbound', { messageId }, options))
+  async function enqueue(queue: TableJobQueue, messageId: string, options?: EnqueueOptions): Promise<void> {
+    await storage.db.transaction().execute((trx) => queue.enqueue(trx, DELIVER_TASK, { messageId }, options))
     queue.nudge()
   }
 
@@ -234,9 +213,9 @@ describe('SqliteJobQueue', () => {
         }
       },
     })
-    await enqueue(queue, 'old', { jobKey: 'pull:ip1' })
+    await enqueue(queue, 'old', { jobKey: 'key:ip1' })
     await started.promise
-    await enqueue(queue, 'new', { jobKey: 'pull:ip1' })
+    await enqueue(queue, 'new', { jobKey: 'key:ip1' })
     release.open()
     await expectEventually(async () => expect(await queue.pending()).toBe(0))
     expect(seen).toEqual(['old', 'new'])
