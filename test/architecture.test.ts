@@ -86,6 +86,8 @@ describe('module boundaries (STYLE.md §1)', () => {
       pg: ['platform/storage'],
       fastify: ['api'],
       '@fastify/': ['api'],
+      '@fastify/type-provider-typebox': ['api'],
+      typebox: ['api'],
       commander: ['cli'],
       'graphile-worker': ['platform/jobs'],
     }
