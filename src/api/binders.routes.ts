@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { DOCUMENTS_AUDIT_OBJECT } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
-import { documentFields, readDocumentForm } from './document-form.js'
+import { DOCUMENT_FORM_TYPES, documentAccess, documentFields, readDocumentForm } from './document-form.js'
 import { BINDER_ANSWER, BINDER_NODE, DOCUMENT_FIELDS, DOCUMENT_PARAMS, idAnswer } from './document-schemas.js'
 import { viewBody } from './document-view.js'
 import { send } from './envelope.js'
@@ -16,12 +15,12 @@ export async function binderRoutes(base: FastifyInstance): Promise<void> {
   app.post(
     '/objects/binders',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS_AUDIT_OBJECT, access: 'create' } },
+      config: documentAccess('create'),
       preValidation: readDocumentForm,
       schema: {
         summary: 'Create a binder (name__v, type__v, lifecycle__v, fields; like a document without a file)',
         tags: ['documents'],
-        consumes: ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'],
+        consumes: DOCUMENT_FORM_TYPES,
         params: pathParams({}),
         body: DOCUMENT_FIELDS,
         response: idAnswer({ responseMessage: 'successfully created binder', id: 3 }),
@@ -57,12 +56,12 @@ export async function binderRoutes(base: FastifyInstance): Promise<void> {
   app.post(
     '/objects/binders/:id/documents',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS_AUDIT_OBJECT, access: 'edit' } },
+      config: documentAccess('edit'),
       preValidation: readDocumentForm,
       schema: {
         summary: 'Add a document to a binder (document_id__v, order__v)',
         tags: ['documents'],
-        consumes: ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'],
+        consumes: DOCUMENT_FORM_TYPES,
         params: DOCUMENT_PARAMS,
         body: BINDER_NODE,
         response: idAnswer({ id: 1, order__v: 1 }),

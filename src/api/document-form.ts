@@ -1,5 +1,21 @@
 import type { FastifyRequest } from 'fastify'
+import { DOCUMENTS_AUDIT_OBJECT } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
+import type { RoutePermission } from './fastify-types.js'
+
+/** The bodies a route taking a document form accepts: multipart (with a file), form fields, or JSON. */
+export const DOCUMENT_FORM_TYPES = [
+  'multipart/form-data',
+  'application/x-www-form-urlencoded',
+  'application/json',
+]
+
+/** Route config that checks the caller's access to documents before the request is read. */
+export function documentAccess(access: Extract<RoutePermission, { kind: 'object' }>['access']): {
+  readonly permission: RoutePermission
+} {
+  return { permission: { kind: 'object', object: DOCUMENTS_AUDIT_OBJECT, access } }
+}
 
 function isFileTooLarge(error: unknown): boolean {
   return (

@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { DOCUMENTS_AUDIT_OBJECT, type DocumentFile } from '../platform/documents/index.js'
+import type { DocumentFile } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
-import { documentFields, readDocumentForm } from './document-form.js'
+import { DOCUMENT_FORM_TYPES, documentAccess, documentFields, readDocumentForm } from './document-form.js'
 import {
   AUDIT_ANSWER,
   AUDIT_QUERY,
@@ -30,8 +30,6 @@ const DOCUMENT_PAGE_MAX = 200
 /** Audit entries per page of GET /objects/documents/{id}/audittrail. */
 const AUDIT_PAGE_MAX = 1000
 
-const DOCUMENTS = DOCUMENTS_AUDIT_OBJECT
-
 function sendFile(reply: FastifyReply, file: DocumentFile): FastifyReply {
   void reply.header('Content-Type', file.mime)
   void reply.header('Content-Disposition', `attachment; filename="${file.name.replace(/["\\\r\n]/g, '_')}"`)
@@ -49,14 +47,14 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.post(
     '/objects/documents',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS, access: 'create' } },
+      config: documentAccess('create'),
       preValidation: readDocumentForm,
       schema: {
         summary: 'Create a document (multipart: file, name__v, type__v, lifecycle__v, fields)',
         description:
           'Without a file the document is a placeholder; with source_vault_id__v and source_document_id__v (CRM document types) a CrossLink.',
         tags: ['documents'],
-        consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'],
+        consumes: DOCUMENT_FORM_TYPES,
         params: pathParams({}),
         body: DOCUMENT_FORM,
         response: idAnswer({ responseMessage: 'successfully created document', id: 1 }),
@@ -204,7 +202,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.put(
     '/objects/documents/:id',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS, access: 'edit' } },
+      config: documentAccess('edit'),
       schema: {
         summary: 'Update fields of the latest version',
         tags: ['documents'],
@@ -230,7 +228,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.post(
     '/objects/documents/:id',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS, access: 'edit' } },
+      config: documentAccess('edit'),
       preValidation: readDocumentForm,
       schema: {
         summary: 'Create the next minor version from an uploaded file',
@@ -281,7 +279,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.put(
     '/objects/documents/:id/versions/:major/:minor/lifecycle_actions/:action',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS, access: 'edit' } },
+      config: documentAccess('edit'),
       schema: {
         summary: 'Run a lifecycle action on a document version',
         tags: ['documents'],
@@ -336,7 +334,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.delete(
     '/objects/documents/:id',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS, access: 'delete' } },
+      config: documentAccess('delete'),
       schema: {
         summary: 'Delete a document with all its versions',
         tags: ['documents'],

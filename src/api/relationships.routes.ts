@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { DOCUMENTS_AUDIT_OBJECT } from '../platform/documents/index.js'
-import { readDocumentForm } from './document-form.js'
+import { DOCUMENT_FORM_TYPES, documentAccess, readDocumentForm } from './document-form.js'
 import { idAnswer, RELATIONSHIP, VERSION_PARAMS } from './document-schemas.js'
 import { send } from './envelope.js'
 import { envelopeResponse, openObject } from './envelope-schema.js'
@@ -15,12 +14,12 @@ export async function relationshipRoutes(base: FastifyInstance): Promise<void> {
   app.post(
     '/objects/documents/:id/versions/:major/:minor/relationships',
     {
-      config: { permission: { kind: 'object', object: DOCUMENTS_AUDIT_OBJECT, access: 'edit' } },
+      config: documentAccess('edit'),
       preValidation: readDocumentForm,
       schema: {
         summary: 'Relate a document version to another document (target_doc_id__v, relationship_type__v)',
         tags: ['documents'],
-        consumes: ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'],
+        consumes: DOCUMENT_FORM_TYPES,
         params: VERSION_PARAMS,
         body: RELATIONSHIP,
         response: idAnswer({ responseMessage: 'Relationship successfully created.', id: 1 }),

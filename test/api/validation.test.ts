@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { rowCounts } from '../support/row-counts.js'
 import { API, openTestVault, type TestVault } from '../support/test-vault.js'
 
 type Json = Record<string, unknown>
@@ -10,18 +11,8 @@ let admin: string
 let manager: string
 let document: number
 
-async function rowCount(table: string): Promise<number> {
-  const row = await t.vault.storage.db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll().as('n'))
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
-}
-
-async function counts(): Promise<Record<string, number>> {
-  const tables = ['audit_trail', 'case_contact__v', 'document', 'binder_node', 'document_relationship']
-  return Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await rowCount(table)])))
-}
+const counts = () =>
+  rowCounts(t.vault, ['audit_trail', 'case_contact__v', 'document', 'binder_node', 'document_relationship'])
 
 function firstError(body: Json): { type: string; message: string } {
   expect(body.responseStatus, JSON.stringify(body)).toBe('FAILURE')
