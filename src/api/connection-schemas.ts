@@ -154,7 +154,7 @@ export const ACCEPT_CONNECTION_BODY = Type.Object(
     connection_token: TEXT,
     connection_file: Type.Optional(
       Type.Union([Type.Object({}, { additionalProperties: true }), Type.String()], {
-        description: 'The connection file, as a JSON object or its text.',
+        description: 'the connection file, as a JSON object or as its text',
       }),
     ),
     api_name__sys: TEXT,
