@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { INTEGRATION_POINTS, PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from '../src/connection/index.js'
 
@@ -81,12 +81,35 @@ describe('module boundaries (STYLE.md §1)', () => {
     expect(bad).toEqual([])
   })
 
+  it('keeps api free of import cycles, type imports included', () => {
+    const edges = new Map<string, string[]>()
+    for (const i of imports.filter((i) => i.from === 'api' && i.to === 'api')) {
+      const target = relative(SRC, resolve(SRC, dirname(i.file), i.spec)).replace(/\.js$/, '.ts')
+      edges.set(i.file, [...(edges.get(i.file) ?? []), target])
+    }
+    const cycles: string[] = []
+    const state = new Map<string, 'open' | 'done'>()
+    const visit = (file: string, path: readonly string[]): void => {
+      state.set(file, 'open')
+      for (const next of edges.get(file) ?? []) {
+        if (state.get(next) === 'open')
+          cycles.push([...path, file, next].slice(path.indexOf(next)).join(' → '))
+        else if (state.get(next) === undefined) visit(next, [...path, file])
+      }
+      state.set(file, 'done')
+    }
+    for (const file of edges.keys()) if (state.get(file) === undefined) visit(file, [])
+    expect(cycles).toEqual([])
+  })
+
   it('keeps each third-party package in its home', () => {
     const homes: Record<string, string[]> = {
       'better-sqlite3': ['platform/storage'],
       pg: ['platform/storage'],
       fastify: ['api'],
       '@fastify/': ['api'],
+      '@fastify/type-provider-typebox': ['api'],
+      typebox: ['api'],
       commander: ['cli'],
       'graphile-worker': ['platform/jobs'],
     }

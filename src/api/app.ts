@@ -3,33 +3,25 @@ import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
-import { type ErrorCode, isLiaisonError, LiaisonError } from '../platform/errors/index.js'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Vault } from '../platform/vault/index.js'
 import { assertApiVersion } from './api-version.js'
 import { authRoutes, rootRoutes, sessionRoutes } from './auth.routes.js'
-import {
-  authenticateSignedCallback,
-  captureSignedBody,
-  connectionRoutes,
-  connectionSignedRoutes,
-  isSignedCallback,
-} from './connections.routes.js'
-import { documentsRoutes } from './documents.routes.js'
-import { failureBody, httpStatusFor } from './envelope.js'
+import { binderRoutes } from './binders.routes.js'
+import { connectionRoutes, connectionSignedRoutes } from './connections.routes.js'
+import { documentTypeRoutes } from './document-types.routes.js'
+import { documentRoutes } from './documents.routes.js'
+import { handleError, handleNotFound } from './error-handler.js'
+import type { RouteEntry } from './fastify-types.js'
+import { guardRoute, requireSession } from './guards.js'
 import { metadataRoutes } from './metadata.routes.js'
 import { queryRoutes } from './query.routes.js'
 import { queueRoutes } from './queues.routes.js'
+import { readMissingBody } from './read-missing-body.js'
+import { relationshipRoutes } from './relationships.routes.js'
 import { ruleRoutes } from './rules.routes.js'
+import { captureSignedBody } from './signed-callback.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
-import './fastify-types.js'
-
-/** One route of the API and whether it runs behind the session guard. */
-export interface RouteEntry {
-  readonly method: string
-  readonly url: string
-  session: boolean
-}
 
 /** Largest request body accepted (Vault: 50 MB for object input). */
 export const BODY_LIMIT_BYTES = 50 * 1024 * 1024
@@ -44,34 +36,23 @@ export interface AppOptions {
   readonly openPlugins?: readonly ((scope: FastifyInstance) => Promise<void>)[]
 }
 
-const FASTIFY_ERRORS: Readonly<Record<string, ErrorCode>> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BODY_MALFORMED',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'BODY_MALFORMED',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BODY_MALFORMED',
-  FST_ERR_CTP_EMPTY_TYPE: 'BODY_MALFORMED',
-  FST_ERR_CTP_INVALID_TYPE: 'BODY_MALFORMED',
-  FST_ERR_VALIDATION: 'BODY_MALFORMED',
-}
+/**
+ * Request validation (ajv, against the TypeBox route schemas). Form fields and query parameters
+ * are text, so values are coerced to the schema's type; unknown properties are refused where a
+ * schema closes its object, never silently dropped; `verbose` gives the error mapping the value
+ * and the schema it failed (validation-error.ts).
+ */
+const AJV_OPTIONS = { coerceTypes: true, removeAdditional: false, verbose: true } as const
 
-/** Fastify's and the JSON parser's errors, translated once, here. */
-function translateFastifyError(error: FastifyError): LiaisonError | undefined {
-  const code = FASTIFY_ERRORS[error.code]
-  if (code !== undefined)
-    return new LiaisonError(code, `${error.message}.`.replace(/\.\.$/, '.'), { cause: error })
-  if (error instanceof SyntaxError || error.statusCode === 400)
-    return new LiaisonError('BODY_MALFORMED', `The request body could not be read: ${error.message}`, {
-      cause: error,
-    })
-  if (error.statusCode === 413) return new LiaisonError('BODY_TOO_LARGE', error.message, { cause: error })
-  return undefined
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (typeof header !== 'string' || header.trim() === '') return undefined
-  const value = header.trim()
-  return value.toLowerCase().startsWith('bearer ') ? value.slice(7).trim() : value
+/** The `{version}` path parameter, read before routing reaches validation (MALFORMED_URL). */
+function pathVersion(request: FastifyRequest): string | undefined {
+  const params: unknown = request.params
+  return typeof params === 'object' &&
+    params !== null &&
+    'version' in params &&
+    typeof params.version === 'string'
+    ? params.version
+    : undefined
 }
 
 /** Builds the REST API of one vault. Never listens: the CLI does, tests inject or listen themselves. */
@@ -82,6 +63,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
     bodyLimit,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: AJV_OPTIONS },
   })
   app.decorate('vault', vault)
   // Every route and whether it needs a session, for review: an unguarded route shows in the test.
@@ -89,9 +71,11 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
   app.decorate('routeTable', routeTable)
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
-      if (method !== 'HEAD') routeTable.push({ method, url: route.url, session: false })
+      if (method !== 'HEAD')
+        routeTable.push({ method, url: route.url, session: false, permission: undefined })
   })
   app.decorateRequest('session', undefined)
+  app.decorateRequest('upload', undefined)
 
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit }, (_req, body, done) =>
     done(null, body),
@@ -108,8 +92,24 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         version: '0.1.0',
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'header', name: 'Authorization' } },
+        securitySchemes: {
+          session: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'The sessionId that POST /api/{version}/auth answers.',
+          },
+        },
       },
+      tags: [
+        { name: 'auth', description: 'API versions, sessions' },
+        { name: 'metadata', description: 'Objects, fields, picklists' },
+        { name: 'records', description: 'Object records: bulk writes, actions, audit trail' },
+        { name: 'documents', description: 'Documents, versions, files, binders, relationships' },
+        { name: 'vql', description: 'Vault Query Language' },
+        { name: 'connections', description: 'Connections between vaults, integration rules' },
+        { name: 'queues', description: 'Outbound and inbound message queues' },
+      ],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
@@ -128,73 +128,33 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
     }
   })
 
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const known = isLiaisonError(error) ? error : translateFastifyError(error)
-    const liaison =
-      known ??
-      new LiaisonError('INTERNAL', `Unexpected error; quote execution id ${request.id} to your admin.`)
-    if (known === undefined) request.log.error({ err: error }, 'unexpected error')
-    const body = failureBody(liaison)
-    return reply
-      .status(httpStatusFor(request, liaison.code))
-      .header('X-VaultAPI-Status', body.responseStatus)
-      .send(body)
-  })
-  app.setNotFoundHandler(async (request, reply) => {
-    const error = new LiaisonError(
-      'URL_MALFORMED',
-      `No endpoint answers ${request.method} ${request.url.split('?')[0]}; see /api/openapi.json.`,
-    )
-    const body = failureBody(error)
-    return reply
-      .status(httpStatusFor(request, error.code))
-      .header('X-VaultAPI-Status', body.responseStatus)
-      .send(body)
-  })
+  app.addHook('preValidation', readMissingBody)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler(handleNotFound)
 
   await app.register(rootRoutes)
   await app.register(
     async (versioned) => {
       versioned.addHook('onRequest', async (request) => {
-        const params = request.params as { version?: string }
-        if (params.version !== undefined) assertApiVersion(params.version)
+        const version = pathVersion(request)
+        if (version !== undefined) assertApiVersion(version)
       })
       await versioned.register(authRoutes)
       await versioned.register(connectionSignedRoutes)
       for (const plugin of options.openPlugins ?? []) await versioned.register(plugin)
       await versioned.register(async (guarded) => {
-        guarded.addHook('onRoute', (route) => {
-          const methods = [route.method].flat()
-          for (const entry of routeTable)
-            if (entry.url === route.url && methods.includes(entry.method)) entry.session = true
-        })
-        // B2: a connected vault's signed callback runs as the connection's integration user.
+        guarded.addHook('onRoute', guardRoute(routeTable))
+        // A signed callback (B2) keeps its raw body for the signature; who calls is settled
+        // before the request's input is validated.
         guarded.addHook('preParsing', captureSignedBody)
-        guarded.addHook('preHandler', async (request, reply) => {
-          if (isSignedCallback(request)) {
-            request.session = await authenticateSignedCallback(request)
-            void reply.header('X-VaultAPI-UserId', request.session.user.userId)
-            return
-          }
-          const sessionId = bearer(request)
-          if (sessionId === undefined)
-            throw new LiaisonError(
-              'SESSION_MISSING',
-              'No session: log in with POST /api/{version}/auth and send Authorization: {sessionId}.',
-            )
-          const user = await vault.sessions.resolve(sessionId)
-          request.session = {
-            sessionId,
-            user,
-            actor: { userId: user.userId, userName: user.username, securityProfile: user.securityProfile },
-          }
-          void reply.header('X-VaultAPI-UserId', user.userId)
-          void reply.header('X-VaultAPI-TruncatedSessionId', sessionId.slice(0, 12))
-        })
+        guarded.addHook('preValidation', requireSession)
         await guarded.register(sessionRoutes)
         await guarded.register(metadataRoutes)
         await guarded.register(vobjectsRoutes)
-        await guarded.register(documentsRoutes)
+        await guarded.register(documentRoutes)
+        await guarded.register(documentTypeRoutes)
+        await guarded.register(binderRoutes)
+        await guarded.register(relationshipRoutes)
         await guarded.register(queryRoutes)
         await guarded.register(connectionRoutes)
         await guarded.register(queueRoutes)

@@ -1,22 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AuditEntry } from '../platform/audit/index.js'
-import { ERROR_CODES, type ErrorCode, LiaisonError } from '../platform/errors/index.js'
+import { ERROR_CODES, type ErrorCode, type LiaisonError } from '../platform/errors/index.js'
 import type { RecordResult } from '../platform/records/index.js'
-import type { RequestSession } from './fastify-types.js'
 
 export type ResponseStatus = 'SUCCESS' | 'WARNING' | 'FAILURE' | 'EXCEPTION'
 
-/** The signed-in user of a guarded route (the session hook guarantees it). */
-export function sessionOf(request: FastifyRequest): RequestSession {
-  if (request.session === undefined)
-    throw new LiaisonError('SESSION_MISSING', 'This endpoint needs a session.')
-  return request.session
+/** Any answer of the API: Vault's envelope, whatever else it carries. */
+export interface Envelope {
+  readonly responseStatus: ResponseStatus
 }
 
 /** Vault's failure body for a LiaisonError. `EXCEPTION` marks system errors, `FAILURE` user errors. */
-export function failureBody(error: LiaisonError): {
-  responseStatus: ResponseStatus
-  errors: { type: string; message: string }[]
+export function failureBody(error: LiaisonError): Envelope & {
+  readonly errors: readonly { readonly type: string; readonly message: string }[]
 } {
   const status: ResponseStatus = error.spec.vaultType === 'UNEXPECTED_ERROR' ? 'EXCEPTION' : 'FAILURE'
   return { responseStatus: status, errors: [{ type: error.vaultType, message: error.message }] }
@@ -31,7 +27,7 @@ export function httpStatusFor(request: FastifyRequest, code: ErrorCode): number 
 export function bulkBody(
   results: readonly RecordResult[],
   urlOf: (id: string) => string,
-): Record<string, unknown> {
+): Envelope & { readonly data: readonly Record<string, unknown>[] } {
   const anyWarning = results.some((r) => r.responseStatus === 'WARNING')
   return {
     responseStatus: anyWarning ? 'WARNING' : 'SUCCESS',
@@ -50,7 +46,7 @@ export function bulkBody(
         ...(r.warnings === undefined ? {} : { warnings: r.warnings }),
         data: {
           id: r.id,
-          url: urlOf(r.id!),
+          url: urlOf(r.id ?? ''),
           ...(r.event === undefined ? {} : { event: r.event }),
           ...(r.idParamValue === undefined ? {} : { id_param_value: r.idParamValue }),
         },
@@ -60,10 +56,19 @@ export function bulkBody(
 }
 
 /** Sets X-VaultAPI-Status from the body and sends it. */
-export function send(reply: FastifyReply, body: Record<string, unknown>): FastifyReply {
-  const status = typeof body.responseStatus === 'string' ? body.responseStatus : 'SUCCESS'
-  void reply.header('X-VaultAPI-Status', status)
+export function send<T extends Envelope>(reply: FastifyReply, body: T): FastifyReply {
+  void reply.header('X-VaultAPI-Status', body.responseStatus)
   return reply.send(body)
+}
+
+/** Sends Vault's failure body for an error, with the HTTP status the request asked for, plus `extra`. */
+export function sendFailure(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: LiaisonError,
+  extra: Readonly<Record<string, unknown>> = {},
+): FastifyReply {
+  return send(reply.status(httpStatusFor(request, error.code)), { ...failureBody(error), ...extra })
 }
 
 /** The fields of one audit trail entry every audit trail answer has (records and documents). */

@@ -1,13 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import { type Static, Type } from 'typebox'
 import { LiaisonError } from '../platform/errors/index.js'
 import {
   type CompiledField,
   type CompiledObject,
   CUSTOM_FIELD_TYPES,
   type FieldDefinition,
-  type FieldType,
 } from '../platform/metadata/index.js'
-import { send, sessionOf } from './envelope.js'
+import { send } from './envelope.js'
+import { envelopeResponse, openObject } from './envelope-schema.js'
+import { nullable, pathParams } from './request-schemas.js'
 
 function fieldMetadata(field: CompiledField): Record<string, unknown> {
   return {
@@ -68,88 +71,92 @@ function objectMetadata(object: CompiledObject): Record<string, unknown> {
   }
 }
 
-const CUSTOM_FIELD_KEYS = new Set([
-  'name',
-  'label',
-  'type',
-  'max_length',
-  'required',
-  'unique',
-  'picklist',
-  'object',
-  'multi_value',
-])
+const OBJECT_NAME = Type.String({ description: 'Object API name, e.g. case__v.', examples: ['case__v'] })
 
-/** Checks the JSON body of a new custom field; every problem is named, nothing is half-applied. */
-function parseCustomField(body: unknown): FieldDefinition {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new LiaisonError(
-      'BODY_MALFORMED',
-      'Send the field as a JSON object: {"name":"x__c","label":"…","type":"String"}.',
-    )
-  const b = body as Record<string, unknown>
-  const problems: string[] = []
-  for (const key of Object.keys(b))
-    if (!CUSTOM_FIELD_KEYS.has(key)) problems.push(`Unknown attribute "${key}".`)
-  const text = (key: string, required: boolean): string | undefined => {
-    const v = b[key]
-    if (v === undefined || v === null) {
-      if (required) problems.push(`"${key}" is required.`)
-      return undefined
-    }
-    if (typeof v !== 'string') {
-      problems.push(`"${key}" must be a string.`)
-      return undefined
-    }
-    return v
-  }
-  const flag = (key: string): boolean | undefined => {
-    const v = b[key]
-    if (v === undefined || v === null) return undefined
-    if (typeof v !== 'boolean') {
-      problems.push(`"${key}" must be true or false.`)
-      return undefined
-    }
-    return v
-  }
-  const name = text('name', true)
-  const label = text('label', true)
-  const type = text('type', true)
-  if (type !== undefined && !(CUSTOM_FIELD_TYPES as readonly string[]).includes(type))
-    problems.push(`"type" must be one of ${CUSTOM_FIELD_TYPES.join(', ')}.`)
-  const maxLength = b.max_length
-  if (
-    maxLength !== undefined &&
-    maxLength !== null &&
-    (typeof maxLength !== 'number' || !Number.isInteger(maxLength))
-  )
-    problems.push('"max_length" must be a whole number.')
-  const picklist = text('picklist', false)
-  const object = text('object', false)
-  const required = flag('required')
-  const unique = flag('unique')
-  const multiValue = flag('multi_value')
-  if (problems.length > 0) throw new LiaisonError('METADATA_INVALID', problems.join(' '))
+/** The JSON body of a new custom field; unknown attributes are refused, null reads as absent. */
+const CUSTOM_FIELD = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'API name ending in __c, e.g. priority__c.' }),
+    label: Type.String({ minLength: 1 }),
+    type: Type.Enum(CUSTOM_FIELD_TYPES),
+    max_length: Type.Optional(nullable(Type.Integer({ minimum: 1 }))),
+    required: Type.Optional(nullable(Type.Boolean())),
+    unique: Type.Optional(nullable(Type.Boolean())),
+    picklist: Type.Optional(nullable(Type.String({ description: 'Picklist name, for Picklist fields.' }))),
+    object: Type.Optional(nullable(Type.String({ description: 'Referenced object, for Object fields.' }))),
+    multi_value: Type.Optional(nullable(Type.Boolean())),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'priority__c', label: 'Priority', type: 'String', max_length: 10 }],
+  },
+)
+
+/** The field definition the metadata service takes, from the checked body. */
+function customField(body: Static<typeof CUSTOM_FIELD>): FieldDefinition {
   return {
-    name: name!,
-    label: label!,
-    type: type as FieldType,
-    ...(typeof maxLength === 'number' ? { maxLength } : {}),
-    ...(required === undefined ? {} : { required }),
-    ...(unique === undefined ? {} : { unique }),
-    ...(picklist === undefined ? {} : { picklist }),
-    ...(object === undefined ? {} : { object }),
-    ...(multiValue === undefined ? {} : { multiValue }),
+    name: body.name,
+    label: body.label,
+    type: body.type,
+    ...(typeof body.max_length === 'number' ? { maxLength: body.max_length } : {}),
+    ...(typeof body.required === 'boolean' ? { required: body.required } : {}),
+    ...(typeof body.unique === 'boolean' ? { unique: body.unique } : {}),
+    ...(typeof body.picklist === 'string' ? { picklist: body.picklist } : {}),
+    ...(typeof body.object === 'string' ? { object: body.object } : {}),
+    ...(typeof body.multi_value === 'boolean' ? { multiValue: body.multi_value } : {}),
   }
 }
 
+const FIELD_EXAMPLE = {
+  name: 'name__v',
+  label: 'Name',
+  type: 'String',
+  required: true,
+  unique: false,
+  editable: true,
+  system_managed: false,
+  source: 'standard',
+  max_length: 128,
+}
+
 /** Object and field metadata; admins add custom `__c` fields here without a restart. */
-export async function metadataRoutes(app: FastifyInstance): Promise<void> {
+export async function metadataRoutes(base: FastifyInstance): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>()
   app.get(
     '/metadata/vobjects',
-    { schema: { summary: 'List objects', tags: ['metadata'] } },
+    {
+      schema: {
+        summary: 'List objects',
+        tags: ['metadata'],
+        params: pathParams({}),
+        response: envelopeResponse(
+          {
+            objects: Type.Array(
+              openObject({
+                name: Type.String(),
+                label: Type.String(),
+                prefix: Type.String(),
+                url: Type.String(),
+              }),
+            ),
+          },
+          {
+            responseStatus: 'SUCCESS',
+            objects: [
+              {
+                name: 'case__v',
+                label: 'Case',
+                label_plural: 'Cases',
+                prefix: 'V0C',
+                url: '/api/v25.2/metadata/vobjects/case__v',
+              },
+            ],
+          },
+        ),
+      },
+    },
     async (request, reply) => {
-      const { version } = request.params as { version: string }
+      const { version } = request.params
       return send(reply, {
         responseStatus: 'SUCCESS',
         objects: app.vault.metadata.current.objects.map((o) => ({
@@ -165,49 +172,106 @@ export async function metadataRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/metadata/vobjects/:object',
-    { schema: { summary: 'Retrieve object metadata', tags: ['metadata'] } },
-    async (request, reply) => {
-      const { object } = request.params as { object: string }
-      return send(reply, {
-        responseStatus: 'SUCCESS',
-        object: objectMetadata(app.vault.metadata.object(object)),
-      })
+    {
+      schema: {
+        summary: 'Retrieve object metadata',
+        tags: ['metadata'],
+        params: pathParams({ object: OBJECT_NAME }),
+        response: envelopeResponse(
+          {
+            object: openObject({ fields: Type.Array(openObject()), relationships: Type.Array(openObject()) }),
+          },
+          {
+            responseStatus: 'SUCCESS',
+            object: {
+              name: 'case__v',
+              label: 'Case',
+              label_plural: 'Cases',
+              prefix: 'V0C',
+              fields: [FIELD_EXAMPLE],
+              relationships: [
+                {
+                  relationship_name: 'case_contact__vr',
+                  relationship_type: 'reference_outbound',
+                  object: 'case_contact__v',
+                  field: 'case_contact__v',
+                },
+              ],
+            },
+          },
+        ),
+      },
     },
+    async (request, reply) =>
+      send(reply, {
+        responseStatus: 'SUCCESS',
+        object: objectMetadata(app.vault.metadata.object(request.params.object)),
+      }),
   )
 
   app.get(
     '/metadata/vobjects/:object/fields/:field',
-    { schema: { summary: 'Retrieve field metadata', tags: ['metadata'] } },
+    {
+      schema: {
+        summary: 'Retrieve field metadata',
+        tags: ['metadata'],
+        params: pathParams({ object: OBJECT_NAME, field: Type.String({ examples: ['name__v'] }) }),
+        response: envelopeResponse(
+          { field: openObject() },
+          { responseStatus: 'SUCCESS', field: FIELD_EXAMPLE },
+        ),
+      },
+    },
     async (request, reply) => {
-      const params = request.params as { object: string; field: string }
-      const object = app.vault.metadata.object(params.object)
-      const field = object.fieldByName.get(params.field)
+      const object = app.vault.metadata.object(request.params.object)
+      const field = object.fieldByName.get(request.params.field)
       if (field === undefined)
-        throw new LiaisonError('FIELD_UNKNOWN', `Object ${object.name} has no field ${params.field}.`)
+        throw new LiaisonError('FIELD_UNKNOWN', `Object ${object.name} has no field ${request.params.field}.`)
       return send(reply, { responseStatus: 'SUCCESS', field: fieldMetadata(field) })
     },
   )
 
   app.post(
     '/metadata/vobjects/:object/fields',
-    { schema: { summary: 'Add a custom __c field (admin)', tags: ['metadata'] } },
+    {
+      config: { permission: { kind: 'admin', to: 'add fields' } },
+      schema: {
+        summary: 'Add a custom __c field (admin)',
+        description: 'The field works at once, without a restart. Unknown attributes are refused.',
+        tags: ['metadata'],
+        params: pathParams({ object: OBJECT_NAME }),
+        body: CUSTOM_FIELD,
+        response: envelopeResponse(
+          { data: openObject({ name: Type.String(), object: Type.String(), field: openObject() }) },
+          {
+            responseStatus: 'SUCCESS',
+            data: {
+              name: 'priority__c',
+              object: 'case__v',
+              field: {
+                ...FIELD_EXAMPLE,
+                name: 'priority__c',
+                label: 'Priority',
+                required: false,
+                max_length: 10,
+              },
+            },
+          },
+        ),
+      },
+    },
     async (request, reply) => {
-      const { object: objectName } = request.params as { object: string }
-      const session = sessionOf(request)
-      if (session.user.securityProfile !== 'admin__sys')
-        throw new LiaisonError(
-          'ACCESS_DENIED',
-          `Only admins may add fields; ${session.user.username} has the ${session.user.securityProfile} profile.`,
-        )
+      const objectName = request.params.object
       app.vault.metadata.object(objectName)
-      const definition = parseCustomField(request.body)
+      const definition = customField(request.body)
       const object = await app.vault.metadata.addCustomField(objectName, definition)
+      const added = object.fieldByName.get(definition.name)
       return send(reply, {
         responseStatus: 'SUCCESS',
         data: {
           name: definition.name,
           object: objectName,
-          field: fieldMetadata(object.fieldByName.get(definition.name)!),
+          field: added === undefined ? undefined : fieldMetadata(added),
         },
       })
     },
@@ -215,7 +279,17 @@ export async function metadataRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/objects/picklists',
-    { schema: { summary: 'List picklists', tags: ['metadata'] } },
+    {
+      schema: {
+        summary: 'List picklists',
+        tags: ['metadata'],
+        params: pathParams({}),
+        response: envelopeResponse(
+          { picklists: Type.Array(openObject({ name: Type.String(), label: Type.String() })) },
+          { responseStatus: 'SUCCESS', picklists: [{ name: 'country__v', label: 'Country' }] },
+        ),
+      },
+    },
     async (_request, reply) =>
       send(reply, {
         responseStatus: 'SUCCESS',
@@ -227,9 +301,19 @@ export async function metadataRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/objects/picklists/:name',
-    { schema: { summary: 'Retrieve picklist values', tags: ['metadata'] } },
+    {
+      schema: {
+        summary: 'Retrieve picklist values',
+        tags: ['metadata'],
+        params: pathParams({ name: Type.String({ examples: ['country__v'] }) }),
+        response: envelopeResponse(
+          { picklistValues: Type.Array(openObject()) },
+          { responseStatus: 'SUCCESS', picklistValues: [{ name: 'us__v', label: 'United States' }] },
+        ),
+      },
+    },
     async (request, reply) => {
-      const { name } = request.params as { name: string }
+      const { name } = request.params
       const picklist = app.vault.metadata.current.picklistByName.get(name)
       if (picklist === undefined)
         throw new LiaisonError('FIELD_UNKNOWN', `There is no picklist named ${name}.`)

@@ -1,23 +1,56 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { LiaisonError } from '../platform/errors/index.js'
 import { runVql, runVqlPage, type VqlContext } from '../platform/vql/index.js'
-import { send, sessionOf } from './envelope.js'
+import { send } from './envelope.js'
+import { envelopeResponse, openObject, WARNINGS } from './envelope-schema.js'
+import { sessionOf } from './guards.js'
+import { pathParams } from './request-schemas.js'
 
-function param(source: unknown, key: string): string | undefined {
-  if (typeof source !== 'object' || source === null) return undefined
-  const value = (source as Record<string, unknown>)[key]
-  return typeof value === 'string' && value !== '' ? value : undefined
+const VQL = Type.String({
+  minLength: 1,
+  description: 'The VQL query.',
+  examples: ["SELECT id, name__v FROM case__v WHERE state__v = 'new_state__v'"],
+})
+
+const PAGING = {
+  pagesize: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows per page. (Default: 1000)' })),
+  pageoffset: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows to skip. (Default: 0)' })),
 }
 
-function whole(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new LiaisonError('FIELD_TYPE', `${name} must be a whole number.`)
-  return n
-}
+const DESCRIBE_HEADER = Type.Object({
+  'x-vaultapi-describequery': Type.Optional(
+    Type.String({ description: 'true adds queryDescribe: the target and the fields of the answer.' }),
+  ),
+})
+
+const VQL_ANSWER = envelopeResponse(
+  {
+    responseDetails: openObject({
+      pagesize: Type.Integer(),
+      pageoffset: Type.Integer(),
+      size: Type.Integer(),
+      total: Type.Integer(),
+      next_page: Type.String({ description: 'POST it for the next page.' }),
+      previous_page: Type.String(),
+    }),
+    data: Type.Array(
+      openObject({}, { description: 'A row: field → value; subqueries nest their own answer.' }),
+    ),
+    queryDescribe: openObject(),
+    warnings: WARNINGS,
+  },
+  {
+    responseStatus: 'SUCCESS',
+    responseDetails: { pagesize: 1000, pageoffset: 0, size: 1, total: 1 },
+    data: [{ id: 'V0C000000000101', name__v: 'CASE-000101' }],
+  },
+)
 
 /** VQL: POST /query with form field q; next_page and previous_page links are POSTed to /query/{cursor}. */
-export async function queryRoutes(app: FastifyInstance): Promise<void> {
+export async function queryRoutes(base: FastifyInstance): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>()
   const context = (request: FastifyRequest): VqlContext => {
     const { actor } = sessionOf(request)
     const vault = app.vault
@@ -34,14 +67,30 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/query',
-    { schema: { summary: 'Run a VQL query (form field q)', tags: ['vql'] } },
+    {
+      schema: {
+        summary: 'Run a VQL query (form field q)',
+        tags: ['vql'],
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        params: pathParams({}),
+        querystring: Type.Object({ q: Type.Optional(VQL), ...PAGING }),
+        headers: DESCRIBE_HEADER,
+        body: Type.Object(
+          { q: Type.Optional(VQL) },
+          {
+            examples: [{ q: 'SELECT id, name__v FROM case__v' }],
+            description: 'q here or in the query string.',
+          },
+        ),
+        response: VQL_ANSWER,
+      },
+    },
     async (request, reply) => {
-      const { version } = request.params as { version: string }
-      const q = param(request.body, 'q') ?? param(request.query, 'q')
+      const { version } = request.params
+      const q = request.body.q ?? request.query.q
       if (q === undefined)
         throw new LiaisonError('PARAMETER_MISSING', 'Send the VQL query in the form field q.')
-      const pagesize = whole(param(request.query, 'pagesize'), 'pagesize')
-      const pageoffset = whole(param(request.query, 'pageoffset'), 'pageoffset')
+      const { pagesize, pageoffset } = request.query
       const response = await runVql(context(request), {
         q,
         apiVersion: version,
@@ -49,24 +98,32 @@ export async function queryRoutes(app: FastifyInstance): Promise<void> {
         ...(pagesize === undefined ? {} : { pagesize }),
         ...(pageoffset === undefined ? {} : { pageoffset }),
       })
-      return send(reply, response as unknown as Record<string, unknown>)
+      return send(reply, response)
     },
   )
 
   app.post(
     '/query/:cursor',
-    { schema: { summary: 'Fetch another page of a VQL result (next_page / previous_page)', tags: ['vql'] } },
+    {
+      schema: {
+        summary: 'Fetch another page of a VQL result (next_page / previous_page)',
+        tags: ['vql'],
+        params: pathParams({ cursor: Type.String({ description: 'From next_page or previous_page.' }) }),
+        querystring: Type.Object(PAGING),
+        headers: DESCRIBE_HEADER,
+        response: VQL_ANSWER,
+      },
+    },
     async (request, reply) => {
-      const { version, cursor } = request.params as { version: string; cursor: string }
-      const pagesize = whole(param(request.query, 'pagesize'), 'pagesize')
-      const pageoffset = whole(param(request.query, 'pageoffset'), 'pageoffset')
+      const { version, cursor } = request.params
+      const { pagesize, pageoffset } = request.query
       const response = await runVqlPage(context(request), cursor, {
         apiVersion: version,
         describe: describe(request),
         ...(pagesize === undefined ? {} : { pagesize }),
         ...(pageoffset === undefined ? {} : { pageoffset }),
       })
-      return send(reply, response as unknown as Record<string, unknown>)
+      return send(reply, response)
     },
   )
 }

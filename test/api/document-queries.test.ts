@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/platform/clock/index.js'
 import { documentQueryTargets } from '../../src/platform/documents/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { documentTargetProvider, runVql, type VqlResponse } from '../../src/platform/vql/index.js'
+import { rowCount as countRows } from '../support/row-counts.js'
 import { API, openTestVault, type TestVault } from '../support/test-vault.js'
 
 type Json = Record<string, unknown>
@@ -269,13 +270,7 @@ function errorType(body: Json): string | undefined {
   return (body.errors as { type: string }[] | undefined)?.[0]?.type
 }
 
-async function rowCount(table: string): Promise<number> {
-  const row = await t.vault.storage.db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll().as('n'))
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
-}
+const rowCount = (table: string) => countRows(t.vault, table)
 
 async function auditCount(): Promise<number> {
   return rowCount('audit_trail')

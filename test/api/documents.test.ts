@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
+import { rowCount } from '../support/row-counts.js'
 import { API, openTestVault, type TestVault } from '../support/test-vault.js'
 
 type Json = Record<string, unknown>
@@ -94,15 +95,7 @@ async function action(id: unknown, major: number, minor: number, name: string): 
 }
 
 async function counts(): Promise<{ documents: number; versions: number; audit: number; blobs: number }> {
-  const n = async (table: string) =>
-    Number(
-      (
-        await t.vault.storage.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    )
+  const n = (table: string) => rowCount(t.vault, table)
   return {
     documents: await n('document'),
     versions: await n('document_version'),

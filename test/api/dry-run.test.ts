@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { type ConnectedVaults, type ServedVault, startConnectedVaults } from '../support/connected-vaults.js'
 import { expectEventually } from '../support/expect-eventually.js'
+import { rowCounts } from '../support/row-counts.js'
 
 let v: ConnectedVaults
 let accountId: string
@@ -12,15 +13,7 @@ type Json = Record<string, unknown>
 
 /** Rows of every table a flow writes, and the audit trail: a dry run must change none of them. */
 async function footprint(served: ServedVault, tables: readonly string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {}
-  for (const table of [...tables, 'audit_trail', 'outbound_message', 'inbound_message']) {
-    const row = await served.vault.storage.db
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow()
-    counts[table] = Number(row.n)
-  }
-  return counts
+  return rowCounts(served.vault, [...tables, 'audit_trail', 'outbound_message', 'inbound_message'])
 }
 
 const MEDICAL_TABLES = [

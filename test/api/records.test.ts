@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { rowCount } from '../support/row-counts.js'
 import { API, openTestVault, type TestVault } from '../support/test-vault.js'
 
 type Json = Record<string, unknown>
@@ -16,21 +17,8 @@ let admin: string
 let agent: string
 let reader: string
 
-async function count(object: string): Promise<number> {
-  const row = await t.vault.storage.db
-    .selectFrom(object)
-    .select((eb) => eb.fn.countAll().as('n'))
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
-}
-
-async function auditCount(): Promise<number> {
-  const row = await t.vault.storage.db
-    .selectFrom('audit_trail')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
-}
+const count = (object: string) => rowCount(t.vault, object)
+const auditCount = () => rowCount(t.vault, 'audit_trail')
 
 async function readRecord(object: string, id: string): Promise<Json> {
   const { body } = await t.call('GET', `${API}/vobjects/${object}/${id}`, { session: admin })

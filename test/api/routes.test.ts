@@ -64,4 +64,34 @@ describe('every route of the API', () => {
     ])
       expect(guarded, route).toContain(route)
   })
+
+  it('names the permission each guarded route checks before it reads the request', () => {
+    const checked = Object.fromEntries(
+      t.app.routeTable
+        .filter((r) => r.permission !== undefined)
+        .map((r) => [`${r.method} ${r.url}`, r.permission]),
+    )
+    expect(checked).toEqual({
+      'POST /api/:version/metadata/vobjects/:object/fields': 'admin__sys',
+      'POST /api/:version/objects/documents': 'create documents',
+      'PUT /api/:version/objects/documents/:id': 'edit documents',
+      'POST /api/:version/objects/documents/:id': 'edit documents',
+      'PUT /api/:version/objects/documents/:id/versions/:major/:minor/lifecycle_actions/:action':
+        'edit documents',
+      'DELETE /api/:version/objects/documents/:id': 'delete documents',
+      'POST /api/:version/objects/binders': 'create documents',
+      'POST /api/:version/objects/binders/:id/documents': 'edit documents',
+      'POST /api/:version/objects/documents/:id/versions/:major/:minor/relationships': 'edit documents',
+      'POST /api/:version/services/connections': 'admin__sys',
+      'POST /api/:version/services/connections/accept': 'admin__sys',
+      'POST /api/:version/services/connections/:api_name/actions/run/:integration_point': 'admin__sys',
+      'GET /api/:version/services/queues': 'admin__sys',
+      'GET /api/:version/services/queues/:name': 'admin__sys',
+      'PUT /api/:version/services/queues/:name/actions/disable_delivery': 'admin__sys',
+      'PUT /api/:version/services/queues/:name/actions/enable_delivery': 'admin__sys',
+      'POST /api/:version/services/connections/:api_name/rules/:integration_rule/dry_run': 'admin__sys',
+    })
+    // A permission is checked behind the session guard only.
+    expect(t.app.routeTable.filter((r) => r.permission !== undefined && !r.session)).toEqual([])
+  })
 })

@@ -27,6 +27,7 @@ export {
 export { DOCUMENTS_AUDIT_OBJECT } from './document-writes.js'
 export { FsBlobStore } from './fs-blob-store.js'
 export {
+  DOCUMENT_RELATIONSHIP_TYPES,
   type DocumentRelationship,
   type DocumentRelationshipInput,
   DocumentRelationshipService,

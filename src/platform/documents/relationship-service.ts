@@ -13,7 +13,7 @@ import { DOCUMENTS_AUDIT_OBJECT, DocumentWrites } from './document-writes.js'
  */
 
 /** The relationship types a client may create (Vault's standard ones that Liaison uses). */
-const DOCUMENT_RELATIONSHIP_TYPES = [
+export const DOCUMENT_RELATIONSHIP_TYPES = [
   'related_document__v',
   'supporting_documents__v',
   'based_on__v',

@@ -66,6 +66,12 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'Send the named parameter.',
   },
+  PARAMETER_INVALID: {
+    vaultType: 'INVALID_DATA',
+    http: 400,
+    retry: 'never',
+    fix: 'Send the parameter in the form GET /api/openapi.json documents for the endpoint.',
+  },
   OBJECT_UNKNOWN: {
     vaultType: 'INVALID_DATA',
     http: 404,

@@ -1,0 +1,223 @@
+import { Type } from 'typebox'
+import { DOCUMENT_RELATIONSHIP_TYPES } from '../platform/documents/index.js'
+import { envelopeResponse, openObject } from './envelope-schema.js'
+import { pathParams } from './request-schemas.js'
+
+/** The route schemas of documents.routes.ts and binders.routes.ts, and the examples they document. */
+
+const documentId = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description, examples: [1] })
+const versionNumber = (description: string, example: number) =>
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description, examples: [example] })
+
+export const DOCUMENT_PARAMS = pathParams({ id: documentId('Document id (a whole number).') })
+
+/** One version of a document: `/objects/documents/{id}/versions/{major}/{minor}`. */
+export const VERSION_PARAMS = pathParams({
+  id: documentId('Document id (a whole number).'),
+  major: versionNumber('Major version number.', 0),
+  minor: versionNumber('Minor version number.', 1),
+})
+
+const FIELDS_DESCRIPTION =
+  'Document fields: name__v, type__v, lifecycle__v and the fields of the type (GET /metadata/objects/documents/types/{type}); a list as an array or comma-separated.'
+
+const DOCUMENT_FIELD_PROPERTIES = {
+  name__v: Type.Optional(Type.String()),
+  type__v: Type.Optional(Type.String({ description: 'A document type, e.g. reference_document__v.' })),
+  lifecycle__v: Type.Optional(Type.String({ description: 'e.g. medical_content_lifecycle__v.' })),
+}
+
+const FIELDS_EXAMPLE = {
+  name__v: 'Dosing guide',
+  type__v: 'reference_document__v',
+  lifecycle__v: 'medical_content_lifecycle__v',
+  country__v: 'US',
+}
+
+/** The fields of a document or binder, as form fields, multipart fields or one JSON object. */
+export const DOCUMENT_FIELDS = Type.Object(DOCUMENT_FIELD_PROPERTIES, {
+  additionalProperties: true,
+  description: FIELDS_DESCRIPTION,
+  examples: [FIELDS_EXAMPLE],
+})
+
+/** Fields and, in a multipart body, the document's source file as the part named `file`. */
+export const DOCUMENT_FORM = Type.Object(
+  {
+    ...DOCUMENT_FIELD_PROPERTIES,
+    file: Type.Optional(Type.String({ format: 'binary', description: 'The source file (multipart only).' })),
+  },
+  { additionalProperties: true, description: FIELDS_DESCRIPTION, examples: [FIELDS_EXAMPLE] },
+)
+
+/** `POST /objects/binders/{id}/documents`. */
+export const BINDER_NODE = Type.Object(
+  {
+    document_id__v: documentId('The document to add.'),
+    order__v: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Its position, from 1. (Default: after the last)' }),
+    ),
+  },
+  { examples: [{ document_id__v: 2, order__v: 1 }] },
+)
+
+/** `POST /objects/documents/{id}/versions/{major}/{minor}/relationships`. */
+export const RELATIONSHIP = Type.Object(
+  {
+    target_doc_id__v: documentId('The related document.'),
+    relationship_type__v: Type.Enum(DOCUMENT_RELATIONSHIP_TYPES),
+  },
+  { examples: [{ target_doc_id__v: 2, relationship_type__v: 'supporting_documents__v' }] },
+)
+
+export const DOCUMENT_EXAMPLE = {
+  id: 1,
+  name__v: 'Dosing guide',
+  type__v: 'reference_document__v',
+  lifecycle__v: 'medical_content_lifecycle__v',
+  status__v: 'Draft',
+  state__v: 'draft__v',
+  major_version_number__v: 0,
+  minor_version_number__v: 1,
+  country__v: ['US'],
+  filename__v: 'dosing.pdf',
+}
+
+const VERSION_LINKS = Type.Array(openObject({ number: Type.String(), value: Type.String() }))
+const VERSION_LINKS_EXAMPLE = [{ number: '0.1', value: '/api/v25.2/objects/documents/1/versions/0/1' }]
+const RENDITION_LINKS_EXAMPLE = {
+  viewable_rendition__v: '/api/v25.2/objects/documents/1/renditions/viewable_rendition__v',
+}
+
+const VIEW_PROPERTIES = {
+  document: openObject({}, { description: 'The document fields.' }),
+  versions: VERSION_LINKS,
+  renditions: openObject({}, { description: 'Rendition type → download URL.' }),
+}
+
+const VIEW_EXAMPLE = {
+  responseStatus: 'SUCCESS',
+  document: DOCUMENT_EXAMPLE,
+  versions: VERSION_LINKS_EXAMPLE,
+  renditions: RENDITION_LINKS_EXAMPLE,
+} as const
+
+/** A document (one version) with its version and rendition links. */
+export const VIEW_ANSWER = envelopeResponse(VIEW_PROPERTIES, VIEW_EXAMPLE)
+
+/** A binder: a document view and its nodes in order. */
+export const BINDER_ANSWER = envelopeResponse(
+  { ...VIEW_PROPERTIES, binder: openObject({ nodes: Type.Array(openObject()) }) },
+  {
+    ...VIEW_EXAMPLE,
+    document: { ...DOCUMENT_EXAMPLE, name__v: 'Cholecap deck', binder__v: true },
+    binder: {
+      nodes: [
+        {
+          id: 1,
+          parent_id__sys: 'rootNode',
+          order__v: 1,
+          type__v: 'document',
+          document_id__v: 2,
+          name__v: 'Cholecap dosing',
+        },
+      ],
+    },
+  },
+)
+
+export const VERSIONS_ANSWER = envelopeResponse(
+  { versions: VERSION_LINKS },
+  { responseStatus: 'SUCCESS', versions: VERSION_LINKS_EXAMPLE },
+)
+
+export const RENDITIONS_ANSWER = envelopeResponse(
+  { renditionTypes: Type.Array(Type.String()), renditions: openObject() },
+  {
+    responseStatus: 'SUCCESS',
+    renditionTypes: ['viewable_rendition__v'],
+    renditions: RENDITION_LINKS_EXAMPLE,
+  },
+)
+
+/** An answer naming the document (or binder, node, relationship) it created or changed. */
+export function idAnswer(example: Readonly<Record<string, unknown>>): ReturnType<typeof envelopeResponse> {
+  return envelopeResponse(
+    {
+      id: Type.Integer(),
+      responseMessage: Type.String(),
+      major_version_number__v: Type.Integer(),
+      minor_version_number__v: Type.Integer(),
+      order__v: Type.Integer(),
+    },
+    { responseStatus: 'SUCCESS', ...example },
+  )
+}
+
+export const LIST_QUERY = Type.Object({
+  start: Type.Optional(Type.Integer({ minimum: 0, description: 'Documents to skip. (Default: 0)' })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'Documents per page; more than 200 reads as 200. (Default: 200)',
+    }),
+  ),
+})
+
+export const LIST_ANSWER = envelopeResponse(
+  {
+    size: Type.Integer(),
+    start: Type.Integer(),
+    limit: Type.Integer(),
+    total: Type.Integer(),
+    next_page: Type.String(),
+    documents: Type.Array(openObject({ document: openObject() })),
+  },
+  {
+    responseStatus: 'SUCCESS',
+    size: 1,
+    start: 0,
+    limit: 1,
+    total: 2,
+    next_page: '/api/v25.2/objects/documents?start=1&limit=1',
+    documents: [{ document: DOCUMENT_EXAMPLE }],
+  },
+)
+
+export const AUDIT_QUERY = Type.Object({
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'Entries per page; more than 1000 reads as 1000. (Default: 200)',
+    }),
+  ),
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Entries to skip. (Default: 0)' })),
+})
+
+export const AUDIT_ANSWER = envelopeResponse(
+  {
+    responseDetails: openObject({
+      total: Type.Integer(),
+      size: Type.Integer(),
+      limit: Type.Integer(),
+      offset: Type.Integer(),
+    }),
+    data: Type.Array(openObject()),
+  },
+  {
+    responseStatus: 'SUCCESS',
+    responseDetails: { total: 1, size: 1, limit: 200, offset: 0 },
+    data: [
+      {
+        id: '1',
+        timestamp: '2025-05-01T09:30:00.000Z',
+        user_name: 'content@medical.liaison.local',
+        action: 'Create',
+        object_name: 'documents',
+        document_id: 1,
+        event_description: 'Created document 1 version 0.1',
+      },
+    ],
+  },
+)
