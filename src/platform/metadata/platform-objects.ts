@@ -1,3 +1,6 @@
+// Longer than ~500 lines on purpose: it is declarative data (the platform objects, their fields and
+// picklists as Vault defines them), one definition after another; the few functions at its end only
+// assemble that data into a profile.
 import { countryCdaValueOf, ISO_COUNTRIES } from './iso-countries.js'
 import {
   type ObjectAccess,
