@@ -19,9 +19,11 @@ function fieldMetadata(field: CompiledField): Record<string, unknown> {
     type: field.type,
     required: field.required === true,
     unique: field.unique === true,
+    // For people: a field only the connection writes is read-only to them (finding 8).
     editable:
-      field.system !== true ||
-      ['name__v', 'status__v', 'external_id__v', 'link__sys', 'object_type__v'].includes(field.name),
+      field.editableBy === undefined &&
+      (field.system !== true ||
+        ['name__v', 'status__v', 'external_id__v', 'link__sys', 'object_type__v'].includes(field.name)),
     system_managed: field.system === true,
     source: field.custom ? 'custom' : 'standard',
     ...(field.maxLength === undefined ? {} : { max_length: field.maxLength }),

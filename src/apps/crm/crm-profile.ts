@@ -14,6 +14,7 @@ import {
   NOTES_MAX_LENGTH,
   READ_EDIT,
   TEXT_SHORT_MAX_LENGTH,
+  writtenByConnection,
 } from '../../platform/metadata/index.js'
 import { CRM_DOCUMENT_LIFECYCLES, CRM_DOCUMENT_TYPE_DEFINITIONS } from './crm-documents.js'
 
@@ -205,33 +206,36 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
       { name: 'email__v', label: 'Email', type: 'String', maxLength: 255 },
       { name: 'phone__v', label: 'Phone', type: 'String', maxLength: 64 },
       { name: 'fax__v', label: 'Fax', type: 'String', maxLength: 64 },
-      // B5/B10/B11: empty until the rep transfers the inquiry.
-      {
-        name: 'transfer_status__v',
-        label: 'Transfer Status',
-        type: 'Picklist',
-        picklist: 'transfer_status__v',
-        indexed: true,
-      },
-      { name: 'transfer_error__v', label: 'Transfer Error', type: 'String', maxLength: LINK_MAX_LENGTH },
-      {
-        name: 'medical_inquiry_case_status__v',
-        label: 'Medical Inquiry Case Status',
-        type: 'Picklist',
-        picklist: 'medical_inquiry_case_status__v',
-      },
-      { name: 'case_number__v', label: 'Case Number', type: 'String', maxLength: 64, indexed: true },
-      { name: 'response_notes__v', label: 'Response Notes', type: 'LongText', maxLength: NOTES_MAX_LENGTH },
-      {
-        name: 'response_package_link__v',
-        label: 'Response Package Link',
-        type: 'String',
-        maxLength: LINK_MAX_LENGTH,
-      },
-      { name: 'transferred_date__v', label: 'Transferred Date', type: 'DateTime' },
-      { name: 'case_closed_date__v', label: 'Case Closed Date', type: 'DateTime' },
-      /** The Medical Case Request's modified date last applied here: older updates are ignored (B13). */
-      { name: 'case_request_modified_date__v', label: 'Case Request Last Modified', type: 'DateTime' },
+      // B5/B10/B11: empty until the rep transfers the inquiry; the connection writes the outcome and
+      // the Medical answer, people only read them (a rep must not forge a case or its response).
+      ...writtenByConnection([
+        {
+          name: 'transfer_status__v',
+          label: 'Transfer Status',
+          type: 'Picklist',
+          picklist: 'transfer_status__v',
+          indexed: true,
+        },
+        { name: 'transfer_error__v', label: 'Transfer Error', type: 'String', maxLength: LINK_MAX_LENGTH },
+        {
+          name: 'medical_inquiry_case_status__v',
+          label: 'Medical Inquiry Case Status',
+          type: 'Picklist',
+          picklist: 'medical_inquiry_case_status__v',
+        },
+        { name: 'case_number__v', label: 'Case Number', type: 'String', maxLength: 64, indexed: true },
+        { name: 'response_notes__v', label: 'Response Notes', type: 'LongText', maxLength: NOTES_MAX_LENGTH },
+        {
+          name: 'response_package_link__v',
+          label: 'Response Package Link',
+          type: 'String',
+          maxLength: LINK_MAX_LENGTH,
+        },
+        { name: 'transferred_date__v', label: 'Transferred Date', type: 'DateTime' },
+        { name: 'case_closed_date__v', label: 'Case Closed Date', type: 'DateTime' },
+        /** The Medical Case Request's modified date last applied here: older updates are ignored (B13). */
+        { name: 'case_request_modified_date__v', label: 'Case Request Last Modified', type: 'DateTime' },
+      ]),
     ],
   },
   {

@@ -33,6 +33,7 @@ export {
   NOTES_MAX_LENGTH,
   READ_EDIT,
   TEXT_SHORT_MAX_LENGTH,
+  writtenByConnection,
 } from './shared-field-definitions.js'
 export { SYSTEM_FIELD_NAMES, systemFieldsFor } from './system-fields.js'
 export * from './types.js'

@@ -530,8 +530,8 @@ const CREATE_EDIT: readonly ObjectAccess[] = ['read', 'create', 'edit']
 const EDIT: readonly ObjectAccess[] = ['read', 'edit']
 
 export const PLATFORM_PERMISSIONS: PermissionTable = freezeDeep({
-  // B1: the remote side completes the handshake through the integration user.
-  connection__sys: { integration_user__sys: EDIT },
+  // No grant on connection__sys: the handshake writes it as the vault itself, and an integration
+  // user that could edit it could point its own connection at an admin (finding 1).
   // B12: watermarks move as batches are applied.
   integration_point__sys: { integration_user__sys: EDIT },
   // B11: the side that fails records the exception.

@@ -35,6 +35,11 @@ export const CLM_METRIC_FIELDS: readonly FieldDefinition[] = Object.freeze([
   { name: 'last_calculated__v', label: 'Last Calculated', type: 'DateTime' },
 ])
 
+/** The fields as only the connection may edit them (`editableBy: 'connection'`); people read them. */
+export function writtenByConnection(fields: readonly FieldDefinition[]): readonly FieldDefinition[] {
+  return fields.map((field) => ({ ...field, editableBy: 'connection' as const }))
+}
+
 /** Grants used in permission tables. */
 export const READ_EDIT: readonly ObjectAccess[] = Object.freeze(['read', 'edit'])
 export const CREATE_EDIT: readonly ObjectAccess[] = Object.freeze(['read', 'create', 'edit'])

@@ -62,7 +62,16 @@ export interface FieldDefinition {
   readonly indexed?: boolean
   /** Number fields: digits after the decimal point (0 for whole numbers). */
   readonly scale?: number
+  /** Field-level edit permission; absent: whoever may edit the record (see FIELD_EDITORS). */
+  readonly editableBy?: FieldEditor
 }
+
+/**
+ * Who may edit a field beyond the record's own grants. `connection`: only the connection's writes
+ * (actors that carry a connection, and the vault itself), never a person, whatever the profile.
+ */
+export const FIELD_EDITORS = ['connection'] as const
+export type FieldEditor = (typeof FIELD_EDITORS)[number]
 
 export const STATE_TYPES = [
   'initial_state__sys',

@@ -1,6 +1,7 @@
 import { LiaisonError } from '../errors/index.js'
-import type { ObjectAccess, PermissionTable } from '../metadata/index.js'
-import { canAccess } from '../security/index.js'
+import type { CompiledObject, ObjectAccess, PermissionTable } from '../metadata/index.js'
+import { canAccess, canEditField } from '../security/index.js'
+import type { RecordDraft } from './record-input.js'
 import { type ApiError, apiError, type RecordActor } from './record-types.js'
 
 /** Whether the actor's security profile grants the access; the system actor may do anything. */
@@ -35,4 +36,29 @@ export function recordAccessDenied(actor: RecordActor, objectName: string, acces
     'ACCESS_DENIED',
     `The ${actor.securityProfile} security profile may not ${access} ${objectName} records; ask an admin for access.`,
   )
+}
+
+/**
+ * Field permissions (finding 8): each draft that sets a field the actor may not edit gets an
+ * INVALID_DATA error naming the fields, so nothing of that record is written.
+ */
+export function checkFieldEdits(
+  object: CompiledObject,
+  actor: RecordActor,
+  drafts: readonly RecordDraft[],
+): void {
+  for (const draft of drafts) {
+    const names = [...draft.values.keys(), ...draft.lookups.map((l) => l.field.name)]
+    const refused = [...new Set(names)].filter((name) => {
+      const field = object.fieldByName.get(name)
+      return field !== undefined && !canEditField(field, actor)
+    })
+    if (refused.length > 0)
+      draft.errors.push(
+        apiError(
+          'FIELD_READ_ONLY',
+          `Field${refused.length > 1 ? 's' : ''} ${refused.join(', ')} of ${object.name} ${refused.length > 1 ? 'are' : 'is'} written only by the connection; leave ${refused.length > 1 ? 'them' : 'it'} out.`,
+        ),
+      )
+  }
 }

@@ -4,7 +4,7 @@ import { isoTimestamp } from '../clock/index.js'
 import type { CompiledField, CompiledObject } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
 import { auditText, type InputOrigin, type StoredValue, sameStoredValue } from './field-values.js'
-import { assertRecordAccess, hasRecordAccess, recordAccessDenied } from './record-access.js'
+import { assertRecordAccess, checkFieldEdits, hasRecordAccess, recordAccessDenied } from './record-access.js'
 import { checkDrafts, flagRepeatedIds } from './record-checks.js'
 import { auditWrite, inTransaction, type RecordContext } from './record-context.js'
 import {
@@ -219,6 +219,7 @@ async function insertDrafts(
   drafts: readonly RecordDraft[],
 ): Promise<RecordResult[]> {
   if (drafts.length === 0) return []
+  checkFieldEdits(object, actor, drafts)
   await checkDrafts(trx, ctx.registry.current, object, drafts)
   const valid = drafts.filter((d) => d.errors.length === 0)
   if (valid.length > 0) {
@@ -286,6 +287,7 @@ async function updateDrafts(
   object: CompiledObject,
   drafts: readonly RecordDraft[],
 ): Promise<RecordResult[]> {
+  checkFieldEdits(object, actor, drafts)
   const existing = await readRows(
     trx,
     object.name,

@@ -10,7 +10,7 @@ export {
 } from './defaults.js'
 export { type LoginAttempt, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
 export { hashPassword, verifyPassword } from './passwords.js'
-export { assertAccess, canAccess } from './permissions.js'
+export { assertAccess, canAccess, canEditField, type FieldWriter } from './permissions.js'
 export {
   SessionStore,
   type SessionStoreOptions,

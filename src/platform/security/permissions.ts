@@ -1,5 +1,5 @@
 import { LiaisonError } from '../errors/index.js'
-import type { ObjectAccess, PermissionTable, SecurityProfile } from '../metadata/index.js'
+import type { FieldDefinition, ObjectAccess, PermissionTable, SecurityProfile } from '../metadata/index.js'
 
 /**
  * Whether a security profile may read, create, edit or delete records of an object: admins may do
@@ -32,4 +32,20 @@ export function assertAccess(
     `The security profile ${profile} may not ${access} ${objectName} records. Ask an admin for a security profile that grants ${access} on ${objectName}.`,
     { details: { securityProfile: profile, object: objectName, access } },
   )
+}
+
+/** Who writes, as far as field permissions care: the vault itself (`system`), a person or a connection. */
+export interface FieldWriter {
+  readonly securityProfile: SecurityProfile | 'system'
+  /** Set only on the connection's own writes (its flows, a connected vault's signed callback). */
+  readonly connection?: string
+}
+
+/**
+ * Whether a writer who may edit the record may also set this field: a `connection` field is written
+ * only by the connection or the vault itself, never by a person (finding 8: a forged Medical answer).
+ */
+export function canEditField(field: Pick<FieldDefinition, 'editableBy'>, writer: FieldWriter): boolean {
+  if (field.editableBy === undefined) return true
+  return writer.securityProfile === 'system' || writer.connection !== undefined
 }

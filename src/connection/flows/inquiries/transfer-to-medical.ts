@@ -90,9 +90,10 @@ export function transferToMedicalAction(vault: FlowVault): ObjectAction {
             transfer_error__v: `This sandbox CRM cannot send inquiries to the production Medical Vault ${connection.remoteName}; transfer from the production CRM instead.`,
           }
         : { transfer_status__v: 'pending__v', transfer_error__v: null }
+      // The transfer status is the connection's field: the rep asks, the connection writes it in the rep's name.
       const written = await vault.records.updateIn(
         trx,
-        actor,
+        { ...actor, connection: connection.apiName },
         'medical_inquiry__v',
         ready.map((id) => ({ id, values })),
       )
