@@ -68,7 +68,8 @@ function permissionGuard(permission: RoutePermission): PreValidationHook {
       request.server.vault.records.assertAccess(actor, permission.object, permission.access)
       return
     }
-    if (user.securityProfile !== 'admin__sys')
+    // Finding 1: a connected vault's signed call is never an admin, whatever user its connection names.
+    if (user.securityProfile !== 'admin__sys' || actor.connection !== undefined)
       throw new LiaisonError(
         'ACCESS_DENIED',
         `${user.username} may not ${permission.to}; this needs the System Administrator (admin__sys) security profile.`,

@@ -1,11 +1,20 @@
 import type { RecordGuard, RecordService } from '../../platform/records/index.js'
 
-/** The fields of a connection that only the handshake sets: they name the remote vault and its key. */
+/**
+ * The fields of a connection that only the handshake sets: they name the remote vault, its keys,
+ * and the user its signed calls run as (finding 1: pointing that at an admin made a CRM admin).
+ */
 const HANDSHAKE_FIELDS = [
+  'api_name__sys',
   'remote_vault_id__sys',
+  'remote_environment__sys',
   'remote_public_key__sys',
+  'remote_key_id__sys',
   'local_public_key__sys',
   'connection_token_hash__sys',
+  'authorized_connection_user__sys',
+  'remote_connection_user__sys',
+  'established_date__sys',
 ] as const
 
 /**
@@ -18,6 +27,9 @@ export const connectionGuard: RecordGuard = (existing, change, actor) => {
   if (change.fields.includes('connection_type__sys'))
     return `The connection type of ${String(existing.api_name__sys)} cannot be changed; create a new connection instead.`
   if (actor.securityProfile === 'system') return undefined
+  // The integration user has no edit on connections; this also stops a connected vault's signed call.
+  if (actor.connection !== undefined)
+    return `Connection ${String(existing.api_name__sys)} cannot be changed by a connection (${actor.connection}); an admin of this vault manages it.`
   const identity = HANDSHAKE_FIELDS.filter((f) => change.fields.includes(f))
   if (identity.length > 0)
     return `${identity.join(', ')} of connection ${String(existing.api_name__sys)} are set by the handshake; establish a new connection to change them.`

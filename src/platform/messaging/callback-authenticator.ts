@@ -106,7 +106,13 @@ export class CallbackAuthenticator {
     if (user === undefined || user.status__v !== 'active__v')
       throw new LiaisonError(
         'SESSION_INVALID',
-        `The integration user of connection ${connection.apiName} (authorized_connection_user__sys) is missing or inactive; an admin must set an active user on the connection.`,
+        `The integration user of connection ${connection.apiName} (authorized_connection_user__sys) is missing or inactive; an admin must reactivate that user or establish the connection again.`,
+      )
+    // Finding 1: a signed call never runs with more than an integration user's rights, whoever the record names.
+    if (user.security_profile__sys !== 'integration_user__sys')
+      throw new LiaisonError(
+        'SESSION_INVALID',
+        `The user of connection ${connection.apiName} (authorized_connection_user__sys) does not have the integration_user__sys security profile; signed calls run only as an integration user. Establish the connection again.`,
       )
     return {
       connection,
