@@ -66,7 +66,7 @@ afterAll(async () => {
 })
 
 describe('fields only the connection writes', () => {
-  it('security: a rep cannot set the connection fields on an inquiry (update and create), nothing changes', async () => {
+  it("security: a rep cannot set the connection's fields on an inquiry (update and create), nothing changes", async () => {
     const created = await newInquiry()
     const id = (created.data as { data: { id: string } }[])[0]!.data.id
     const before = await inquiry(id)
