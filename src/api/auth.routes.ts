@@ -78,7 +78,11 @@ export async function authRoutes(base: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const vault = app.vault
       try {
-        const { sessionId, user } = await vault.sessions.login(request.body.username, request.body.password)
+        const { sessionId, user } = await vault.sessions.login(
+          request.body.username,
+          request.body.password,
+          request.ip,
+        )
         void reply.header('X-VaultAPI-UserId', user.userId)
         return send(reply, {
           responseStatus: 'SUCCESS',

@@ -52,7 +52,7 @@ export const ERROR_CODES = {
     vaultType: 'API_LIMIT_EXCEEDED',
     http: 429,
     retry: 'backoff',
-    fix: 'Too many failed logins for this user; wait for the lockout window to pass, then try again.',
+    fix: 'Too many failed logins for this user from this address; wait until the time the message gives, then try again.',
   },
   USER_INACTIVE: {
     vaultType: 'USERNAME_OR_PASSWORD_INCORRECT',
@@ -144,6 +144,12 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'Send at most 500 records per request; split larger loads.',
   },
+  RECORD_TOO_MANY_FIELDS: {
+    vaultType: 'INVALID_DATA',
+    http: 400,
+    retry: 'never',
+    fix: 'Send at most 500 fields per record, only fields the object has.',
+  },
   BODY_MALFORMED: {
     vaultType: 'INVALID_DATA',
     http: 400,
@@ -154,7 +160,13 @@ export const ERROR_CODES = {
     vaultType: 'INVALID_DATA',
     http: 413,
     retry: 'never',
-    fix: 'Send a smaller request body (at most 50 MB); split the records across requests.',
+    fix: 'Send a smaller request body (at most 5 MB); split the records across requests.',
+  },
+  BODY_TOO_COMPLEX: {
+    vaultType: 'INVALID_DATA',
+    http: 400,
+    retry: 'never',
+    fix: 'Send fewer keys or fields per request (at most 50,000 JSON keys, 1,000 form fields); split the records across requests.',
   },
   ID_PARAM_NOT_UNIQUE: {
     vaultType: 'INVALID_DATA',

@@ -1,4 +1,5 @@
 import { LiaisonError } from '../errors/index.js'
+import { RECORD_FIELDS_MAX } from './record-types.js'
 
 /** A parsed CSV body: the header names and the rows, each with one value per header name. */
 export interface ParsedCsv {
@@ -150,6 +151,12 @@ export function parseCsv(text: string): ParsedCsv {
 /** Parses CSV into one object per row, keyed by the header names. */
 export function csvRecords(text: string): Record<string, string>[] {
   const { header, rows } = parseCsv(text)
+  // Every row becomes an object with a key per column: refuse a huge header before building any.
+  if (header.length > RECORD_FIELDS_MAX)
+    throw new LiaisonError(
+      'RECORD_TOO_MANY_FIELDS',
+      `The CSV header has ${header.length} columns; at most ${RECORD_FIELDS_MAX} fields are allowed per record.`,
+    )
   return rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index]])))
 }
 

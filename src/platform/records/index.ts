@@ -10,6 +10,8 @@ export {
   type ChangeHook,
   type GuardedChange,
   type ObjectAction,
+  RECORD_ERRORS_MAX,
+  RECORD_FIELDS_MAX,
   type RecordActor,
   type RecordChange,
   type RecordGuard,

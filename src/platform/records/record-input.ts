@@ -1,7 +1,13 @@
 import { LiaisonError } from '../errors/index.js'
 import type { CompiledField, CompiledMetadata, CompiledObject } from '../metadata/index.js'
 import { type InputOrigin, parseFieldValue, type StoredValue } from './field-values.js'
-import { type ApiError, apiError, BULK_RECORDS_MAX } from './record-types.js'
+import {
+  type ApiError,
+  apiError,
+  BULK_RECORDS_MAX,
+  RECORD_ERRORS_MAX,
+  RECORD_FIELDS_MAX,
+} from './record-types.js'
 
 /** Fields a client may write although the vault also maintains system fields. */
 const WRITABLE_SYSTEM_FIELDS = new Set([
@@ -99,6 +105,15 @@ export function parseRecordInput(
     )
     return draft
   }
+  if (hasMoreKeysThan(input, RECORD_FIELDS_MAX)) {
+    draft.errors.push(
+      apiError(
+        'RECORD_TOO_MANY_FIELDS',
+        `Record ${index + 1} has more than ${RECORD_FIELDS_MAX} fields; at most ${RECORD_FIELDS_MAX} are allowed per record. Send only fields that ${object.name} has.`,
+      ),
+    )
+    return draft
+  }
   for (const [key, raw] of Object.entries(input)) {
     if (key === 'id' && mode === 'create' && (raw === undefined || raw === null || raw === '')) continue
     let name = key
@@ -157,5 +172,26 @@ export function parseRecordInput(
         `Required field${missing.length > 1 ? 's' : ''} ${missing.map((f) => f.name).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no value.`,
       ),
     )
+  draft.errors = capErrors(draft.errors, index)
   return draft
+}
+
+/** True when the object has more than `max` own keys; stops counting there. */
+function hasMoreKeysThan(input: Record<string, unknown>, max: number): boolean {
+  let count = 0
+  for (const key in input) if (Object.hasOwn(input, key) && ++count > max) return true
+  return false
+}
+
+/** The first RECORD_ERRORS_MAX errors and one entry counting the rest, so an answer stays small. */
+function capErrors(errors: ApiError[], index: number): ApiError[] {
+  if (errors.length <= RECORD_ERRORS_MAX) return errors
+  const rest = errors.length - RECORD_ERRORS_MAX
+  return [
+    ...errors.slice(0, RECORD_ERRORS_MAX),
+    {
+      type: errors[RECORD_ERRORS_MAX]!.type,
+      message: `… and ${rest} more error${rest > 1 ? 's' : ''} in record ${index + 1}; correct the ones listed and send the record again to see the rest.`,
+    },
+  ]
 }

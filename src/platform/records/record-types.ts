@@ -47,6 +47,10 @@ export type StoredRow = Readonly<Record<string, unknown>>
 
 /** Most records one bulk call may carry (Vault's limit). */
 export const BULK_RECORDS_MAX = 500
+/** Most fields (keys, CSV columns) one record may carry; more are refused before any is looked at. */
+export const RECORD_FIELDS_MAX = 500
+/** Most errors answered per record; the rest are summed up in one last entry. */
+export const RECORD_ERRORS_MAX = 20
 
 export interface WriteOptions {
   /** JSON keeps value types; CSV and form values are all text. (Default: 'json') */

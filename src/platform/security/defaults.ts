@@ -13,10 +13,14 @@ export const SESSION_CACHE_MAX_ENTRIES = 10_000
 /** Random bytes in a session id (hex-encoded, so twice as many characters). */
 export const SESSION_ID_BYTES = 32
 
-/** Failed logins of one username within the window after which further attempts are refused. */
+/** Failed logins of one username from one address before each further attempt must wait. */
 export const LOGIN_THROTTLE_MAX_FAILURES = 5
-/** The sliding window in which failed logins count. */
-export const LOGIN_THROTTLE_WINDOW_MS = 15 * 60 * 1000
+/** The wait after the last of those failures; it doubles with each further failure. */
+export const LOGIN_BACKOFF_BASE_MS = 1_000
+/** The longest wait, however many failures: a slowdown of one address, never a lock of the user. */
+export const LOGIN_BACKOFF_MAX_MS = 15 * 60 * 1000
+/** The sliding window in which failed logins count; older failures are forgotten. */
+export const LOGIN_THROTTLE_WINDOW_MS = 24 * 60 * 60 * 1000
 /** How often a process deletes login attempts older than the window. */
 export const LOGIN_ATTEMPT_PRUNE_INTERVAL_MS = 60 * 1000
 
@@ -28,6 +32,8 @@ export const PASSWORD_SCRYPT_BLOCK_SIZE_R = 8
 export const PASSWORD_SCRYPT_PARALLELISM_P = 1
 export const PASSWORD_SALT_BYTES = 16
 export const PASSWORD_KEY_BYTES = 64
+/** scrypt derivations one process runs at once (libuv's pool has 4 threads; leave room for I/O). */
+export const PASSWORD_SCRYPT_CONCURRENCY_MAX = 2
 /** Stored hashes with a larger N are refused, so a forged row cannot make a login eat the memory. */
 export const PASSWORD_SCRYPT_COST_N_MAX = 1 << 17
 

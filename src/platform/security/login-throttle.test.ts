@@ -3,10 +3,9 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { ManualClock } from '../clock/index.js'
 import { isLiaisonError } from '../errors/index.js'
 import { createDatabase, migrateToLatest, type Storage } from '../storage/index.js'
-import { LOGIN_ATTEMPT_PRUNE_INTERVAL_MS } from './defaults.js'
+import { LOGIN_ATTEMPT_PRUNE_INTERVAL_MS, LOGIN_THROTTLE_WINDOW_MS } from './defaults.js'
 import { LoginThrottle } from './login-throttle.js'
 
-const MINUTE_MS = 60_000
 let testDb: TestDatabase
 let storage: Storage
 let clock: ManualClock
@@ -29,12 +28,9 @@ beforeEach(async () => {
   throttle = new LoginThrottle({ db: storage.db, clock })
 })
 
-/** Records `count` failed attempts, one a minute. */
-async function fail(username: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await throttle.begin(username)
-    clock.advance(MINUTE_MS)
-  }
+/** Records `count` failed attempts, all now (the free ones need no wait between them). */
+async function fail(username: string, count: number, address = ''): Promise<void> {
+  for (let i = 0; i < count; i++) await throttle.begin(username, address)
 }
 
 async function thrown(promise: Promise<unknown>): Promise<unknown> {
@@ -47,26 +43,33 @@ async function thrown(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('LoginThrottle', () => {
-  it('refuses a username after 5 failures within 15 minutes, saying when to retry', async () => {
-    await fail('jane@liaison.test', 5)
+  it('makes a username wait after 5 failures from one address, saying when to retry', async () => {
+    await fail('jane@liaison.test', 5) // five failures at 08:00
+    clock.set('2026-03-01T08:00:00.500Z')
     const error = await thrown(throttle.begin('jane@liaison.test'))
     expect(isLiaisonError(error) && error.code).toBe('LOGIN_THROTTLED')
     if (!isLiaisonError(error)) return
     expect(error.vaultType).toBe('API_LIMIT_EXCEEDED')
     expect(error.message).toContain('jane@liaison.test')
-    // The first failure was at 08:00; it stops counting 15 minutes later.
-    expect(error.message).toContain('2026-03-01T08:15:00.000Z')
+    // The last failure was at 08:00; the first wait is one second.
+    expect(error.message).toContain('2026-03-01T08:00:01.000Z')
   })
 
-  it('allows attempts again once the window has passed, without refused attempts extending it', async () => {
-    await fail('jane', 5) // failures at 08:00 … 08:04, now 08:05
+  it('allows the next attempt once the wait has passed, without refused attempts extending it', async () => {
+    await fail('jane', 5) // five failures at 08:00
     for (let i = 0; i < 3; i++)
       await expect(throttle.begin('jane')).rejects.toMatchObject({ code: 'LOGIN_THROTTLED' })
-    clock.set('2026-03-01T08:14:59.999Z')
+    clock.set('2026-03-01T08:00:00.999Z')
     await expect(throttle.begin('jane')).rejects.toMatchObject({ code: 'LOGIN_THROTTLED' })
-    clock.set('2026-03-01T08:15:00.000Z')
-    await throttle.begin('jane') // the 08:00 failure aged out: one more try, which fails again
+    clock.set('2026-03-01T08:00:01.000Z')
+    await throttle.begin('jane') // one more try, which fails again: the next wait is 2 s
     await expect(throttle.begin('jane')).rejects.toMatchObject({ code: 'LOGIN_THROTTLED' })
+  })
+
+  it('counts each source address separately', async () => {
+    await fail('jane', 5, '203.0.113.7')
+    await expect(throttle.begin('jane', '203.0.113.7')).rejects.toMatchObject({ code: 'LOGIN_THROTTLED' })
+    await expect(throttle.begin('jane', '198.51.100.2')).resolves.toMatchObject({ address: '198.51.100.2' })
   })
 
   it('counts usernames separately and case-insensitively', async () => {
@@ -111,7 +114,7 @@ describe('LoginThrottle', () => {
 
   it('prunes attempts older than the window', async () => {
     await fail('jane', 3)
-    clock.advance(15 * MINUTE_MS + LOGIN_ATTEMPT_PRUNE_INTERVAL_MS)
+    clock.advance(LOGIN_THROTTLE_WINDOW_MS + LOGIN_ATTEMPT_PRUNE_INTERVAL_MS)
     await throttle.begin('john')
     const rows = await storage.db.selectFrom('login_attempt').select('username').execute()
     expect(rows.map((r) => r.username)).toEqual(['john'])

@@ -3,14 +3,27 @@ import {
   PASSWORD_KEY_BYTES,
   PASSWORD_SALT_BYTES,
   PASSWORD_SCRYPT_BLOCK_SIZE_R,
+  PASSWORD_SCRYPT_CONCURRENCY_MAX,
   PASSWORD_SCRYPT_COST_N,
   PASSWORD_SCRYPT_COST_N_MAX,
   PASSWORD_SCRYPT_PARALLELISM_P,
 } from './defaults.js'
+import { ScryptGate, type ScryptLoad } from './scrypt-gate.js'
 
 const SCHEME = 'scrypt'
 const MAX_BLOCK_SIZE_R = 32
 const MAX_PARALLELISM_P = 16
+
+/**
+ * One gate for the whole process, not per vault: the thread pool it protects is the process's,
+ * shared by every vault in it, so only a process-wide count keeps it from filling.
+ */
+const SCRYPT_GATE = new ScryptGate(PASSWORD_SCRYPT_CONCURRENCY_MAX)
+
+/** Password derivations running and waiting in this process (for tests and diagnostics). */
+export function scryptLoad(): ScryptLoad {
+  return SCRYPT_GATE.load
+}
 
 function deriveKey(
   password: string,
@@ -18,12 +31,15 @@ function deriveKey(
   keyBytes: number,
   options: ScryptOptions,
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyBytes, options, (error, key) => {
-      if (error) reject(error)
-      else resolve(key)
-    })
-  })
+  return SCRYPT_GATE.run(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password.normalize('NFC'), salt, keyBytes, options, (error, key) => {
+          if (error) reject(error)
+          else resolve(key)
+        })
+      }),
+  )
 }
 
 function scryptOptions(n: number, r: number, p: number): ScryptOptions {

@@ -51,7 +51,7 @@ interface CachedSession {
 
 const SESSION_ID_PATTERN = /^[0-9a-f]+$/
 const LOGIN_FAILED_MESSAGE =
-  'The username or password is incorrect. Check both and try again; after repeated failures the user is locked out for a while.'
+  'The username or password is incorrect. Check both and try again; after repeated failures, further attempts from this address must wait a while.'
 
 function hashSessionId(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('hex')
@@ -138,10 +138,15 @@ export class SessionStore {
   /**
    * Checks a username (case-insensitive) and password and opens a session. Throws LOGIN_FAILED for
    * an unknown user or a wrong password alike, USER_INACTIVE when the password is right but the user
-   * is inactive, and LOGIN_THROTTLED after repeated failures.
+   * is inactive, and LOGIN_THROTTLED after repeated failures of this username from `address`
+   * (the client's source address; failures from one address do not slow logins from another).
    */
-  async login(username: string, password: string): Promise<{ sessionId: string; user: SessionUser }> {
-    const attempt = await this.#throttle.begin(username)
+  async login(
+    username: string,
+    password: string,
+    address = '',
+  ): Promise<{ sessionId: string; user: SessionUser }> {
+    const attempt = await this.#throttle.begin(username, address)
     const row = await this.#findLoginUser(username)
     const storedHash = row === undefined ? undefined : text(row.password_hash)
     if (row === undefined || storedHash === undefined || storedHash === '') {

@@ -194,6 +194,18 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       await sql`create index document_change_pending on document_change (routed_date, seq)`.execute(db)
     },
   },
+  {
+    version: 8,
+    name: 'login attempts by address',
+    async up(db) {
+      // The login throttle counts failures per username and source address, so guesses from one
+      // address slow that address and not the user logging in from elsewhere.
+      await sql`alter table login_attempt add column address text not null default ''`.execute(db)
+      await sql`create index login_attempt_source on login_attempt (username, address, attempted_date)`.execute(
+        db,
+      )
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
