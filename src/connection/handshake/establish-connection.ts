@@ -272,6 +272,9 @@ export async function acceptConnectionToken(
   try {
     const response = await sendSigned(vault.messaging.signer, vault.clock, {
       baseUrl: file.url,
+      // The issuing vault is known from its token before any connection exists: the handshake is
+      // signed for it like any later request.
+      recipientVaultId: file.vault_id,
       method: 'POST',
       path: HANDSHAKE_PATH,
       body,
