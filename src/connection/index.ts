@@ -1,3 +1,4 @@
+export { CONNECTION_TOKEN_LIFETIME_MS } from './defaults.js'
 export {
   connectionSideOf,
   type DryRunRequest,
