@@ -1,4 +1,3 @@
-export { CONNECTION_TOKEN_LIFETIME_MS } from './defaults.js'
 export {
   connectionSideOf,
   type DryRunRequest,

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
-import { createPendingConnection } from '../../src/connection/handshake/index.js'
-import { CONNECTION_TOKEN_LIFETIME_MS } from '../../src/connection/index.js'
+import {
+  CONNECTION_TOKEN_LIFETIME_MS,
+  createPendingConnection,
+} from '../../src/connection/handshake/index.js'
 import { ManualClock } from '../../src/platform/clock/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { type ServedVault, startServedVault } from '../support/served-vaults.js'

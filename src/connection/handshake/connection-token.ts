@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { LiaisonError } from '../../platform/errors/index.js'
 import { REMOTE_ENVIRONMENTS, type RemoteEnvironment } from '../../platform/messaging/index.js'
-import { CONNECTION_TOKEN_LIFETIME_MS } from '../defaults.js'
+import { CONNECTION_TOKEN_LIFETIME_MS } from './defaults.js'
 
 /** The format name carried by every connection file, so a wrong file is recognised at once. */
 export const CONNECTION_FILE_FORMAT = 'liaison-connection-file/1'
