@@ -224,8 +224,7 @@ export async function acceptConnectionToken(
 ): Promise<ConnectionInfo> {
   vault.records.assertAccess(actor, 'connection__sys', 'create')
   const file = parseConnectionFile(input.token)
-  // Early, before any record: the issuing vault checks again against its own record (authoritative,
-  // the file is not signed). A token of an older release carries no expiry: the issuer decides.
+  // Early, before any record; the issuing vault decides by its own record (the file is not signed).
   if (file.expires_date !== '')
     assertTokenUnexpired(file.expires_date, vault.clock.now(), `vault ${file.vault_name}`)
   const localUrl = assertOrigin(input.localUrl, 'This vault URL')
@@ -279,8 +278,7 @@ export async function acceptConnectionToken(
   try {
     const response = await sendSigned(vault.messaging.signer, vault.clock, {
       baseUrl: file.url,
-      // The issuing vault is known from its token before any connection exists: the handshake is
-      // signed for it like any later request.
+      // Signed for the issuing vault, known from its token, like any later request.
       recipientVaultId: file.vault_id,
       method: 'POST',
       path: HANDSHAKE_PATH,
