@@ -48,6 +48,9 @@ export const CONNECTION_EXAMPLE = {
 /** The X-Liaison-* headers of a signed request (B2); the handler verifies them. */
 export const SIGNED_HEADERS = Type.Object({
   'x-liaison-vault-id': Type.Optional(Type.String({ description: 'Vault id of the sender.' })),
+  'x-liaison-recipient-id': Type.Optional(
+    Type.String({ description: 'Vault id of the receiver; a request signed for another vault is refused.' }),
+  ),
   'x-liaison-timestamp': Type.Optional(
     Type.String({ description: 'UTC ISO-8601 with milliseconds; ±5 minutes.' }),
   ),
@@ -57,7 +60,7 @@ export const SIGNED_HEADERS = Type.Object({
   'x-liaison-signature': Type.Optional(
     Type.String({
       description:
-        'Base64 Ed25519 signature of "LIAISON-ED25519-V1\\nMETHOD\\nPATH?QUERY\\nTIMESTAMP\\nMESSAGE-ID\\nVAULT-ID\\nSHA256-HEX(BODY)".',
+        'Base64 Ed25519 signature of "LIAISON-ED25519-V2\\nMETHOD\\nPATH?QUERY\\nTIMESTAMP\\nMESSAGE-ID\\nVAULT-ID\\nRECIPIENT-ID\\nSHA256-HEX(BODY)".',
     }),
   ),
 })

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
 import { medicalProfile, seedMedicalDemoData, seedMedicalDemoDocuments } from '../apps/medical/index.js'
@@ -154,7 +154,9 @@ async function answers(url: string): Promise<boolean> {
 export async function startWorld(options: WorldOptions): Promise<World> {
   const dir = resolve(options.dir)
   const log = options.log ?? (() => {})
-  mkdirSync(dir, { recursive: true })
+  // The data folder holds every vault's database, documents and world.json: its owner's alone.
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
   const running: RunningVault[] = []
   const info: WorldVaultInfo[] = []
   const close = async () => {

@@ -386,27 +386,46 @@ describe('connections between two vault servers over HTTP', () => {
     const forged = signRequest(
       { vaultId: String(crm.vault.id), sign: (d) => sign(null, d, stranger.privateKey).toString('base64') },
       crm.vault.clock,
-      { method: 'POST', path: `${API}/query`, body: form },
+      { method: 'POST', path: `${API}/query`, body: form, recipientVaultId: String(medical.vault.id) },
     )
     expect(errorType(await post({ ...forged }))).toBe('INVALID_SESSION_ID')
 
-    const good = crm.vault.messaging.signRequest({ method: 'POST', path: `${API}/query`, body: form })
+    const good = crm.vault.messaging.signRequest({
+      method: 'POST',
+      path: `${API}/query`,
+      body: form,
+      recipientVaultId: String(medical.vault.id),
+    })
     expect(errorType(await post({ ...good }, form.replace('user__sys', 'connection__sys')))).toBe(
       'INVALID_SESSION_ID',
     )
-    const fresh = crm.vault.messaging.signRequest({ method: 'POST', path: `${API}/query`, body: form })
+    const fresh = crm.vault.messaging.signRequest({
+      method: 'POST',
+      path: `${API}/query`,
+      body: form,
+      recipientVaultId: String(medical.vault.id),
+    })
     const first = await post({ ...fresh })
     expect(first.responseStatus).toBe('SUCCESS')
     expect(errorType(await post({ ...fresh }))).toBe('INVALID_SESSION_ID')
 
     // A vault with no connection here is refused too.
-    const unknown = sandbox.vault.messaging.signRequest({ method: 'POST', path: `${API}/query`, body: form })
+    const unknown = sandbox.vault.messaging.signRequest({
+      method: 'POST',
+      path: `${API}/query`,
+      body: form,
+      recipientVaultId: String(medical.vault.id),
+    })
     expect(errorType(await post({ ...unknown }))).toBe('INVALID_SESSION_ID')
 
     // A read is not recorded (a replayed GET inside the window changes nothing), but it must still
     // be signed by the connected vault and not altered.
     const path = `${API}/metadata/vobjects`
-    const read = crm.vault.messaging.signRequest({ method: 'GET', path })
+    const read = crm.vault.messaging.signRequest({
+      method: 'GET',
+      path,
+      recipientVaultId: String(medical.vault.id),
+    })
     const get = (headers: Record<string, string>, at = path) =>
       fetch(`${medical.url}${at}`, { headers }).then((r) => r.json() as Promise<Record<string, unknown>>)
     expect((await get({ ...read })).responseStatus).toBe('SUCCESS')
@@ -431,6 +450,7 @@ describe('connections between two vault servers over HTTP', () => {
     const post = () =>
       sendSigned(crm.vault.messaging.signer, crm.vault.clock, {
         baseUrl: connection.remoteUrl,
+        recipientVaultId: connection.remoteVaultId,
         method: 'POST',
         path: '/services/connections/inbound',
         body: wire,

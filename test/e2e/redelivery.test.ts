@@ -90,6 +90,7 @@ function duplicateEveryDelivery(from: ServedVault, to: ServedVault, connection: 
     const work = (async () => {
       const answer = await sendSigned(from.vault.messaging.signer, from.vault.clock, {
         baseUrl: connection().remoteUrl,
+        recipientVaultId: connection().remoteVaultId,
         method: 'POST',
         path: INBOUND_PATH,
         body: wireOf(from, message),

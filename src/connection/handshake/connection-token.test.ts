@@ -22,6 +22,7 @@ const FILE: ConnectionFile = {
   integration_user: 'integration@medical.liaison.local',
   secret: 's3cret',
   issued_date: '2026-01-01T00:00:00.000Z',
+  expires_date: '2026-01-02T00:00:00.000Z',
 }
 
 describe('B1: connection tokens and files', () => {

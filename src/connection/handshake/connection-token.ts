@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { LiaisonError } from '../../platform/errors/index.js'
 import { REMOTE_ENVIRONMENTS, type RemoteEnvironment } from '../../platform/messaging/index.js'
+import { CONNECTION_TOKEN_LIFETIME_MS } from './defaults.js'
 
 /** The format name carried by every connection file, so a wrong file is recognised at once. */
 export const CONNECTION_FILE_FORMAT = 'liaison-connection-file/1'
@@ -26,6 +27,8 @@ export interface ConnectionFile {
   readonly integration_user: string
   readonly secret: string
   readonly issued_date: string
+  /** When the token stops being accepted (issued_date + CONNECTION_TOKEN_LIFETIME_MS). */
+  readonly expires_date: string
 }
 
 export function encodeConnectionToken(file: ConnectionFile): string {
@@ -97,5 +100,25 @@ export function parseConnectionFile(input: unknown): ConnectionFile {
     integration_user: field(v, 'integration_user'),
     secret: field(v, 'secret'),
     issued_date: typeof v.issued_date === 'string' ? v.issued_date : '',
+    expires_date: typeof v.expires_date === 'string' ? v.expires_date : '',
   }
+}
+
+/** When a token issued at `issuedMs` expires. */
+export function tokenExpiry(issuedMs: number): string {
+  return new Date(issuedMs + CONNECTION_TOKEN_LIFETIME_MS).toISOString()
+}
+
+/**
+ * Refuses an expired connection token (OPERATION_NOT_ALLOWED), naming when it expired and who
+ * issues a new one. A date that cannot be read counts as expired.
+ */
+export function assertTokenUnexpired(expiresDate: string, nowMs: number, issuer: string): void {
+  const expiresMs = Date.parse(expiresDate)
+  if (Number.isFinite(expiresMs) && nowMs <= expiresMs) return
+  throw new LiaisonError(
+    'OPERATION_NOT_ALLOWED',
+    `The connection token expired${Number.isFinite(expiresMs) ? ` at ${expiresDate}` : ''}: a token is accepted for ${CONNECTION_TOKEN_LIFETIME_MS / 3_600_000} h after it is issued. Ask the admin of ${issuer} for a new token.`,
+    { details: { reason: 'CONNECTION_TOKEN_EXPIRED' } },
+  )
 }

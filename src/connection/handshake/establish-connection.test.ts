@@ -62,7 +62,12 @@ describe('B1: the handshake endpoint of the issuing vault', () => {
       vault_id: remote.signer.vaultId,
       ...body,
     })
-    const headers = signRequest(signer, vault.clock, { method: 'POST', path: PATH, body: text })
+    const headers = signRequest(signer, vault.clock, {
+      method: 'POST',
+      path: PATH,
+      body: text,
+      recipientVaultId: String(vault.id),
+    })
     return {
       method: 'POST',
       path: PATH,

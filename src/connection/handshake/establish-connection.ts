@@ -17,12 +17,14 @@ import type { RecordActor, RecordResult } from '../../platform/records/index.js'
 import type { VaultDb } from '../../platform/storage/index.js'
 import { SYSTEM_ACTOR, type Vault } from '../../platform/vault/index.js'
 import {
+  assertTokenUnexpired,
   CONNECTION_FILE_FORMAT,
   type ConnectionFile,
   encodeConnectionToken,
   hashSecret,
   parseConnectionFile,
   secretMatches,
+  tokenExpiry,
 } from './connection-token.js'
 import { ensureIntegrationUser } from './integration-user.js'
 
@@ -204,6 +206,7 @@ export async function createPendingConnection(
     integration_user: user.username,
     secret,
     issued_date: isoTimestamp(vault.clock),
+    expires_date: tokenExpiry(vault.clock.now()),
   }
   return { connection, token: encodeConnectionToken(file), file }
 }
@@ -221,6 +224,9 @@ export async function acceptConnectionToken(
 ): Promise<ConnectionInfo> {
   vault.records.assertAccess(actor, 'connection__sys', 'create')
   const file = parseConnectionFile(input.token)
+  // Early, before any record; the issuing vault decides by its own record (the file is not signed).
+  if (file.expires_date !== '')
+    assertTokenUnexpired(file.expires_date, vault.clock.now(), `vault ${file.vault_name}`)
   const localUrl = assertOrigin(input.localUrl, 'This vault URL')
   if (file.vault_id === String(vault.id))
     throw new LiaisonError(
@@ -272,6 +278,8 @@ export async function acceptConnectionToken(
   try {
     const response = await sendSigned(vault.messaging.signer, vault.clock, {
       baseUrl: file.url,
+      // Signed for the issuing vault, known from its token, like any later request.
+      recipientVaultId: file.vault_id,
       method: 'POST',
       path: HANDSHAKE_PATH,
       body,
@@ -375,7 +383,14 @@ export async function completeHandshake(
   )
   const row = await vault.storage.db
     .selectFrom('connection__sys')
-    .select(['id', 'status__v', 'connection_token_hash__sys', 'remote_vault_id__sys', 'api_name__sys'])
+    .select([
+      'id',
+      'status__v',
+      'connection_token_hash__sys',
+      'remote_vault_id__sys',
+      'api_name__sys',
+      'created_date__v',
+    ])
     .where('id', '=', body.connection_id)
     .executeTakeFirst()
   if (
@@ -385,6 +400,12 @@ export async function completeHandshake(
     !secretMatches(body.secret, row.connection_token_hash__sys)
   )
     throw unknownToken
+  // The token was issued with its pending connection; its expiry in the file is not trusted.
+  assertTokenUnexpired(
+    tokenExpiry(Date.parse(String(row.created_date__v))),
+    vault.clock.now(),
+    `vault ${vault.name}`,
+  )
   if (
     row.remote_vault_id__sys !== null &&
     row.remote_vault_id__sys !== '' &&

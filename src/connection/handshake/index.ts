@@ -1,5 +1,6 @@
 export { installConnectionGuard } from './connection-guard.js'
 export type { ConnectionFile } from './connection-token.js'
+export { CONNECTION_TOKEN_LIFETIME_MS } from './defaults.js'
 export {
   type AcceptInput,
   acceptConnectionToken,

@@ -6,7 +6,10 @@ import type { BlobRef, BlobStore } from './blob-store.js'
 
 const SHA256_RE = /^[0-9a-f]{64}$/
 
-/** Blobs as files under a folder, fanned out by the first two hex digits (`ab/abcdef…`). */
+/**
+ * Blobs as files under a folder, fanned out by the first two hex digits (`ab/abcdef…`). Folders it
+ * creates are 0700 and files 0600: documents are medical information, for the vault's user alone.
+ */
 export class FsBlobStore implements BlobStore {
   readonly #dir: string
 
@@ -24,10 +27,10 @@ export class FsBlobStore implements BlobStore {
     const sha256 = createHash('sha256').update(bytes).digest('hex')
     const path = this.#pathOf(sha256)
     if (!(await this.has(sha256))) {
-      await mkdir(join(this.#dir, sha256.slice(0, 2)), { recursive: true })
+      await mkdir(join(this.#dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
       // Write then rename, so a reader never sees half a file.
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-      await writeFile(temp, bytes)
+      await writeFile(temp, bytes, { mode: 0o600 })
       await rename(temp, path)
     }
     return { sha256, size: bytes.byteLength }

@@ -34,6 +34,7 @@ export function sandboxRefusal(connection: ConnectionInfo, what: string): Liaiso
  */
 export class CallbackAuthenticator {
   readonly #db: Kysely<VaultDb>
+  readonly #vaultId: string
   readonly #clock: Clock
   readonly #windowMs: number
   readonly #environment: RemoteEnvironment
@@ -41,11 +42,14 @@ export class CallbackAuthenticator {
 
   constructor(options: {
     readonly db: Kysely<VaultDb>
+    /** This vault's id: requests signed for another vault are refused. */
+    readonly vaultId: string
     readonly clock: Clock
     readonly windowMs: number
     readonly environment: RemoteEnvironment
   }) {
     this.#db = options.db
+    this.#vaultId = options.vaultId
     this.#clock = options.clock
     this.#windowMs = options.windowMs
     this.#environment = options.environment
@@ -57,7 +61,12 @@ export class CallbackAuthenticator {
    * uses it before the connection holds the key.
    */
   async verifySigned(request: IncomingSignedRequest, publicKeyPem: string): Promise<VerifiedRequest> {
-    const verified = verifySignedRequest(request, publicKeyPem, this.#clock, this.#windowMs)
+    const verified = verifySignedRequest(
+      request,
+      { publicKeyPem, recipientVaultId: this.#vaultId },
+      this.#clock,
+      this.#windowMs,
+    )
     await this.#seen.accept(verified)
     return verified
   }
@@ -67,7 +76,12 @@ export class CallbackAuthenticator {
     // A read changes nothing, so a replayed GET inside the signature window gains nothing; not
     // recording GETs spares the durable write (a commit, so an fsync) per file a CRM downloads.
     if (request.method === 'GET' || request.method === 'HEAD')
-      verifySignedRequest(request, connection.remotePublicKey, this.#clock, this.#windowMs)
+      verifySignedRequest(
+        request,
+        { publicKeyPem: connection.remotePublicKey, recipientVaultId: this.#vaultId },
+        this.#clock,
+        this.#windowMs,
+      )
     else await this.verifySigned(request, connection.remotePublicKey)
   }
 

@@ -22,6 +22,7 @@ export const REMOTE_API_VERSION = 'v25.2'
 /** Header names of a signed request (B2). Node lower-cases incoming header names. */
 export const SIGNATURE_HEADERS = Object.freeze({
   vaultId: 'x-liaison-vault-id',
+  recipientId: 'x-liaison-recipient-id',
   timestamp: 'x-liaison-timestamp',
   messageId: 'x-liaison-message-id',
   signature: 'x-liaison-signature',

@@ -101,6 +101,7 @@ export class Messaging {
     }
     this.#authenticator = new CallbackAuthenticator({
       db: this.#db,
+      vaultId: this.vaultId,
       clock: options.clock,
       windowMs: options.signatureWindowMs ?? SIGNATURE_WINDOW_MS,
       environment: options.environment,

@@ -243,6 +243,7 @@ export class OutboundDelivery {
     try {
       const response = await sendSigned(signer, clock, {
         baseUrl: connection.remoteUrl,
+        recipientVaultId: connection.remoteVaultId,
         method: 'POST',
         path: INBOUND_PATH,
         body: wire,

@@ -83,6 +83,8 @@ export function remotePath(path: string): string {
 /** One signed call as sendSigned and fetchSigned take it. */
 export interface SignedCall {
   readonly baseUrl: string
+  /** The vault id of the vault at baseUrl; the signature covers it (see RequestToSign). */
+  readonly recipientVaultId: string
   readonly method: HttpMethod
   readonly path: string
   readonly body?: unknown
@@ -104,6 +106,7 @@ async function fetchSigned(signer: RequestSigner, clock: Clock, request: SignedC
   const signed = signRequest(signer, clock, {
     method: request.method,
     path,
+    recipientVaultId: request.recipientVaultId,
     ...(payload === undefined ? {} : { body: payload }),
     ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
   })
@@ -196,6 +199,7 @@ export class HttpRemoteVault implements RemoteVault {
   async download(path: string): Promise<RemoteFile> {
     const call: SignedCall = {
       baseUrl: this.connection.remoteUrl,
+      recipientVaultId: this.connection.remoteVaultId,
       method: 'GET',
       path,
       accept: '*/*',
@@ -280,6 +284,7 @@ export class HttpRemoteVault implements RemoteVault {
   ): Promise<SignedResponse> {
     return sendSigned(this.#signer, this.#clock, {
       baseUrl: this.connection.remoteUrl,
+      recipientVaultId: this.connection.remoteVaultId,
       method,
       path,
       body,

@@ -9,6 +9,7 @@ import { SIGNATURE_WINDOW_MS } from './defaults.js'
 import type { IncomingSignedRequest } from './messaging-types.js'
 import {
   type RequestSigner,
+  type SignatureCheck,
   type SignedHeaders,
   signRequest,
   verifySignedRequest,
@@ -49,12 +50,24 @@ function refusal(fn: () => unknown): string {
 
 const clock = new ManualClock('2026-03-01T12:00:00.000Z')
 const sender = signerFrom('12345')
-const request = { method: 'POST', path: '/api/v25.2/services/connections/inbound?x=1', body: '{"a":1}' }
+/** The receiving vault's id. */
+const RECIPIENT = '777'
+const request = {
+  method: 'POST',
+  path: '/api/v25.2/services/connections/inbound?x=1',
+  body: '{"a":1}',
+  recipientVaultId: RECIPIENT,
+}
+
+/** What the receiver checks against: the sender's key and its own id. */
+function at(publicKeyPem: string, recipientVaultId = RECIPIENT): SignatureCheck {
+  return { publicKeyPem, recipientVaultId }
+}
 
 describe('B2: signed requests', () => {
   it('B2: a request signed by the sender verifies with its public key', () => {
     const headers = signRequest(sender.signer, clock, request)
-    const verified = verifySignedRequest(incoming(headers, request), sender.publicKeyPem, clock)
+    const verified = verifySignedRequest(incoming(headers, request), at(sender.publicKeyPem), clock)
     expect(verified.vaultId).toBe('12345')
     expect(verified.messageId).toBe(headers['X-Liaison-Message-Id'])
   })
@@ -64,19 +77,23 @@ describe('B2: signed requests', () => {
     const ok = incoming(headers, request)
     expect(
       refusal(() =>
-        verifySignedRequest({ ...ok, body: new TextEncoder().encode('{"a":2}') }, sender.publicKeyPem, clock),
+        verifySignedRequest(
+          { ...ok, body: new TextEncoder().encode('{"a":2}') },
+          at(sender.publicKeyPem),
+          clock,
+        ),
       ),
     ).toBe('INVALID_SESSION_ID')
     expect(
       refusal(() =>
         verifySignedRequest(
           { ...ok, path: '/api/v25.2/services/connections/inbound' },
-          sender.publicKeyPem,
+          at(sender.publicKeyPem),
           clock,
         ),
       ),
     ).toBe('INVALID_SESSION_ID')
-    expect(refusal(() => verifySignedRequest({ ...ok, method: 'PUT' }, sender.publicKeyPem, clock))).toBe(
+    expect(refusal(() => verifySignedRequest({ ...ok, method: 'PUT' }, at(sender.publicKeyPem), clock))).toBe(
       'INVALID_SESSION_ID',
     )
     for (const [name, value] of [
@@ -88,7 +105,7 @@ describe('B2: signed requests', () => {
         refusal(() =>
           verifySignedRequest(
             { ...ok, headers: { ...ok.headers, [name]: value } },
-            sender.publicKeyPem,
+            at(sender.publicKeyPem),
             clock,
           ),
         ),
@@ -96,26 +113,45 @@ describe('B2: signed requests', () => {
       ).toBe('INVALID_SESSION_ID')
   })
 
+  it('B2: a request signed for another vault is refused, whatever recipient header it carries', () => {
+    const headers = signRequest(sender.signer, clock, request)
+    const ok = incoming(headers, request)
+    expect(refusal(() => verifySignedRequest(ok, at(sender.publicKeyPem, '778'), clock))).toBe(
+      'INVALID_SESSION_ID',
+    )
+    // Rewriting the header to the new receiver's id does not help: the signature covers the recipient.
+    const readdressed = { ...ok, headers: { ...ok.headers, 'x-liaison-recipient-id': '778' } }
+    expect(refusal(() => verifySignedRequest(readdressed, at(sender.publicKeyPem, '778'), clock))).toBe(
+      'INVALID_SESSION_ID',
+    )
+    const { 'x-liaison-recipient-id': _, ...unaddressed } = ok.headers
+    expect(
+      refusal(() => verifySignedRequest({ ...ok, headers: unaddressed }, at(sender.publicKeyPem), clock)),
+    ).toBe('INVALID_SESSION_ID')
+  })
+
   it('B2: an unsigned request, or one signed with another key, is refused', () => {
     const headers = signRequest(sender.signer, clock, request)
     const ok = incoming(headers, request)
-    expect(refusal(() => verifySignedRequest({ ...ok, headers: {} }, sender.publicKeyPem, clock))).toBe(
+    expect(refusal(() => verifySignedRequest({ ...ok, headers: {} }, at(sender.publicKeyPem), clock))).toBe(
       'INVALID_SESSION_ID',
     )
     const other = signerFrom('12345')
-    expect(refusal(() => verifySignedRequest(ok, other.publicKeyPem, clock))).toBe('INVALID_SESSION_ID')
-    expect(refusal(() => verifySignedRequest(ok, 'not a key', clock))).toBe('INVALID_SESSION_ID')
+    expect(refusal(() => verifySignedRequest(ok, at(other.publicKeyPem), clock))).toBe('INVALID_SESSION_ID')
+    expect(refusal(() => verifySignedRequest(ok, at('not a key'), clock))).toBe('INVALID_SESSION_ID')
   })
 
   it('B2: a timestamp outside ±5 minutes is refused, inside it is accepted', () => {
     const headers = signRequest(sender.signer, clock, request)
     const ok = incoming(headers, request)
     const later = new ManualClock(clock.now() + SIGNATURE_WINDOW_MS)
-    expect(verifySignedRequest(ok, sender.publicKeyPem, later).vaultId).toBe('12345')
+    expect(verifySignedRequest(ok, at(sender.publicKeyPem), later).vaultId).toBe('12345')
     later.advance(1)
-    expect(refusal(() => verifySignedRequest(ok, sender.publicKeyPem, later))).toBe('INVALID_SESSION_ID')
+    expect(refusal(() => verifySignedRequest(ok, at(sender.publicKeyPem), later))).toBe('INVALID_SESSION_ID')
     const earlier = new ManualClock(clock.now() - SIGNATURE_WINDOW_MS - 1)
-    expect(refusal(() => verifySignedRequest(ok, sender.publicKeyPem, earlier))).toBe('INVALID_SESSION_ID')
+    expect(refusal(() => verifySignedRequest(ok, at(sender.publicKeyPem), earlier))).toBe(
+      'INVALID_SESSION_ID',
+    )
   })
 
   it('B2: any change to any signed byte fails verification (property)', () => {
@@ -127,9 +163,14 @@ describe('B2: signed requests', () => {
         fc.integer({ min: 1, max: 255 }),
         fc.constantFrom('body', 'path', 'signature', 'timestamp', 'messageId'),
         (body, path, position, flip, part) => {
-          const headers = signRequest(sender.signer, clock, { method: 'POST', path, body })
+          const headers = signRequest(sender.signer, clock, {
+            method: 'POST',
+            path,
+            body,
+            recipientVaultId: RECIPIENT,
+          })
           const ok = incoming(headers, { method: 'POST', path, body })
-          expect(verifySignedRequest(ok, sender.publicKeyPem, clock).vaultId).toBe('12345')
+          expect(verifySignedRequest(ok, at(sender.publicKeyPem), clock).vaultId).toBe('12345')
           const flipByte = (bytes: Uint8Array): Uint8Array => {
             const copy = Uint8Array.from(bytes)
             if (copy.length === 0) return Uint8Array.of(flip)
@@ -157,7 +198,9 @@ describe('B2: signed requests', () => {
             if (altered === original) return
             changed = { ...ok, headers: { ...ok.headers, [name]: altered } }
           }
-          expect(refusal(() => verifySignedRequest(changed, sender.publicKeyPem, clock))).not.toBe('ACCEPTED')
+          expect(refusal(() => verifySignedRequest(changed, at(sender.publicKeyPem), clock))).not.toBe(
+            'ACCEPTED',
+          )
         },
       ),
       { numRuns: 300 },
@@ -184,7 +227,7 @@ describe('B2: replay protection and the vault key', () => {
     const local = new ManualClock(clock.now())
     const seen = new SeenRequests({ db: storage.db, clock: local })
     const headers = signRequest(sender.signer, local, request)
-    const verified = verifySignedRequest(incoming(headers, request), sender.publicKeyPem, local)
+    const verified = verifySignedRequest(incoming(headers, request), at(sender.publicKeyPem), local)
     await seen.accept(verified)
     const again = await seen.accept(verified).then(
       () => 'ACCEPTED',
@@ -203,6 +246,6 @@ describe('B2: replay protection and the vault key', () => {
     expect(second.publicKeyPem).toBe(first.publicKeyPem)
     const signer: RequestSigner = { vaultId: '1', sign: (d) => second.sign(d) }
     const headers = signRequest(signer, clock, request)
-    expect(verifySignedRequest(incoming(headers, request), first.publicKeyPem, clock).vaultId).toBe('1')
+    expect(verifySignedRequest(incoming(headers, request), at(first.publicKeyPem), clock).vaultId).toBe('1')
   })
 })

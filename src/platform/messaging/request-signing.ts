@@ -11,6 +11,11 @@ export interface RequestToSign {
   /** Path with query string, as the receiver will see it (`/api/v25.2/query?x=1`). */
   readonly path: string
   readonly body?: string | Uint8Array
+  /**
+   * The vault id of the receiver. Signed, so a request captured on its way to one vault is refused
+   * by every other vault that trusts the same sender key.
+   */
+  readonly recipientVaultId: string
   /** A fresh id per request; the receiver refuses an id it has accepted. (Default: a new UUID) */
   readonly messageId?: string
 }
@@ -24,6 +29,7 @@ export interface RequestSigner {
 /** The headers of a signed request, named as sent. */
 export interface SignedHeaders {
   readonly 'X-Liaison-Vault-Id': string
+  readonly 'X-Liaison-Recipient-Id': string
   readonly 'X-Liaison-Timestamp': string
   readonly 'X-Liaison-Message-Id': string
   readonly 'X-Liaison-Signature': string
@@ -45,8 +51,9 @@ function bytesOf(body: string | Uint8Array | undefined): Uint8Array {
 }
 
 /**
- * The bytes that are signed: method, path with query, timestamp, message id, sender vault id and
- * the SHA-256 of the body, one per line. Any change to any of them breaks the signature.
+ * The bytes that are signed: method, path with query, timestamp, message id, sender and recipient
+ * vault ids and the SHA-256 of the body, one per line. Any change to any of them breaks the
+ * signature. V2 added the recipient; a V1 signature never verifies.
  */
 export function canonicalRequest(parts: {
   readonly method: string
@@ -54,23 +61,25 @@ export function canonicalRequest(parts: {
   readonly timestamp: string
   readonly messageId: string
   readonly vaultId: string
+  readonly recipientVaultId: string
   readonly body: Uint8Array
 }): Uint8Array {
   const bodyHash = createHash('sha256').update(parts.body).digest('hex')
   return TEXT.encode(
     [
-      'LIAISON-ED25519-V1',
+      'LIAISON-ED25519-V2',
       parts.method.toUpperCase(),
       parts.path,
       parts.timestamp,
       parts.messageId,
       parts.vaultId,
+      parts.recipientVaultId,
       bodyHash,
     ].join('\n'),
   )
 }
 
-/** Signs a request: the four X-Liaison-* headers to send with it. */
+/** Signs a request: the five X-Liaison-* headers to send with it. */
 export function signRequest(signer: RequestSigner, clock: Clock, request: RequestToSign): SignedHeaders {
   const timestamp = new Date(clock.now()).toISOString()
   const messageId = request.messageId ?? randomUUID()
@@ -80,10 +89,12 @@ export function signRequest(signer: RequestSigner, clock: Clock, request: Reques
     timestamp,
     messageId,
     vaultId: signer.vaultId,
+    recipientVaultId: request.recipientVaultId,
     body: bytesOf(request.body),
   })
   return {
     'X-Liaison-Vault-Id': signer.vaultId,
+    'X-Liaison-Recipient-Id': request.recipientVaultId,
     'X-Liaison-Timestamp': timestamp,
     'X-Liaison-Message-Id': messageId,
     'X-Liaison-Signature': signer.sign(data),
@@ -110,24 +121,43 @@ function refused(message: string): LiaisonError {
   return new LiaisonError('SESSION_INVALID', message, { details: { reason: 'SIGNATURE_INVALID' } })
 }
 
+/** What a receiver checks a signature against: the sender's key and the receiver's own vault id. */
+export interface SignatureCheck {
+  readonly publicKeyPem: string
+  /** This vault's id: a request signed for another vault is refused. */
+  readonly recipientVaultId: string
+}
+
 /**
- * Verifies a signed request with the sender's public key: all headers present, timestamp within
- * ±5 minutes of this vault's clock, signature over exactly these bytes. Throws SESSION_INVALID
+ * Verifies a signed request with the sender's public key: all headers present, addressed to this
+ * vault, timestamp within ±5 minutes of this vault's clock, signature over exactly these bytes
+ * (with this vault's id as the recipient, whatever the header says). Throws SESSION_INVALID
  * (INVALID_SESSION_ID). Replays are refused separately, by message id (see SeenRequests).
  */
 export function verifySignedRequest(
   request: IncomingSignedRequest,
-  publicKeyPem: string,
+  check: SignatureCheck,
   clock: Clock,
   windowMs = SIGNATURE_WINDOW_MS,
 ): VerifiedRequest {
   const vaultId = header(request, SIGNATURE_HEADERS.vaultId)
+  const recipient = header(request, SIGNATURE_HEADERS.recipientId)
   const timestamp = header(request, SIGNATURE_HEADERS.timestamp)
   const messageId = header(request, SIGNATURE_HEADERS.messageId)
   const signature = header(request, SIGNATURE_HEADERS.signature)
-  if (vaultId === undefined || timestamp === undefined || messageId === undefined || signature === undefined)
+  if (
+    vaultId === undefined ||
+    recipient === undefined ||
+    timestamp === undefined ||
+    messageId === undefined ||
+    signature === undefined
+  )
     throw refused(
-      'The request is not signed: X-Liaison-Vault-Id, X-Liaison-Timestamp, X-Liaison-Message-Id and X-Liaison-Signature are all required.',
+      'The request is not signed: X-Liaison-Vault-Id, X-Liaison-Recipient-Id, X-Liaison-Timestamp, X-Liaison-Message-Id and X-Liaison-Signature are all required (a vault of an older Liaison release signs without the recipient: upgrade it).',
+    )
+  if (recipient !== check.recipientVaultId)
+    throw refused(
+      `Request ${messageId} from vault ${vaultId} was signed for vault ${recipient}, and this is vault ${check.recipientVaultId}: a request is accepted only by the vault it was sent to.`,
     )
   const timestampMs = Date.parse(timestamp)
   if (!Number.isFinite(timestampMs) || new Date(timestampMs).toISOString() !== timestamp)
@@ -137,7 +167,7 @@ export function verifySignedRequest(
     throw refused(
       `The request was signed at ${timestamp}, ${Math.round(skew / 1000)} s away from this vault's clock; at most ${Math.round(windowMs / 1000)} s is accepted. Check both servers' clocks.`,
     )
-  const key = parsePublicKey(publicKeyPem)
+  const key = parsePublicKey(check.publicKeyPem)
   if (key === undefined)
     throw refused(
       `The connection with vault ${vaultId} has no valid public key; establish the connection again.`,
@@ -148,6 +178,7 @@ export function verifySignedRequest(
     timestamp,
     messageId,
     vaultId,
+    recipientVaultId: check.recipientVaultId,
     body: request.body,
   })
   if (!verifySignature(key, data, signature))

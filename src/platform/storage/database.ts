@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect } from 'kysely'
@@ -49,10 +49,21 @@ export function createPostgresPool(url: string, max = 10): pg.Pool {
   return pool
 }
 
+/**
+ * Creates a vault's SQLite file readable by its owner alone (0600), and its folder 0700 when
+ * missing, before SQLite opens it: SQLite gives the -wal and -shm files the main file's mode, so
+ * they are 0600 too whatever the umask. Files an older release left readable are tightened.
+ */
+function preparePrivateDatabaseFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+}
+
 /** Opens the database of one vault. SQLite runs in WAL mode with synchronous=FULL. */
 export function createDatabase(config: DatabaseConfig): Storage {
   if (config.kind === 'sqlite') {
-    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true })
+    if (config.path !== ':memory:') preparePrivateDatabaseFile(config.path)
     const memory = config.path === ':memory:'
     const db = new Kysely<VaultDb>({
       dialect: new SqliteVaultDialect({
