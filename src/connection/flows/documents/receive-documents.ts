@@ -71,8 +71,8 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) 
  * source's file copied here when the shown version changes; a document the Medical Vault no longer
  * has obsoletes its CrossLink, never deleting it. Every notice reads the source as it is now, so
  * repeated and out-of-order messages converge on the same CrossLinks. Documents that cannot be
- * shown (a type this vault lacks, a value no lookup maps) become items of one User Exception
- * Message; the others go through.
+ * shown (a type this vault lacks, a value no lookup maps, a file the Medical Vault keeps failing to
+ * serve) become items of one User Exception Message; the others go through.
  */
 export function receiveDocuments(vault: FlowVault): MessageProcessor {
   return async (message: InboundMessage, { connection, remote, actor }) => {
