@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { DocumentFile } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
+import { sendDocumentFile } from './document-file-reply.js'
 import { DOCUMENT_FORM_TYPES, documentAccess, documentFields, readDocumentForm } from './document-form.js'
 import {
   AUDIT_ANSWER,
@@ -29,13 +29,6 @@ const DOCUMENT_PAGE_MAX = 200
 
 /** Audit entries per page of GET /objects/documents/{id}/audittrail. */
 const AUDIT_PAGE_MAX = 1000
-
-function sendFile(reply: FastifyReply, file: DocumentFile): FastifyReply {
-  void reply.header('Content-Type', file.mime)
-  void reply.header('Content-Disposition', `attachment; filename="${file.name.replace(/["\\\r\n]/g, '_')}"`)
-  void reply.header('X-VaultAPI-Status', 'SUCCESS')
-  return reply.send(Buffer.from(file.bytes))
-}
 
 const PDF_EXAMPLE = '%PDF-1.4 …'
 
@@ -312,7 +305,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
         response: fileResponse('The source file, with its own Content-Type.', PDF_EXAMPLE),
       },
     },
-    async (request, reply) => sendFile(reply, await documents().readFile(request.params.id)),
+    async (request, reply) => sendDocumentFile(reply, await documents().readFile(request.params.id)),
   )
 
   app.get(
@@ -327,7 +320,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, major, minor } = request.params
-      return sendFile(reply, await documents().readFile(id, { major, minor }))
+      return sendDocumentFile(reply, await documents().readFile(id, { major, minor }))
     },
   )
 
@@ -364,7 +357,7 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { id, type } = request.params
-      return sendFile(reply, await documents().readRendition(id, type))
+      return sendDocumentFile(reply, await documents().readRendition(id, type))
     },
   )
 

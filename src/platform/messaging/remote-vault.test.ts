@@ -1,5 +1,6 @@
 // HttpRemoteVault's paging against a stand-in for the remote vault (the outside world): a small
-// HTTP server answering /query and its next_page links with pages a test sets.
+// HTTP server answering /query and its next_page links with pages a test sets, and files with the
+// Content-Disposition a test sets.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -10,6 +11,8 @@ import { HttpRemoteVault } from './remote-vault.js'
 /** The pages the stand-in answers, in order; each request takes the next one. */
 let pages: { readonly ids: readonly string[]; readonly total: number }[] = []
 let requests: string[] = []
+/** The Content-Disposition the stand-in answers a file with. */
+let disposition = ''
 let server: Server
 let url: string
 
@@ -34,6 +37,12 @@ function remote(): HttpRemoteVault {
 
 beforeAll(async () => {
   server = createServer((request, response) => {
+    if (request.url?.endsWith('/file') === true) {
+      response.setHeader('content-type', 'application/pdf')
+      response.setHeader('content-disposition', disposition)
+      response.end('%PDF-1.4')
+      return
+    }
     requests.push(request.url ?? '')
     const index = requests.length - 1
     const page = pages[index]!
@@ -102,5 +111,24 @@ describe('HttpRemoteVault paging (B2)', () => {
       code: 'INTERNAL',
       message: expect.stringContaining('the result changed while it was read page by page'),
     })
+  })
+})
+
+describe('HttpRemoteVault downloads', () => {
+  it('reads the file name from filename* (RFC 6266, UTF-8) first, then from filename', async () => {
+    const cases = [
+      [
+        `attachment; filename="_________.pdf"; filename*=UTF-8''${encodeURIComponent('Дозировка.pdf')}`,
+        'Дозировка.pdf',
+      ],
+      ['attachment; filename="plain name.pdf"', 'plain name.pdf'],
+      ['attachment; filename=bare.pdf', 'bare.pdf'],
+      [`attachment; filename="fallback.pdf"; filename*=UTF-8''%E0%A4`, 'fallback.pdf'],
+      ['attachment', 'file'],
+    ] as const
+    for (const [header, name] of cases) {
+      disposition = header
+      expect((await remote().download('/objects/documents/1/versions/0/1/file')).name, header).toBe(name)
+    }
   })
 })

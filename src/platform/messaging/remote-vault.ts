@@ -171,6 +171,20 @@ export async function sendSigned(
   )
 }
 
+/** The file name of a Content-Disposition header (RFC 6266): `filename*` (UTF-8) first, then `filename`. */
+function fileNameOf(disposition: string): string | undefined {
+  const extended = /filename\*\s*=\s*UTF-8'[^']*'([^;\s]+)/i.exec(disposition)?.[1]
+  if (extended !== undefined)
+    try {
+      return decodeURIComponent(extended)
+    } catch {
+      // A malformed escape: the plain name below is the fallback it was sent with.
+    }
+  return (
+    /filename\s*=\s*"([^"]*)"/i.exec(disposition)?.[1] ?? /filename\s*=\s*([^;\s]+)/i.exec(disposition)?.[1]
+  )
+}
+
 /** The REST API of the remote vault of one connection, every call signed (B2). */
 export class HttpRemoteVault implements RemoteVault {
   readonly connection: ConnectionInfo
@@ -222,7 +236,7 @@ export class HttpRemoteVault implements RemoteVault {
     }
     const bytes = new Uint8Array(await response.arrayBuffer())
     const disposition = response.headers.get('content-disposition') ?? ''
-    const name = /filename="([^"]*)"/.exec(disposition)?.[1] ?? path.split('/').at(-1) ?? 'file'
+    const name = fileNameOf(disposition) ?? path.split('/').at(-1) ?? 'file'
     return { bytes, name, mime: mime.split(';')[0]!.trim() }
   }
 

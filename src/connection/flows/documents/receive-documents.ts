@@ -36,6 +36,27 @@ export const DOCUMENTS_PER_TRANSACTION = 50
 
 const DOCUMENT_ID = /^[1-9]\d{0,15}$/
 
+/**
+ * Tries of a message after which a file the Medical Vault keeps failing to serve (while it answers
+ * the message's query) fails its document alone: the earlier tries ride out a passing fault, and
+ * one broken document then no longer holds back every later document to this CRM.
+ */
+export const FILE_TRIES_BEFORE_DOCUMENT_FAILS = 3
+
+/**
+ * True when a failed download fails its document alone: refused for good, or answered with an
+ * error (not unreachable, not throttled) on a late enough try.
+ */
+function failsDocumentAlone(error: unknown, attempt: number): error is LiaisonError {
+  if (!(error instanceof LiaisonError)) return false
+  if (error.spec.retry === 'never') return true
+  return (
+    attempt >= FILE_TRIES_BEFORE_DOCUMENT_FAILS &&
+    typeof error.details?.remoteStatus === 'number' &&
+    error.code !== 'BURST_LIMIT'
+  )
+}
+
 async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = []
   for (let i = 0; i < items.length; i += size)
@@ -50,8 +71,8 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) 
  * source's file copied here when the shown version changes; a document the Medical Vault no longer
  * has obsoletes its CrossLink, never deleting it. Every notice reads the source as it is now, so
  * repeated and out-of-order messages converge on the same CrossLinks. Documents that cannot be
- * shown (a type this vault lacks, a value no lookup maps) become items of one User Exception
- * Message; the others go through.
+ * shown (a type this vault lacks, a value no lookup maps, a file the Medical Vault keeps failing to
+ * serve) become items of one User Exception Message; the others go through.
  */
 export function receiveDocuments(vault: FlowVault): MessageProcessor {
   return async (message: InboundMessage, { connection, remote, actor }) => {
@@ -98,11 +119,11 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               current.version.minor === minor
             )
               return undefined
-            // A download refused for good fails this document only (below); anything else retries the message.
+            // A download that fails its document alone is reported below; anything else retries the message.
             return remote
               .download(`/objects/documents/${id}/versions/${major}/${minor}/file`)
               .catch((error: unknown) => {
-                if (error instanceof LiaisonError && error.spec.retry === 'never') return error
+                if (failsDocumentAlone(error, message.attempts + 1)) return error
                 throw error
               })
           },
@@ -116,7 +137,14 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
               continue
             }
             const file = files[i]
-            if (file instanceof LiaisonError) throw file
+            if (file instanceof LiaisonError) {
+              failures.push({
+                key: id,
+                errorCode: file.code,
+                message: `The file of document ${id} could not be copied: ${file.message}`,
+              })
+              continue
+            }
             // VQL answers multi-value fields (products, countries) as lists, which the lookups map one by one.
             const applied = await applyFieldRules(fieldRules, row, rules, resolvers)
             const values: Record<string, unknown> = {
