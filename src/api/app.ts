@@ -3,7 +3,7 @@ import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { Vault } from '../platform/vault/index.js'
 import { assertApiVersion } from './api-version.js'
 import { authRoutes, rootRoutes, sessionRoutes } from './auth.routes.js'
@@ -27,7 +27,8 @@ import { vobjectsRoutes } from './vobjects.routes.js'
 export const BODY_LIMIT_BYTES = 50 * 1024 * 1024
 
 export interface AppOptions {
-  readonly logger?: boolean
+  /** Fastify's pino logger: false (the default, for tests), true (JSON on stdout) or its options. */
+  readonly logger?: FastifyServerOptions['logger']
   /** Largest request body in bytes. (Default: BODY_LIMIT_BYTES, 50 MB) */
   readonly bodyLimitBytes?: number
   /** Routes added by later layers (VQL, connection), registered inside the session-guarded scope. */

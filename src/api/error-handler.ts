@@ -38,7 +38,9 @@ export async function handleError(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const known = isLiaisonError(error) ? error : translateFastifyError(error)
-  if (known === undefined) request.log.error({ err: error }, 'unexpected error')
+  // The execution id is what the client quotes; the log line is where it leads.
+  if (known === undefined)
+    request.log.error({ err: error, executionId: request.id }, `unexpected error ${request.id}`)
   return sendFailure(
     request,
     reply,
