@@ -101,7 +101,7 @@ describe('error traces', () => {
     const error = await query(`SELECT id FROM case__v WHERE ${where}`)
     expect(error.type).toBe('INVALID_DATA')
     expect(error.message).toMatch(/100 levels/)
-    const find = await query(`FIND (${'('.repeat(2500)}'x'${')'.repeat(2500)}) SELECT id FROM documents`)
+    const find = await query(`SELECT id FROM documents FIND (${'NOT ('.repeat(2500)}'x'${')'.repeat(2500)})`)
     expect(find.type).toBe('INVALID_DATA')
     expect(find.message).toMatch(/100 levels/)
   })
