@@ -10,6 +10,8 @@ const FASTIFY_ERRORS: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BODY_MALFORMED',
   FST_ERR_CTP_EMPTY_TYPE: 'BODY_MALFORMED',
   FST_ERR_CTP_INVALID_TYPE: 'BODY_MALFORMED',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'BODY_MALFORMED',
+  FST_INVALID_JSON_FIELD_ERROR: 'BODY_MALFORMED',
 }
 
 /** Fastify's own errors (route schema validation, the body parsers), translated once, here. */

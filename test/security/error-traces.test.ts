@@ -120,7 +120,11 @@ describe('error traces', () => {
       const response = await t.app.inject({
         method: 'POST',
         url: `${API}/objects/documents`,
-        headers: { authorization: manager, 'content-type': body.contentType },
+        headers: {
+          authorization: manager,
+          'content-type': body.contentType,
+          'x-liaison-http-status': 'true',
+        },
         payload: body.payload,
       })
       const json = response.json() as Record<string, unknown>
