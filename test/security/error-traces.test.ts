@@ -18,10 +18,7 @@ afterAll(async () => {
   await t.close()
 })
 
-function firstError(
-  body: Record<string, unknown>,
-  status = 'FAILURE',
-): { type: string; message: string } {
+function firstError(body: Record<string, unknown>, status = 'FAILURE'): { type: string; message: string } {
   expect(body.responseStatus, JSON.stringify(body)).toBe(status)
   return (body.errors as { type: string; message: string }[])[0]!
 }
