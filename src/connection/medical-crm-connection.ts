@@ -28,10 +28,10 @@ import { installConnectionGuard } from './handshake/index.js'
 import { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
 import {
+  logPullFailure,
   type PullFailure,
   type PullSchedule,
   pullWatermarkJob,
-  logPullFailure,
   reportPullFailure,
   type ScheduledPull,
   scheduleActiveConnections,
@@ -129,7 +129,8 @@ export async function installMedicalCrmConnection(
     pulls: scheduledPulls(vault, side),
     intervalMs: options.pullIntervalMs ?? SCHEDULED_PULL_INTERVAL_MS,
     onError:
-      options.onPullError ?? (options.logger === undefined ? reportPullFailure : logPullFailure(options.logger)),
+      options.onPullError ??
+      (options.logger === undefined ? reportPullFailure : logPullFailure(options.logger)),
   }
   messaging.onConnectionEstablished(async (trx, connection) => {
     await seedConnectionConfiguration(trx, records, configurationActor(connection), connection, side)
