@@ -111,6 +111,7 @@ describe('module boundaries (STYLE.md §1)', () => {
       '@fastify/type-provider-typebox': ['api'],
       typebox: ['api'],
       commander: ['cli'],
+      pino: ['cli'],
       'graphile-worker': ['platform/jobs'],
     }
     const bad: string[] = []

@@ -3,7 +3,12 @@ import formbody from '@fastify/formbody'
 import multipart from '@fastify/multipart'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
 import type { Vault } from '../platform/vault/index.js'
 import { assertApiVersion } from './api-version.js'
 import { authRoutes, rootRoutes, sessionRoutes } from './auth.routes.js'
@@ -33,7 +38,10 @@ import { vobjectsRoutes } from './vobjects.routes.js'
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024
 
 export interface AppOptions {
-  readonly logger?: boolean
+  /** Fastify's pino logger: false (the default, for tests), true (JSON on stdout) or its options. */
+  readonly logger?: FastifyServerOptions['logger']
+  /** A pino logger made by the caller (the CLI's, shared with the job runners); wins over `logger`. */
+  readonly loggerInstance?: FastifyBaseLogger
   /** Largest request body in bytes. (Default: BODY_LIMIT_BYTES, 5 MB) */
   readonly bodyLimitBytes?: number
   /** Routes added by later layers (VQL, connection), registered inside the session-guarded scope. */
@@ -65,7 +73,9 @@ function pathVersion(request: FastifyRequest): string | undefined {
 export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance === undefined
+      ? { logger: options.logger ?? false }
+      : { loggerInstance: options.loggerInstance }),
     bodyLimit,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },

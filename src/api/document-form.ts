@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { DOCUMENTS_AUDIT_OBJECT } from '../platform/documents/index.js'
-import { LiaisonError } from '../platform/errors/index.js'
+import { isLiaisonError, LiaisonError } from '../platform/errors/index.js'
 import type { RoutePermission } from './fastify-types.js'
 
 /** The bodies a route taking a document form accepts: multipart (with a file), form fields, or JSON. */
@@ -17,10 +17,19 @@ export function documentAccess(access: Extract<RoutePermission, { kind: 'object'
   return { permission: { kind: 'object', object: DOCUMENTS_AUDIT_OBJECT, access } }
 }
 
-function isFileTooLarge(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && 'code' in error && error.code === 'FST_REQ_FILE_TOO_LARGE'
-  )
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+}
+
+/**
+ * The multipart parser's own failures (no boundary, a wrong one, a body cut short or not multipart
+ * at all) are plain errors without a code: the client sent them, so they are BODY_MALFORMED.
+ */
+function multipartFailure(error: unknown): unknown {
+  if (isLiaisonError(error) || errorCode(error) !== undefined || !(error instanceof Error)) return error
+  return new LiaisonError('BODY_MALFORMED', `The multipart body could not be read: ${error.message}.`, {
+    cause: error,
+  })
 }
 
 /**
@@ -50,8 +59,8 @@ export async function readDocumentForm(request: FastifyRequest): Promise<void> {
       } else fields[part.fieldname] = String(part.value)
     }
   } catch (error) {
-    if (isFileTooLarge(error)) documents.refuseOversizedFile()
-    throw error
+    if (errorCode(error) === 'FST_REQ_FILE_TOO_LARGE') documents.refuseOversizedFile()
+    throw multipartFailure(error)
   }
   request.body = fields
 }

@@ -10,6 +10,8 @@ const FASTIFY_ERRORS: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BODY_MALFORMED',
   FST_ERR_CTP_EMPTY_TYPE: 'BODY_MALFORMED',
   FST_ERR_CTP_INVALID_TYPE: 'BODY_MALFORMED',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'BODY_MALFORMED',
+  FST_INVALID_JSON_FIELD_ERROR: 'BODY_MALFORMED',
 }
 
 /** Fastify's own errors (route schema validation, the body parsers), translated once, here. */
@@ -38,7 +40,9 @@ export async function handleError(
   reply: FastifyReply,
 ): Promise<FastifyReply> {
   const known = isLiaisonError(error) ? error : translateFastifyError(error)
-  if (known === undefined) request.log.error({ err: error }, 'unexpected error')
+  // The execution id is what the client quotes; the log line is where it leads.
+  if (known === undefined)
+    request.log.error({ err: error, executionId: request.id }, `unexpected error ${request.id}`)
   return sendFailure(
     request,
     reply,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { crmProfile } from '../apps/crm/index.js'
 import { medicalProfile } from '../apps/medical/index.js'
+import type { ErrorLogger } from '../platform/jobs/index.js'
 import { createDatabase, type DatabaseConfig } from '../platform/storage/index.js'
 import { VAULT_ENVIRONMENTS, Vault, type VaultEnvironment } from '../platform/vault/index.js'
 
@@ -120,6 +121,7 @@ export async function connectVaults(options: ConnectOptions): Promise<Record<str
 export async function runWorker(
   database: DatabaseConfig,
   setup: (vault: Vault) => void | Promise<void>,
+  logger?: ErrorLogger,
 ): Promise<{ name: string; vaultId: number; close(): Promise<void> }> {
   const storage = createDatabase(database)
   let settings: Map<string, string>
@@ -144,6 +146,7 @@ export async function runWorker(
       ? (environment as VaultEnvironment)
       : 'production',
     database,
+    ...(logger === undefined ? {} : { jobs: { logger } }),
     setup: [setup],
   })
   return { name: vault.name, vaultId: vault.id, close: () => vault.close() }

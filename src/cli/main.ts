@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
 
@@ -48,15 +49,20 @@ program
   .option('--dir <dir>', 'data folder (one SQLite file per vault)', '.liaison')
   .option('--port <port>', 'first port; the vaults take consecutive ports', port, 4100)
   .action(async (options: { dir: string; port: number }) => {
-    const { formatWorldTable, startWorld } = await import('./world.js')
+    const [{ formatWorldTable, startWorld, WORLD_LOG_FILE }, { createCliLogger }] = await Promise.all([
+      import('./world.js'),
+      import('./cli-logger.js'),
+    ])
+    const logFile = join(resolve(options.dir), WORLD_LOG_FILE)
     const world = await startWorld({
       dir: options.dir,
       port: options.port,
       log: (l) => process.stdout.write(`${l}\n`),
+      logger: createCliLogger(logFile),
     })
     stopOnSignal('the world', world.close)
     process.stdout.write(
-      `${formatWorldTable(world.info)}\n\nWrote ${world.dir}/world.json. Ctrl-C stops the world.\n`,
+      `${formatWorldTable(world.info)}\n\nWrote ${world.dir}/world.json; the log is ${logFile}. Ctrl-C stops the world.\n`,
     )
   })
 
@@ -85,14 +91,21 @@ program
       blobDir?: string
       maxFileMb: number
     }) => {
-      const [{ crmProfile }, { medicalProfile }, { parseDatabaseUrl }, { VAULT_ENVIRONMENTS }, server] =
-        await Promise.all([
-          import('../apps/crm/index.js'),
-          import('../apps/medical/index.js'),
-          import('../platform/storage/index.js'),
-          import('../platform/vault/index.js'),
-          import('./vault-server.js'),
-        ])
+      const [
+        { crmProfile },
+        { medicalProfile },
+        { parseDatabaseUrl },
+        { VAULT_ENVIRONMENTS },
+        server,
+        { createCliLogger },
+      ] = await Promise.all([
+        import('../apps/crm/index.js'),
+        import('../apps/medical/index.js'),
+        import('../platform/storage/index.js'),
+        import('../platform/vault/index.js'),
+        import('./vault-server.js'),
+        import('./cli-logger.js'),
+      ])
       if (options.profile !== 'medical' && options.profile !== 'crm')
         throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
       if (!(VAULT_ENVIRONMENTS as readonly string[]).includes(options.environment))
@@ -112,6 +125,7 @@ program
         },
         options.port,
         options.host,
+        createCliLogger(),
       )
       const people = await server.ensurePeople(served.vault, [])
       stopOnSignal(served.vault.name, served.close)
@@ -161,12 +175,19 @@ program
   .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .action(async (options: { db: string }) => {
-    const [{ runWorker }, { parseDatabaseUrl }, { installBehaviours }] = await Promise.all([
-      import('./connect-command.js'),
-      import('../platform/storage/index.js'),
-      import('./vault-server.js'),
-    ])
-    const worker = await runWorker(parseDatabaseUrl(options.db), installBehaviours)
+    const [{ runWorker }, { parseDatabaseUrl }, { installBehaviours }, { createCliLogger }] =
+      await Promise.all([
+        import('./connect-command.js'),
+        import('../platform/storage/index.js'),
+        import('./vault-server.js'),
+        import('./cli-logger.js'),
+      ])
+    const logger = createCliLogger()
+    const worker = await runWorker(
+      parseDatabaseUrl(options.db),
+      (vault) => installBehaviours(vault, { logger }),
+      logger,
+    )
     stopOnSignal(`the worker of ${worker.name}`, worker.close)
     process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
   })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
 import { type ApiServer, buildApp } from '../api/index.js'
 import { caseClosureHook } from '../apps/medical/index.js'
 import {
@@ -133,18 +134,24 @@ export interface RunningVault {
   close(): Promise<void>
 }
 
-/** Opens a vault and serves its REST API on 127.0.0.1:port (0 picks a free port). */
+/**
+ * Opens a vault and serves its REST API on 127.0.0.1:port (0 picks a free port). With a logger,
+ * requests, unexpected errors, job runner failures and failed pulls are logged, tagged with the vault.
+ */
 export async function serveVault(
   config: VaultConfig,
   port: number,
   host = '127.0.0.1',
+  logger?: Logger,
 ): Promise<RunningVault> {
+  const log = logger?.child({ vault: config.name })
   const vault = await Vault.open({
     ...config,
-    setup: [(v) => installBehaviours(v), ...(config.setup ?? [])],
+    ...(log === undefined ? {} : { jobs: { ...config.jobs, logger: log } }),
+    setup: [(v) => installBehaviours(v, log === undefined ? {} : { logger: log }), ...(config.setup ?? [])],
   })
   try {
-    const app = await buildApp(vault)
+    const app = await buildApp(vault, log === undefined ? {} : { loggerInstance: log })
     await app.listen({ port, host })
     const address = app.server.address()
     const actualPort = typeof address === 'object' && address !== null ? address.port : port

@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { Logger } from 'pino'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
 import { medicalProfile, seedMedicalDemoData, seedMedicalDemoDocuments } from '../apps/medical/index.js'
 import { acceptConnectionToken, createPendingConnection } from '../connection/handshake/index.js'
@@ -133,8 +134,14 @@ export interface World {
 export interface WorldOptions {
   readonly dir: string
   readonly port: number
+  /** Progress lines for the terminal. */
   readonly log?: (line: string) => void
+  /** The JSON log of requests and errors (`liaison up`: WORLD_LOG_FILE under dir). (Default: none) */
+  readonly logger?: Logger
 }
+
+/** Where `liaison up` writes its JSON log, under the world's folder, so the terminal stays readable. */
+export const WORLD_LOG_FILE = join('logs', 'liaison.log')
 
 /** Checks that a vault answers over HTTP before the world is announced. */
 async function answers(url: string): Promise<boolean> {
@@ -177,6 +184,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           runJobs: false,
         },
         options.port + i,
+        '127.0.0.1',
+        options.logger,
       )
       running.push(served)
       const { vault } = served

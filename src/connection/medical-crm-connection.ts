@@ -1,5 +1,5 @@
 import { assertNever } from '../platform/errors/index.js'
-import type { JobQueue, JobTask, TaskHandler } from '../platform/jobs/index.js'
+import type { ErrorLogger, JobQueue, JobTask, TaskHandler } from '../platform/jobs/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
 import type { Vault } from '../platform/vault/index.js'
@@ -28,6 +28,7 @@ import { installConnectionGuard } from './handshake/index.js'
 import { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
 import {
+  logPullFailure,
   type PullFailure,
   type PullSchedule,
   pullWatermarkJob,
@@ -52,6 +53,8 @@ export interface ConnectionOptions {
   readonly pullIntervalMs?: number
   /** Hears a scheduled pull that failed (it runs again at the next interval). (Default: one line on stderr) */
   readonly onPullError?: (failure: PullFailure) => void
+  /** Where failed scheduled pulls are reported when onPullError is not given. (Default: stderr) */
+  readonly logger?: ErrorLogger
 }
 
 /** The connection's view of a vault (the composition root passes it to installMedicalCrmConnection). */
@@ -125,7 +128,9 @@ export async function installMedicalCrmConnection(
   const schedule: PullSchedule = {
     pulls: scheduledPulls(vault, side),
     intervalMs: options.pullIntervalMs ?? SCHEDULED_PULL_INTERVAL_MS,
-    onError: options.onPullError ?? reportPullFailure,
+    onError:
+      options.onPullError ??
+      (options.logger === undefined ? reportPullFailure : logPullFailure(options.logger)),
   }
   messaging.onConnectionEstablished(async (trx, connection) => {
     await seedConnectionConfiguration(trx, records, configurationActor(connection), connection, side)

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
 import type { Clock } from '../platform/clock/index.js'
-import type { JobQueue, TaskHandler } from '../platform/jobs/index.js'
+import type { ErrorLogger, JobQueue, TaskHandler } from '../platform/jobs/index.js'
 import type { ConnectionInfo, Messaging } from '../platform/messaging/index.js'
 import type { Storage, VaultDb } from '../platform/storage/index.js'
 import { PULL_WATERMARK_TASK } from './job-tasks/index.js'
@@ -138,4 +138,18 @@ export function reportPullFailure(failure: PullFailure): void {
   console.error(
     `Liaison: the scheduled pull ${failure.integrationPoint} of connection ${failure.connection} failed (${reason}); it runs again at ${failure.nextRunAt.toISOString()}.`,
   )
+}
+
+/** A report of failed scheduled pulls to a structured log (the CLI's), with the failure as `err`. */
+export function logPullFailure(logger: ErrorLogger): (failure: PullFailure) => void {
+  return (failure) =>
+    logger.error(
+      {
+        err: failure.error,
+        connection: failure.connection,
+        integrationPoint: failure.integrationPoint,
+        nextRunAt: failure.nextRunAt.toISOString(),
+      },
+      `scheduled pull ${failure.integrationPoint} of connection ${failure.connection} failed`,
+    )
 }

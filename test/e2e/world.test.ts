@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -106,6 +106,15 @@ describe('the embedded world (liaison up)', () => {
     }
     await expectEventually(() => expect(world.output()).toContain('world.json'), { timeoutMs: 10_000 })
     for (const v of first.vaults) expect(world.output()).toContain(v.admin.username)
+    // The JSON log goes to a file only its owner reads; the terminal keeps the table.
+    const logFile = join(dir, 'logs', 'liaison.log')
+    expect(statSync(logFile).mode & 0o777).toBe(0o600)
+    const logged = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(logged.some((l) => l.vault === 'medical' && typeof l.reqId === 'string')).toBe(true)
+    expect(world.output()).not.toContain('"reqId"')
     // B16, B17: the demo documents reach each CRM by its country filter: crm-na (US, CA) all four,
     // crm-eu (GB, DE, FR) only the Global one.
     for (const [index, expected] of [

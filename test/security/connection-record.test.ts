@@ -16,6 +16,7 @@ let otherId: string
 async function signedFromCrm(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Json> {
   const answer = await sendSigned(v.crm.vault.messaging.signer, v.crm.vault.clock, {
     baseUrl: v.onCrm.remoteUrl,
+    recipientVaultId: v.onCrm.remoteVaultId,
     method,
     path: `${API}${path}`,
     ...(body === undefined ? {} : { body }),

@@ -3,6 +3,7 @@ import { LiaisonError } from '../errors/index.js'
 import type { Storage } from '../storage/index.js'
 import { GraphileJobQueue, type GraphileJobQueueOptions } from './graphile-job-queue.js'
 import type { JobQueue } from './job-queue.js'
+import { type ErrorLogger, runnerErrorReporter } from './runner-errors.js'
 import { TableJobQueue, type TableJobQueueOptions } from './table-job-queue.js'
 
 /** `table`: the embedded runner over the vault's `job` table; `graphile`: graphile-worker (PostgreSQL only). */
@@ -13,6 +14,8 @@ export interface CreateJobQueueOptions {
   readonly engine?: JobEngine
   readonly table?: TableJobQueueOptions
   readonly graphile?: GraphileJobQueueOptions
+  /** Where the runners report their own failures, unless `table`/`graphile` give an onError. (Default: stderr) */
+  readonly logger?: ErrorLogger
 }
 
 /**
@@ -25,6 +28,7 @@ export function createJobQueue(
   clock: Clock,
   options: CreateJobQueueOptions = {},
 ): JobQueue {
+  const onError = runnerErrorReporter(options.logger)
   const engine = options.engine ?? (storage.config.kind === 'postgres' ? 'graphile' : 'table')
   if (engine === 'graphile') {
     if (storage.config.kind !== 'postgres')
@@ -32,7 +36,7 @@ export function createJobQueue(
         'INTERNAL',
         'The graphile job engine needs a PostgreSQL vault; use engine "table".',
       )
-    return new GraphileJobQueue(storage, options.graphile)
+    return new GraphileJobQueue(storage, { onError, ...options.graphile })
   }
-  return new TableJobQueue(storage, clock, options.table)
+  return new TableJobQueue(storage, clock, { onError, ...options.table })
 }

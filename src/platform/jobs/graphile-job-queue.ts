@@ -43,8 +43,11 @@ const GRAPHILE_INSTALL_LOCK = 731_1947
 /** graphile-worker refuses longer queue names. */
 const MAX_QUEUE_NAME = 128
 
-function defaultLog(level: GraphileLogLevel, message: string): void {
-  if (level === 'error' || level === 'warning') reportRunnerError(`graphile-worker ${level}: ${message}`)
+/** The default log: graphile-worker's warnings and errors, to where the runner's own failures go. */
+function defaultLog(report: (error: unknown) => void): (level: GraphileLogLevel, message: string) => void {
+  return (level, message) => {
+    if (level === 'error' || level === 'warning') report(`graphile-worker ${level}: ${message}`)
+  }
 }
 
 /** The port's view of a graphile job: graphile counts the attempt at claim time, so the first run is 1. */
@@ -108,7 +111,7 @@ export class GraphileJobQueue implements JobQueue {
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? JOB_CONCURRENCY))
     this.#pollIntervalMs = options.pollIntervalMs ?? JOB_POLL_INTERVAL_MS
     this.#onError = options.onError ?? reportRunnerError
-    const log = options.log ?? defaultLog
+    const log = options.log ?? defaultLog(this.#onError)
     this.#logger = new Logger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
       if (options.log === undefined && meta?.['failure'] === true) return
       log(level, message)

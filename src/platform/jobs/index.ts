@@ -11,4 +11,5 @@ export type {
 } from './job-queue.js'
 export { JobRegistry } from './job-registry.js'
 export { defineJobTask, type JobTask, type TaskHandler } from './job-task.js'
+export type { ErrorLogger } from './runner-errors.js'
 export type { TableJobQueueOptions } from './table-job-queue.js'

@@ -47,6 +47,11 @@ class StatementRunner {
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   }
 
+  /** Whether SQLite still has a transaction open (it rolls back by itself on SQLITE_FULL, SQLITE_IOERR, …). */
+  get inTransaction(): boolean {
+    return this.#db.inTransaction
+  }
+
   close(): void {
     this.#statements.clear()
     this.#db.close()
@@ -84,6 +89,8 @@ class RoutedConnection implements DatabaseConnection {
   readonly #driver: SqliteVaultDriver
   #holdsWriter = false
   #inTransaction = false
+  /** The first statement failure of the open transaction: the error a failed rollback must not hide. */
+  #failure: unknown
 
   constructor(driver: SqliteVaultDriver) {
     this.#driver = driver
@@ -94,7 +101,19 @@ class RoutedConnection implements DatabaseConnection {
     if (!this.#inTransaction && reader !== undefined && SelectQueryNode.is(query.query))
       return reader.run<R>(query)
     await this.holdWriter()
-    return this.#driver.writer.run<R>(query)
+    try {
+      return this.#driver.writer.run<R>(query)
+    } catch (error) {
+      if (this.#inTransaction && this.#failure === undefined) this.#failure = error
+      throw error
+    }
+  }
+
+  /** The transaction's first statement failure, forgotten once taken. */
+  takeFailure(): unknown {
+    const failure = this.#failure
+    this.#failure = undefined
+    return failure
   }
 
   // biome-ignore lint/correctness/useYield: streaming is not used by Liaison; Kysely's interface requires the method.
@@ -110,10 +129,12 @@ class RoutedConnection implements DatabaseConnection {
 
   set inTransaction(value: boolean) {
     this.#inTransaction = value
+    this.#failure = undefined
   }
 
   release(): void {
     this.#inTransaction = false
+    this.#failure = undefined
     if (!this.#holdsWriter) return
     this.#holdsWriter = false
     this.#driver.mutex.unlock()
@@ -160,8 +181,21 @@ class SqliteVaultDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('commit'))
   }
 
+  /**
+   * When the rollback fails too (after SQLITE_FULL SQLite has already rolled back: "cannot rollback
+   * - no transaction is active"), the statement's own error is thrown, the rollback's as its cause;
+   * otherwise Kysely would report only the rollback's.
+   */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
+    const routed = connection as RoutedConnection
+    try {
+      await routed.executeQuery(CompiledQuery.raw('rollback'))
+    } catch (rollbackError) {
+      const failure = routed.takeFailure()
+      if (!(failure instanceof Error)) throw rollbackError
+      failure.cause ??= rollbackError
+      throw failure
+    }
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {

@@ -9,8 +9,21 @@ import {
   type ValueNode,
 } from './ast.js'
 import { dateLiteralTakesN, isDateLiteralName } from './date-literals.js'
+import { invalidQuery } from './errors.js'
 import { RESERVED_WORDS } from './lexer.js'
 import type { TokenStream } from './token-stream.js'
+
+/**
+ * Most parentheses, NOTs and function calls one inside another. The parser recurses once per
+ * level; without a cap a few thousand "(" exhaust the stack.
+ */
+export const VQL_MAX_NESTING = 100
+
+/**
+ * Most conditions (comparisons, FIND terms) in one query, subqueries included. The compiled
+ * conditions nest one SQL expression per term, and SQLite refuses past 1,000 levels.
+ */
+export const VQL_MAX_CONDITIONS = 500
 
 /**
  * The expression grammar: values and operands, WHERE conditions and FIND search expressions. A
@@ -20,10 +33,36 @@ export class ExpressionParser {
   readonly #t: TokenStream
   /** Parses `SELECT …)` after IN (; fails with `refusal` where a subquery may not nest. */
   readonly #subquery: (refusal: string) => SelectStatementNode
+  #depth = 0
+  #conditions = 0
 
   constructor(tokens: TokenStream, subquery: (refusal: string) => SelectStatementNode) {
     this.#t = tokens
     this.#subquery = subquery
+  }
+
+  /** Parses one level deeper, refusing past VQL_MAX_NESTING. */
+  #nested<T>(parse: () => T): T {
+    if (this.#depth >= VQL_MAX_NESTING)
+      throw invalidQuery(
+        `The query nests parentheses, NOT or functions more than ${VQL_MAX_NESTING} levels deep`,
+        this.#t.token.pos,
+      )
+    this.#depth++
+    try {
+      return parse()
+    } finally {
+      this.#depth--
+    }
+  }
+
+  /** Counts one condition, refusing past VQL_MAX_CONDITIONS. */
+  #countCondition(): void {
+    if (++this.#conditions > VQL_MAX_CONDITIONS)
+      throw invalidQuery(
+        `The query has more than ${VQL_MAX_CONDITIONS} conditions; split it into smaller queries`,
+        this.#t.token.pos,
+      )
   }
 
   /** A field, a dotted lookup, or a function call over values. */
@@ -35,14 +74,11 @@ export class ExpressionParser {
       if (t.text.includes('.')) this.#t.fail('a function name')
       this.#t.next()
       this.#t.next()
-      const args: ValueNode[] = []
-      if (!this.#t.isPunct(')')) {
-        args.push(this.#value())
-        while (this.#t.isPunct(',')) {
-          this.#t.next()
-          args.push(this.#value())
-        }
-      }
+      const args = this.#nested(() => {
+        const values: ValueNode[] = []
+        if (!this.#t.isPunct(')')) values.push(...this.#valueList())
+        return values
+      })
       this.#t.expectPunct(')', '")" to close the function')
       return { kind: 'functionCall', name: t.text.toUpperCase(), args, pos: t.pos }
     }
@@ -117,7 +153,7 @@ export class ExpressionParser {
     const t = this.#t.token
     if (this.#t.isPunct('(')) {
       this.#t.next()
-      const inner = this.condition()
+      const inner = this.#nested(() => this.condition())
       this.#t.expectPunct(')', 'AND, OR or ")"')
       return { kind: 'paren', inner, pos: t.pos }
     }
@@ -135,6 +171,7 @@ export class ExpressionParser {
   }
 
   #predicate(): ExpressionNode {
+    this.#countCondition()
     const operand = this.operand()
     const pos = operand.pos
     const t = this.#t.token
@@ -216,14 +253,15 @@ export class ExpressionParser {
     const t = this.#t.token
     if (this.#t.isWord('NOT')) {
       this.#t.next()
-      return { kind: 'findNot', inner: this.#findUnary(), pos: t.pos }
+      return { kind: 'findNot', inner: this.#nested(() => this.#findUnary()), pos: t.pos }
     }
     if (this.#t.isPunct('(')) {
       this.#t.next()
-      const inner = this.find()
+      const inner = this.#nested(() => this.find())
       this.#t.expectPunct(')', 'AND, OR or ")"')
       return { kind: 'findParen', inner, pos: t.pos }
     }
+    this.#countCondition()
     const term = this.#t.stringLiteral("a quoted search term such as 'insulin'")
     if (!this.#t.isWord('SCOPE')) return { kind: 'findTerm', term, pos: t.pos }
     this.#t.next()

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isLiaisonError, type LiaisonError } from '../errors/index.js'
 import type { SelectStatementNode } from './ast.js'
+import { VQL_MAX_CONDITIONS, VQL_MAX_NESTING } from './expression-parser.js'
 import { parseVql } from './parser.js'
 import { printVql } from './printer.js'
 
@@ -169,6 +170,30 @@ describe('parseVql', () => {
       ),
       { numRuns: 2000 },
     )
+  })
+
+  it('refuses nesting past VQL_MAX_NESTING and conditions past VQL_MAX_CONDITIONS with QUERY_INVALID', () => {
+    const nested = (depth: number) =>
+      `SELECT id FROM x__v WHERE ${'('.repeat(depth)}id = 1${')'.repeat(depth)}`
+    const functions = (depth: number) =>
+      `SELECT id FROM x__v WHERE id = ${'LOWER('.repeat(depth)}'a'${')'.repeat(depth)}`
+    const notted = (depth: number) => `SELECT id FROM documents FIND (${'NOT '.repeat(depth)}'a')`
+    const terms = (count: number) =>
+      `SELECT id FROM x__v WHERE ${Array.from({ length: count }, () => 'id = 1').join(' AND ')}`
+    const findTerms = (count: number) =>
+      `SELECT id FROM documents FIND (${Array.from({ length: count }, () => "'a'").join(' OR ')})`
+    for (const [build, limit] of [
+      [nested, VQL_MAX_NESTING],
+      [functions, VQL_MAX_NESTING],
+      [notted, VQL_MAX_NESTING],
+      [terms, VQL_MAX_CONDITIONS],
+      [findTerms, VQL_MAX_CONDITIONS],
+    ] as const) {
+      expect(() => parseVql(build(limit))).not.toThrow()
+      const error = syntaxErrorOf(build(limit + 1))
+      expect(error.code, build(2)).toBe('QUERY_INVALID')
+      expect(error.message).toContain(String(limit))
+    }
   })
 
   it('round-trips generated queries: parse → print → parse gives the same tree', () => {
