@@ -18,6 +18,7 @@ import {
   resolveExceptions,
 } from './exception-messages.js'
 import {
+  earlierOfKey,
   enqueueInKeyOrder,
   type Failure,
   failureOf,
@@ -25,7 +26,6 @@ import {
   type KeyedMessage,
   type Outcome,
   outcomeOf,
-  seqOf,
 } from './key-order.js'
 import {
   assertMessageIdPayload,
@@ -191,15 +191,7 @@ export class InboundProcessing {
     const { db } = this.#context
     const message = await this.message(payload.messageId)
     if (message === undefined || message.state !== 'received') return
-    const earlier = await db
-      .selectFrom('inbound_message')
-      .selectAll()
-      .where('connection_id', '=', message.connectionId)
-      .where('ordering_key', '=', message.orderingKey)
-      .where('state', '=', 'received')
-      .where('seq', '<', await seqOf(db, 'inbound_message', 'message_id', message.id))
-      .orderBy('seq')
-      .execute()
+    const earlier = await earlierOfKey(db, 'inbound_message', message)
     await inKeyOrder(earlier.map(toInboundMessage), message, context, {
       verb: 'processed',
       run: (next) => this.#processOne(next),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Kysely, Transaction } from 'kysely'
+import type { Kysely, Selectable, Transaction } from 'kysely'
 import { ERROR_CODES, type ErrorCode, isLiaisonError, LiaisonError } from '../errors/index.js'
 import type { JobContext, JobQueue, JobTask } from '../jobs/index.js'
 import type { VaultDb } from '../storage/index.js'
@@ -74,15 +74,41 @@ export async function enqueueInKeyOrder(
   )
 }
 
-/** A message's place in its queue table (its `seq`), to find the messages before it. */
-export async function seqOf(
+/** The two message tables: the column holding a message's id, and the state of a message still waiting. */
+const WAITING = {
+  outbound_message: { idColumn: 'id', state: 'pending' },
+  inbound_message: { idColumn: 'message_id', state: 'received' },
+} as const
+
+/**
+ * The messages of the same connection and ordering key still waiting before this one, oldest
+ * first, in one query (the message's `seq` is read in a subquery).
+ */
+export async function earlierOfKey<T extends keyof typeof WAITING>(
   db: Kysely<VaultDb>,
-  table: 'outbound_message' | 'inbound_message',
-  column: string,
-  id: string,
-): Promise<number> {
-  const row = await db.selectFrom(table).select('seq').where(column, '=', id).executeTakeFirst()
-  return Number(row?.seq ?? 0)
+  table: T,
+  message: KeyedMessage,
+): Promise<Selectable<VaultDb[T]>[]> {
+  const { idColumn, state } = WAITING[table]
+  // Both tables have the columns used here; Kysely cannot type a query over a union of tables.
+  const one = table as 'outbound_message'
+  const rows = await db
+    .selectFrom(one)
+    .selectAll()
+    .where('connection_id', '=', message.connectionId)
+    .where('ordering_key', '=', message.orderingKey)
+    .where('state', '=', state)
+    .where(
+      'seq',
+      '<',
+      db
+        .selectFrom(one)
+        .select('seq')
+        .where(idColumn as 'id', '=', message.id),
+    )
+    .orderBy('seq')
+    .execute()
+  return rows as Selectable<VaultDb[T]>[]
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   resolveExceptions,
 } from './exception-messages.js'
 import {
+  earlierOfKey,
   enqueueInKeyOrder,
   type Failure,
   failureOf,
@@ -21,7 +22,6 @@ import {
   type KeyedMessage,
   type Outcome,
   outcomeOf,
-  seqOf,
 } from './key-order.js'
 import {
   assertMessageIdPayload,
@@ -197,15 +197,7 @@ export class OutboundDelivery {
       return
     }
     // Per-key order: earlier pending messages of the same key go first, whichever job runs.
-    const earlier = await db
-      .selectFrom('outbound_message')
-      .selectAll()
-      .where('connection_id', '=', message.connectionId)
-      .where('ordering_key', '=', message.orderingKey)
-      .where('state', '=', 'pending')
-      .where('seq', '<', await seqOf(db, 'outbound_message', 'id', message.id))
-      .orderBy('seq')
-      .execute()
+    const earlier = await earlierOfKey(db, 'outbound_message', message)
     await inKeyOrder(earlier.map(toOutboundMessage), message, context, {
       verb: 'delivered',
       run: (next) => this.#post(connection, next),
