@@ -42,13 +42,7 @@ export async function createRecords(
     return inTransaction(ctx, async (trx) => upsert(ctx, trx, actor, object, inputs, origin, idParam, keys))
   }
   assertRecordAccess(ctx.permissions, actor, object.name, 'create')
-  return inTransaction(ctx, async (trx) => {
-    const metadata = ctx.registry.current
-    const drafts = inputs.map((input, index) =>
-      parseRecordInput(metadata, object, input, index, origin, 'create'),
-    )
-    return insertDrafts(ctx, trx, actor, object, drafts)
-  })
+  return inTransaction(ctx, async (trx) => insertInputs(ctx, trx, actor, object, inputs, origin))
 }
 
 /** Creates records inside the caller's transaction (the connection writes with its outbox). */
@@ -61,9 +55,21 @@ export async function createRecordsIn(
 ): Promise<RecordResult[]> {
   const object = ctx.registry.object(objectName)
   assertRecordAccess(ctx.permissions, actor, object.name, 'create')
+  return insertInputs(ctx, trx, actor, object, inputs, 'json')
+}
+
+/** Parses each input as a new record and inserts the valid ones, one result per input. */
+function insertInputs(
+  ctx: RecordContext,
+  trx: Transaction<VaultDb>,
+  actor: RecordActor,
+  object: CompiledObject,
+  inputs: readonly unknown[],
+  origin: InputOrigin,
+): Promise<RecordResult[]> {
   const metadata = ctx.registry.current
   const drafts = inputs.map((input, index) =>
-    parseRecordInput(metadata, object, input, index, 'json', 'create'),
+    parseRecordInput(metadata, object, input, index, origin, 'create'),
   )
   return insertDrafts(ctx, trx, actor, object, drafts)
 }
