@@ -65,7 +65,7 @@ afterAll(async () => {
   await v?.close()
 })
 
-describe('fields only the connection writes', () => {
+describe('B10: fields only the connection writes', () => {
   it("security: a rep cannot set the connection's fields on an inquiry (update and create), nothing changes", async () => {
     const created = await newInquiry()
     const id = (created.data as { data: { id: string } }[])[0]!.data.id
@@ -140,5 +140,17 @@ describe('fields only the connection writes', () => {
     expect(String(done.case_number__v)).toMatch(/^CASE-/)
     expect(done.medical_inquiry_case_status__v).toEqual(['new__v'])
     expect(done.transferred_date__v).not.toBeNull()
+    // B22: each of those writes is in the audit trail as the connection's, never as a person's own.
+    const audited = await v.crm.vault.storage.db
+      .selectFrom('audit_trail')
+      .select(['field_name', 'connection'])
+      .where('object_name', '=', 'medical_inquiry__v')
+      .where('record_id', '=', id)
+      .where('field_name', 'in', ['transfer_status__v', 'case_number__v', 'transferred_date__v'])
+      .execute()
+    expect(new Set(audited.map((a) => a.field_name))).toEqual(
+      new Set(['transfer_status__v', 'case_number__v', 'transferred_date__v']),
+    )
+    expect(audited.filter((a) => a.connection === null)).toEqual([])
   })
 })

@@ -33,7 +33,7 @@ async function query(q: string): Promise<{ type: string; message: string }> {
   return firstError(response.json() as Record<string, unknown>)
 }
 
-describe('error traces', () => {
+describe('B23: error traces and bad input', () => {
   it('security: an unexpected error is logged with the execution id the client was given', async () => {
     const lines: string[] = []
     const stream = new Writable({

@@ -71,7 +71,7 @@ function normalRecords(count: number): Json[] {
   }))
 }
 
-describe('request limits (issue 10, finding 6)', () => {
+describe('B23: request limits (issue 10, finding 6)', () => {
   it('security: a record with 300,000 unknown keys is refused at once with one error, and another vault in the process still answers', async () => {
     const big = JSON.stringify([unknownKeys(300_000)])
     expect(big.length).toBeLessThan(5 * 1024 * 1024) // under the body limit: the field limit must refuse it
