@@ -1,5 +1,4 @@
 export { DEFAULT_WATERMARK_FIELD, PULL_BATCH_SIZE, WATERMARK_OVERLAP_MS } from './defaults.js'
-export { holdRecord } from './hold-record.js'
 export { keysetPages } from './keyset-pages.js'
 export { type KeysetRead, vqlString } from './keyset-query.js'
 export { findPullPoint } from './pull-point.js'

@@ -6,7 +6,7 @@ import {
   type MessageProcessor,
   recordException,
 } from '../../../platform/messaging/index.js'
-import { holdRecord } from '../../pulls/index.js'
+import { holdRecord } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { type FlowVault, parseRecordIds, vqlIdList, yieldToEventLoop } from '../flow-ports.js'
 import { medicalLookupResolvers } from '../shared/medical-lookups.js'

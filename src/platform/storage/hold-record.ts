@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { VaultDb } from '../../platform/storage/index.js'
+import type { VaultDb } from './vault-db.js'
 
 /**
  * Waits for the transactions that hold the record's row, then holds it until the caller's
