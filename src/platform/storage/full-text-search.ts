@@ -61,7 +61,8 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 10)
 }
 
-function escapeLike(text: string): string {
+/** Escapes a literal for a LIKE pattern that uses `\` as its escape character. */
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 

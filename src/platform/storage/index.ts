@@ -11,6 +11,7 @@ export type {
   FullTextSource,
   FullTextTerm,
 } from './full-text-search.js'
+export { escapeLike } from './full-text-search.js'
 export { holdRecord } from './hold-record.js'
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest } from './migrations.js'
 export {

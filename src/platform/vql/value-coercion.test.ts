@@ -3,10 +3,11 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isLiaisonError } from '../errors/index.js'
 import { FIELD_TYPES, type FieldType } from '../metadata/index.js'
+import { escapeLike } from '../storage/index.js'
 import type { SourcePosition, ValueNode } from './ast.js'
 import { isDateLiteralName } from './date-literals.js'
 import type { TargetField } from './query-targets.js'
-import { coerceValue, dateLiteralBounds, escapeLike, holdsAnyName, likePattern } from './value-coercion.js'
+import { coerceValue, dateLiteralBounds, holdsAnyName, likePattern } from './value-coercion.js'
 import { openVqlTestVault, type VqlTestVault } from './vql-fixture.js'
 
 const pos: SourcePosition = { line: 1, column: 1, offset: 0 }

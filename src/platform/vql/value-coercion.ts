@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { FieldType } from '../metadata/index.js'
+import { escapeLike } from '../storage/index.js'
 import type { DateLiteralNode, ValueNode } from './ast.js'
 import type { Sql } from './compiler.js'
 import { resolveDateLiteral } from './date-literals.js'
@@ -97,11 +98,6 @@ export function dateLiteralBounds(
     low: new Date(Math.floor(range.startMs / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
     high: new Date(Math.ceil(range.endMs / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
   }
-}
-
-/** Escapes a literal for a LIKE pattern that uses `\` as its escape character. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
 /** Turns a VQL LIKE pattern (as written) into a SQL LIKE pattern with `\` escapes. */
