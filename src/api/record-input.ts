@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { LiaisonError } from '../platform/errors/index.js'
-import { csvRecords } from '../platform/records/index.js'
+import { csvRecords, type InputOrigin } from '../platform/records/index.js'
 
 /** One record of a JSON bulk body; the record service checks each and fails only that one. */
 const RECORD = Type.Unknown({ description: 'A record: an object of field names and values.' })
@@ -34,7 +34,7 @@ export const IDS_BODY = Type.Union(
 
 export interface RecordInput {
   readonly records: readonly unknown[]
-  readonly origin: 'json' | 'text'
+  readonly origin: InputOrigin
 }
 
 function isCsv(request: FastifyRequest): boolean {

@@ -1,5 +1,5 @@
 export { csvRecords } from './csv-codec.js'
-export { parseFieldValue } from './field-values.js'
+export { type InputOrigin, parseFieldValue } from './field-values.js'
 export type { AvailableAction } from './record-actions.js'
 export type { RecordServiceOptions } from './record-context.js'
 export { RecordService } from './record-service.js'
