@@ -298,6 +298,8 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.get(
     '/objects/documents/:id/file',
     {
+      // People read every document; a connected vault only what its connection is granted.
+      config: { permission: { kind: 'object', object: 'documents', access: 'read' } },
       schema: {
         summary: 'Download the source file of the latest version',
         tags: ['documents'],
@@ -311,6 +313,8 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
   app.get(
     '/objects/documents/:id/versions/:major/:minor/file',
     {
+      // People read every document; a connected vault only what its connection is granted.
+      config: { permission: { kind: 'object', object: 'documents', access: 'read' } },
       schema: {
         summary: 'Download the source file of one version',
         tags: ['documents'],

@@ -23,12 +23,31 @@ export function sessionOf(request: FastifyRequest): RequestSession {
 }
 
 /**
+ * The routes a connected vault's signed calls may use (B2, least privilege): the flows read back
+ * records by VQL and download document files; nothing else of the API is open to them.
+ */
+export const SIGNED_CALL_ROUTES: ReadonlySet<string> = new Set([
+  'POST /api/:version/query',
+  'POST /api/:version/query/:cursor',
+  'GET /api/:version/objects/documents/:id/file',
+  'GET /api/:version/objects/documents/:id/versions/:major/:minor/file',
+])
+
+/**
  * `preValidation` hook of the guarded scope, so a request is authenticated before its input is
- * checked. B2: a connected vault's signed callback runs as the connection's integration user.
+ * checked. B2: a connected vault's signed callback runs as the connection's integration user, on
+ * the routes its flows need only.
  */
 export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (isSignedCallback(request)) {
-    request.session = await authenticateSignedCallback(request)
+    const session = await authenticateSignedCallback(request)
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`
+    if (!SIGNED_CALL_ROUTES.has(route))
+      throw new LiaisonError(
+        'ACCESS_DENIED',
+        `Connection ${session.actor.connection ?? ''} may not call ${request.method} ${request.url.split('?')[0]}: a connected vault's signed calls only run VQL queries and download document files (B2).`,
+      )
+    request.session = session
     void reply.header('X-VaultAPI-UserId', request.session.user.userId)
     return
   }

@@ -60,6 +60,7 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
       clock: vault.clock,
       userId: actor.userId,
       canRead: (objectName) => vault.records.canAccess(actor, objectName, 'read'),
+      recordScope: (objectName) => vault.records.recordScope(actor, objectName),
       targetProviders: vault.vqlTargets,
     }
   }

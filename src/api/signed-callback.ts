@@ -76,6 +76,10 @@ export async function authenticateSignedCallback(request: FastifyRequest): Promi
       userName: identity.user.username,
       securityProfile: identity.user.securityProfile,
       connection: identity.connection.apiName,
+      remote: {
+        connectionId: identity.connection.id,
+        sandboxIntoProduction: identity.sandboxIntoProduction,
+      },
     },
   }
 }

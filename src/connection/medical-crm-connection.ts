@@ -3,6 +3,7 @@ import type { ErrorLogger, JobQueue, JobTask, TaskHandler } from '../platform/jo
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
 import type { Vault } from '../platform/vault/index.js'
+import { grantConnectionReads } from './connection-grants.js'
 import { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
@@ -125,6 +126,7 @@ export async function installMedicalCrmConnection(
   const { messaging, records } = vault
   for (const task of JOB_TASKS[side]) vault.registerJobTask(task)
   installConnectionGuard(records)
+  grantConnectionReads(records, side)
   const schedule: PullSchedule = {
     pulls: scheduledPulls(vault, side),
     intervalMs: options.pullIntervalMs ?? SCHEDULED_PULL_INTERVAL_MS,

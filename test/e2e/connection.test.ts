@@ -79,6 +79,9 @@ const nodes: Node[] = []
 function install(name: string) {
   return (vault: Vault) => {
     installConnectionGuard(vault.records)
+    // What these tests' callbacks read: products, as a connection's reference data, sandboxes included.
+    vault.records.grantConnections('product__v', { access: ['read'], sandbox: true })
+    vault.records.grantConnections('documents', { access: ['read'], sandbox: true })
     vault.messaging.registerProcessor(POINT, async (message, context) => {
       seen.push({ vault: name, message, connection: context.connection })
     })
@@ -350,10 +353,14 @@ describe('connections between two vault servers over HTTP', () => {
 
     // A callback from Medical into the CRM runs there as the CRM's integration user.
     const remote = medical.vault.messaging.remote(await connectionTo(medical, crm))
-    const users = await remote.query('SELECT id, username__sys FROM user__sys', { describe: true })
-    expect(users.data.length).toBeGreaterThan(0)
-    expect(users.queryDescribe).toBeDefined()
-    // Least privilege: the integration user may not create users.
+    await crm.vault.records.create(SYSTEM_ACTOR, 'product__v', [{ name__v: 'Callback product' }])
+    const products = await remote.query('SELECT id, name__v FROM product__v', { describe: true })
+    expect(products.data.length).toBeGreaterThan(0)
+    expect(products.queryDescribe).toBeDefined()
+    // Least privilege: a connection reads only what it is granted, and never writes by a signed call.
+    await expect(remote.query('SELECT id, username__sys FROM user__sys')).rejects.toThrow(
+      /INSUFFICIENT_ACCESS/,
+    )
     const denied = await remote.request('POST', '/vobjects/user__sys', [
       { name__v: 'x', username__sys: 'x@x', security_profile__sys: 'admin__sys' },
     ])
@@ -373,7 +380,7 @@ describe('connections between two vault servers over HTTP', () => {
   })
 
   it('B2: unsigned, wrongly signed, altered and replayed callbacks get INVALID_SESSION_ID', async () => {
-    const form = new URLSearchParams({ q: 'SELECT id FROM user__sys' }).toString()
+    const form = new URLSearchParams({ q: 'SELECT id FROM product__v' }).toString()
     const post = (headers: Record<string, string>, body = form) =>
       fetch(`${medical.url}${API}/query`, {
         method: 'POST',
@@ -396,7 +403,7 @@ describe('connections between two vault servers over HTTP', () => {
       body: form,
       recipientVaultId: String(medical.vault.id),
     })
-    expect(errorType(await post({ ...good }, form.replace('user__sys', 'connection__sys')))).toBe(
+    expect(errorType(await post({ ...good }, form.replace('product__v', 'connection__sys')))).toBe(
       'INVALID_SESSION_ID',
     )
     const fresh = crm.vault.messaging.signRequest({
@@ -406,7 +413,7 @@ describe('connections between two vault servers over HTTP', () => {
       recipientVaultId: String(medical.vault.id),
     })
     const first = await post({ ...fresh })
-    expect(first.responseStatus).toBe('SUCCESS')
+    expect(first.responseStatus, JSON.stringify(first)).toBe('SUCCESS')
     expect(errorType(await post({ ...fresh }))).toBe('INVALID_SESSION_ID')
 
     // A vault with no connection here is refused too.
@@ -420,7 +427,8 @@ describe('connections between two vault servers over HTTP', () => {
 
     // A read is not recorded (a replayed GET inside the window changes nothing), but it must still
     // be signed by the connected vault and not altered.
-    const path = `${API}/metadata/vobjects`
+    // (No document 999 exists: the answer is that, not a refused signature.)
+    const path = `${API}/objects/documents/999/file`
     const read = crm.vault.messaging.signRequest({
       method: 'GET',
       path,
@@ -428,9 +436,9 @@ describe('connections between two vault servers over HTTP', () => {
     })
     const get = (headers: Record<string, string>, at = path) =>
       fetch(`${medical.url}${at}`, { headers }).then((r) => r.json() as Promise<Record<string, unknown>>)
-    expect((await get({ ...read })).responseStatus).toBe('SUCCESS')
-    expect((await get({ ...read })).responseStatus).toBe('SUCCESS')
-    expect(errorType(await get({ ...read }, `${API}/metadata/vobjects/user__sys`))).toBe('INVALID_SESSION_ID')
+    expect(errorType(await get({ ...read }))).toBe('INVALID_DATA')
+    expect(errorType(await get({ ...read }))).toBe('INVALID_DATA')
+    expect(errorType(await get({ ...read }, `${API}/objects/documents/998/file`))).toBe('INVALID_SESSION_ID')
   })
 
   it('B24: a repeated message id is acknowledged and processed once', async () => {
@@ -642,7 +650,7 @@ describe('connections between two vault servers over HTTP', () => {
     expect(seen.some((s) => s.message.id === id)).toBe(false)
     expect(await medical.vault.messaging.inboundMessage(id)).toBeUndefined()
 
-    // A sandbox may read production through callbacks, but never write to it.
+    // A sandbox may read production's content through callbacks, but never write to it.
     const remote = sandbox.vault.messaging.remote(await connectionTo(sandbox, medical))
     expect((await remote.query('SELECT id FROM product__v PAGESIZE 1')).data.length).toBeGreaterThan(0)
     const write = await remote.request('POST', '/vobjects/product__v', [{ name__v: 'From sandbox' }])

@@ -71,7 +71,8 @@ describe('the connection record', () => {
   it("security: a CRM's signed callback cannot edit its own or another connection record", async () => {
     const own: ConnectionInfo = v.onMedical
     // The signed call itself works (the CRM reads what it may read).
-    expect((await signedFromCrm('GET', '/metadata/vobjects')).responseStatus).toBe('SUCCESS')
+    const query = { q: 'SELECT id FROM case_request__v' }
+    expect((await signedFromCrm('POST', '/query', query)).responseStatus).toBe('SUCCESS')
     for (const id of [own.id, otherId]) {
       const before = await connectionRow(id)
       for (const values of [
@@ -120,6 +121,7 @@ describe('the connection record', () => {
         .execute()
     }
     expect(await customFields()).toEqual([])
-    expect((await signedFromCrm('GET', '/metadata/vobjects')).responseStatus).toBe('SUCCESS')
+    const query = { q: 'SELECT id FROM case_request__v' }
+    expect((await signedFromCrm('POST', '/query', query)).responseStatus).toBe('SUCCESS')
   })
 })

@@ -89,7 +89,8 @@ export class CallbackAuthenticator {
    * Authenticates a signed callback from a connected vault (B2): the signature with the key of the
    * connection to that vault, the timestamp window, the request id (once only, for anything but a
    * read), an active connection and an active integration user. The request then runs as that
-   * user. A sandbox may read a production vault but never write to it (B3).
+   * user, and only reads: what it may read is its connection's grants (finding 2); a sandbox reads
+   * a production vault's content only (B3).
    */
   async authenticateCallback(request: IncomingSignedRequest): Promise<CallbackIdentity> {
     const vaultId = claimedVaultId(request)
@@ -106,12 +107,6 @@ export class CallbackAuthenticator {
         'OPERATION_NOT_ALLOWED',
         `Connection ${connection.apiName} with vault ${connection.remoteName || vaultId} is ${describeConnectionStatus(connection.status)}; callbacks need an active connection.`,
       )
-    if (
-      this.#environment === 'production' &&
-      connection.remoteEnvironment === 'sandbox' &&
-      !isReadOnlyCall(request.method, request.path)
-    )
-      throw sandboxRefusal(connection, `${request.method} ${request.path.split('?')[0]}`)
     const user = await this.#db
       .selectFrom('user__sys')
       .select(['id', 'username__sys', 'security_profile__sys', 'status__v'])
@@ -128,8 +123,21 @@ export class CallbackAuthenticator {
         'SESSION_INVALID',
         `The user of connection ${connection.apiName} (authorized_connection_user__sys) does not have the integration_user__sys security profile; signed calls run only as an integration user. Establish the connection again.`,
       )
+    const sandboxIntoProduction =
+      this.#environment === 'production' && connection.remoteEnvironment === 'sandbox'
+    if (!isReadOnlyCall(request.method, request.path)) {
+      const call = `${request.method} ${request.path.split('?')[0]}`
+      if (sandboxIntoProduction) throw sandboxRefusal(connection, call)
+      // Finding 2: every flow sends record ids and the receiver reads them back, so a connected
+      // vault never needs to write here; a signed write is an attack or a bug, refused either way.
+      throw new LiaisonError(
+        'ACCESS_DENIED',
+        `Connection ${connection.apiName} may only read through signed calls (B2); refused ${call}. A connected vault sends messages to the connection endpoint instead.`,
+      )
+    }
     return {
       connection,
+      sandboxIntoProduction,
       user: {
         userId: String(user.id),
         username: String(user.username__sys),

@@ -205,6 +205,8 @@ export interface IncomingSignedRequest {
 /** The user a verified callback runs as. */
 export interface CallbackIdentity {
   readonly connection: ConnectionInfo
+  /** B3: the caller is a sandbox and this vault is production, so it reads only what this vault sends it. */
+  readonly sandboxIntoProduction: boolean
   readonly user: {
     readonly userId: string
     readonly username: string

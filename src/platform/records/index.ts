@@ -1,3 +1,4 @@
+export type { ConnectionGrant } from './connection-grants.js'
 export { csvRecords } from './csv-codec.js'
 export { type InputOrigin, parseFieldValue } from './field-values.js'
 export type { AvailableAction } from './record-actions.js'
@@ -16,6 +17,7 @@ export {
   type RecordChange,
   type RecordGuard,
   type RecordResult,
+  type RemoteCaller,
   type StoredRow,
   type UpsertEvent,
   type WriteOptions,

@@ -1,33 +1,46 @@
 import { LiaisonError } from '../errors/index.js'
 import type { CompiledObject, ObjectAccess, PermissionTable } from '../metadata/index.js'
 import { canAccess, canEditField } from '../security/index.js'
+import type { ConnectionGrants } from './connection-grants.js'
 import type { RecordDraft } from './record-input.js'
 import { type ApiError, apiError, type RecordActor } from './record-types.js'
 
-/** Whether the actor's security profile grants the access; the system actor may do anything. */
+/** What decides access: the profiles' permissions, and the grants of connected vaults' signed calls. */
+export interface AccessRules {
+  readonly permissions: PermissionTable
+  readonly connectionGrants: ConnectionGrants
+}
+
+/**
+ * Whether the actor may have the access: the system actor may do anything, a connected vault's
+ * signed call what its connection is granted, and anyone else what their security profile grants.
+ */
 export function hasRecordAccess(
-  permissions: PermissionTable,
+  rules: AccessRules,
   actor: RecordActor,
   objectName: string,
   access: ObjectAccess,
 ): boolean {
+  if (actor.securityProfile === 'system') return true
   return (
-    actor.securityProfile === 'system' || canAccess(permissions, actor.securityProfile, objectName, access)
+    rules.connectionGrants.allows(actor, objectName, access) ??
+    canAccess(rules.permissions, actor.securityProfile, objectName, access)
   )
 }
 
-/** Throws ACCESS_DENIED unless the actor's security profile grants the access. */
+/** Throws ACCESS_DENIED unless `hasRecordAccess` allows it. */
 export function assertRecordAccess(
-  permissions: PermissionTable,
+  rules: AccessRules,
   actor: RecordActor,
   objectName: string,
   access: ObjectAccess,
 ): void {
-  if (!hasRecordAccess(permissions, actor, objectName, access))
-    throw new LiaisonError(
-      'ACCESS_DENIED',
-      `The ${actor.securityProfile} security profile of ${actor.userName} may not ${access} ${objectName} records; ask an admin for a profile that grants ${access} on ${objectName}.`,
-    )
+  if (hasRecordAccess(rules, actor, objectName, access)) return
+  if (actor.remote !== undefined) throw rules.connectionGrants.refusal(actor, objectName, access)
+  throw new LiaisonError(
+    'ACCESS_DENIED',
+    `The ${actor.securityProfile} security profile of ${actor.userName} may not ${access} ${objectName} records; ask an admin for a profile that grants ${access} on ${objectName}.`,
+  )
 }
 
 /** ACCESS_DENIED as one record's error, for batches that check access per record (upserts). */

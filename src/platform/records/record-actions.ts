@@ -31,10 +31,10 @@ export async function availableActions(
   id: string,
 ): Promise<AvailableAction[]> {
   const object = ctx.registry.object(objectName)
-  assertRecordAccess(ctx.permissions, actor, objectName, 'read')
+  assertRecordAccess(ctx, actor, objectName, 'read')
   const row = await readRow(ctx.storage.db, object.name, id)
   if (row === undefined) throw new LiaisonError('RECORD_NOT_FOUND', `No ${objectName} record has id ${id}.`)
-  if (!hasRecordAccess(ctx.permissions, actor, objectName, 'edit')) return []
+  if (!hasRecordAccess(ctx, actor, objectName, 'edit')) return []
   const objectActions = ctx.extensions
     .objectActions(objectName)
     .filter((a) => a.availableFor?.(row) ?? true)
@@ -62,7 +62,7 @@ export async function runAction(
   const objectAction = ctx.extensions.objectAction(objectName, actionName)
   if (objectAction !== undefined) return runObjectAction(ctx, actor, object, ids, objectAction)
   lifecycleAction(ctx, object, actionName)
-  assertRecordAccess(ctx.permissions, actor, objectName, 'edit')
+  assertRecordAccess(ctx, actor, objectName, 'edit')
   return inTransaction(ctx, async (trx) => transition(ctx, trx, actor, objectName, ids, actionName))
 }
 
@@ -148,7 +148,7 @@ async function runObjectAction(
   ids: readonly string[],
   action: ObjectAction,
 ): Promise<RecordResult[]> {
-  assertRecordAccess(ctx.permissions, actor, object.name, 'edit')
+  assertRecordAccess(ctx, actor, object.name, 'edit')
   return inTransaction(ctx, async (trx) => {
     const rows = await readRows(trx, object.name, ids)
     const results: (RecordResult | undefined)[] = ids.map(() => undefined)

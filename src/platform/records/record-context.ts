@@ -4,6 +4,7 @@ import { type AuditEntryDraft, appendAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import type { MetadataRegistry, PermissionTable } from '../metadata/index.js'
 import type { Storage, VaultDb } from '../storage/index.js'
+import type { ConnectionGrants } from './connection-grants.js'
 import type { RecordExtensions } from './record-extensions.js'
 import type { RecordActor } from './record-types.js'
 
@@ -18,6 +19,7 @@ export interface RecordServiceOptions {
 /** What every record job shares: the vault's parts and what higher layers added to objects. */
 export interface RecordContext extends RecordServiceOptions {
   readonly extensions: RecordExtensions
+  readonly connectionGrants: ConnectionGrants
 }
 
 /** Runs `fn` in a transaction of its own; a database error comes out as the storage dialect translates it. */

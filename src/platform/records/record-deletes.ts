@@ -28,7 +28,7 @@ export async function deleteRecords(
 ): Promise<RecordResult[]> {
   const object = ctx.registry.object(objectName)
   assertBatchSize(ids)
-  assertRecordAccess(ctx.permissions, actor, object.name, 'delete')
+  assertRecordAccess(ctx, actor, object.name, 'delete')
   if (object.name === 'user__sys')
     throw new LiaisonError(
       'OPERATION_NOT_ALLOWED',

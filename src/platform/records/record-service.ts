@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { CompiledObject, ObjectAccess } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
+import { type ConnectionGrant, ConnectionGrants } from './connection-grants.js'
 import { formatFieldValue } from './field-values.js'
 import { assertRecordAccess, hasRecordAccess } from './record-access.js'
 import { type AvailableAction, availableActions, runAction, transition } from './record-actions.js'
@@ -38,7 +39,23 @@ export class RecordService {
   readonly #ctx: RecordContext
 
   constructor(options: RecordServiceOptions) {
-    this.#ctx = { ...options, extensions: new RecordExtensions() }
+    this.#ctx = { ...options, extensions: new RecordExtensions(), connectionGrants: new ConnectionGrants() }
+  }
+
+  /**
+   * Opens an object (or VQL target such as `documents`) to connected vaults' signed calls, with the
+   * access and record scope given; what is not granted stays closed to them (B2, finding 2).
+   */
+  grantConnections(objectName: string, grant: ConnectionGrant): void {
+    this.#ctx.connectionGrants.grant(objectName, grant)
+  }
+
+  /**
+   * The VQL condition that limits the actor to its connection's records of the object, when the
+   * actor is a connected vault's signed call and the object is scoped; undefined otherwise.
+   */
+  recordScope(actor: RecordActor, objectName: string): string | undefined {
+    return this.#ctx.connectionGrants.scope(actor, objectName)
   }
 
   /** Adds a rule that may refuse edits, deletes and actions on existing records of an object. */
@@ -58,13 +75,13 @@ export class RecordService {
     this.#ctx.extensions.addChangeHook(objectName, hook)
   }
 
-  /** Throws ACCESS_DENIED unless the actor's security profile grants the access. */
+  /** Throws ACCESS_DENIED unless the actor's profile (or, for a signed call, its connection) has the access. */
   assertAccess(actor: RecordActor, objectName: string, access: ObjectAccess): void {
-    assertRecordAccess(this.#ctx.permissions, actor, objectName, access)
+    assertRecordAccess(this.#ctx, actor, objectName, access)
   }
 
   canAccess(actor: RecordActor, objectName: string, access: ObjectAccess): boolean {
-    return hasRecordAccess(this.#ctx.permissions, actor, objectName, access)
+    return hasRecordAccess(this.#ctx, actor, objectName, access)
   }
 
   async getRecord(actor: RecordActor, objectName: string, id: string): Promise<Record<string, unknown>> {

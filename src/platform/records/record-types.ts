@@ -15,6 +15,19 @@ import type { InputOrigin } from './field-values.js'
 /** Who writes: a person or the connection acting as its integration user. */
 export interface RecordActor extends AuditActor {
   readonly securityProfile: SecurityProfile | 'system'
+  /**
+   * Set when a connected vault calls in with a signed request (B2): what it may read is its
+   * connection's grants (`RecordService.grantConnections`), not its profile's permissions.
+   */
+  readonly remote?: RemoteCaller
+}
+
+/** The connected vault behind a signed request, as far as access cares. */
+export interface RemoteCaller {
+  /** The local `connection__sys` record it called through. */
+  readonly connectionId: string
+  /** B3: a sandbox calling into this production vault reads only what the vault sends it. */
+  readonly sandboxIntoProduction: boolean
 }
 
 export interface ApiError {

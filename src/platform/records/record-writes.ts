@@ -41,7 +41,7 @@ export async function createRecords(
     const keys = readIdParamKeys(inputs, idParam.name)
     return inTransaction(ctx, async (trx) => upsert(ctx, trx, actor, object, inputs, origin, idParam, keys))
   }
-  assertRecordAccess(ctx.permissions, actor, object.name, 'create')
+  assertRecordAccess(ctx, actor, object.name, 'create')
   return inTransaction(ctx, async (trx) => insertInputs(ctx, trx, actor, object, inputs, origin))
 }
 
@@ -54,7 +54,7 @@ export async function createRecordsIn(
   inputs: readonly Readonly<Record<string, unknown>>[],
 ): Promise<RecordResult[]> {
   const object = ctx.registry.object(objectName)
-  assertRecordAccess(ctx.permissions, actor, object.name, 'create')
+  assertRecordAccess(ctx, actor, object.name, 'create')
   return insertInputs(ctx, trx, actor, object, inputs, 'json')
 }
 
@@ -85,7 +85,7 @@ export async function updateRecords(
   const object = ctx.registry.object(objectName)
   const origin = options.origin ?? 'json'
   assertBatchSize(inputs)
-  assertRecordAccess(ctx.permissions, actor, object.name, 'edit')
+  assertRecordAccess(ctx, actor, object.name, 'edit')
   const idParam = options.idParam === undefined ? undefined : resolveIdParam(object, options.idParam)
   if (idParam !== undefined) readIdParamKeys(inputs, idParam.name)
   return inTransaction(ctx, async (trx) => {
@@ -138,7 +138,7 @@ export async function updateRecordsIn(
   inputs: readonly { readonly id: string; readonly values: Readonly<Record<string, unknown>> }[],
 ): Promise<RecordResult[]> {
   const object = ctx.registry.object(objectName)
-  assertRecordAccess(ctx.permissions, actor, object.name, 'edit')
+  assertRecordAccess(ctx, actor, object.name, 'edit')
   const metadata = ctx.registry.current
   const drafts = inputs.map((input, index) => {
     const draft = parseRecordInput(metadata, object, input.values, index, 'json', 'update')
@@ -182,7 +182,7 @@ async function upsert(
       )
     creates.push(draft)
   })
-  if (creates.length > 0 && !hasRecordAccess(ctx.permissions, actor, object.name, 'create'))
+  if (creates.length > 0 && !hasRecordAccess(ctx, actor, object.name, 'create'))
     for (const draft of creates) draft.errors.push(recordAccessDenied(actor, object.name, 'create'))
   const created = await insertDrafts(ctx, trx, actor, object, creates)
   creates.forEach((draft, i) => {
@@ -194,7 +194,7 @@ async function upsert(
     }
   })
   if (updates.length > 0) {
-    const canEdit = hasRecordAccess(ctx.permissions, actor, object.name, 'edit')
+    const canEdit = hasRecordAccess(ctx, actor, object.name, 'edit')
     const drafts = updates.map((u) => {
       const { [idParam.name]: _key, ...rest } = u.input
       const draft = parseRecordInput(metadata, object, rest, u.index, origin, 'update')

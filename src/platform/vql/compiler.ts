@@ -1,7 +1,7 @@
 import type { RawBuilder } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { StorageDialect } from '../storage/index.js'
-import type { SelectStatementNode } from './ast.js'
+import type { ExpressionNode, SelectStatementNode } from './ast.js'
 import type { QueryTarget, TargetRegistry, TargetRelationship } from './query-targets.js'
 import { ScopeResolver } from './scope-resolver.js'
 import { SelectCompiler } from './select-compiler.js'
@@ -67,6 +67,8 @@ export interface CompileEnvironment {
   readonly dialect: StorageDialect
   readonly nowMs: number
   canRead(name: string): boolean
+  /** The condition every row of this target must also meet for this caller (a connection's own records). */
+  recordScope?(name: string): ExpressionNode | undefined
 }
 
 /** Checks a SELECT against the targets and compiles it to parameterised SQL pieces. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { isLiaisonError, LiaisonError } from '../errors/index.js'
+import type { ExpressionNode } from './ast.js'
 import { type CompiledSelect, type CompiledSubquery, compileSelect, type Sql } from './compiler.js'
 import {
   DEFAULT_PAGE_SIZE_ROWS,
@@ -115,6 +116,16 @@ async function fillSubquery(
   }
 }
 
+/** The caller's record scope of a target as a condition; a scope that does not parse is a bug, said loudly. */
+function recordScopeOf(ctx: VqlContext, name: string): ExpressionNode | undefined {
+  const text = ctx.recordScope?.(name)
+  if (text === undefined) return undefined
+  const statement = parseVql(`SELECT id FROM ${name} WHERE ${text}`)
+  if (statement.kind !== 'select' || statement.where === undefined)
+    throw new LiaisonError('INTERNAL', `The record scope of ${name} is not a VQL condition: ${text}`)
+  return statement.where
+}
+
 interface RunOptions {
   readonly q: string
   readonly apiVersion: string
@@ -142,6 +153,7 @@ async function run(ctx: VqlContext, options: RunOptions): Promise<VqlResponse> {
     dialect: ctx.storage.dialect,
     nowMs: ctx.clock.now(),
     canRead: (name) => ctx.canRead(name),
+    recordScope: (name) => recordScopeOf(ctx, name),
   })
   const { maxrows, skip } = select.paging
   const pagesize = Math.min(

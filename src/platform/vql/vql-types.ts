@@ -21,6 +21,11 @@ export interface VqlContext {
   readonly userId: string
   /** Whether the user may read records of this object (or other target). */
   canRead(objectName: string): boolean
+  /**
+   * A VQL condition on the target's own fields that every row it answers must also meet: a
+   * connected vault reads only its connection's records. Undefined: no limit.
+   */
+  recordScope?(objectName: string): string | undefined
   /** Targets beyond the objects (documents, binders, …), when their modules exist. */
   readonly targetProviders?: readonly VqlTargetProvider[]
 }

@@ -40,7 +40,7 @@ export class WhereCompiler {
     return handler(this, node, scope)
   }
 
-  /** What picks a SELECT's rows, in this order: FIND, WHERE, and the target's own row filter. */
+  /** What picks a SELECT's rows, in this order: FIND, WHERE, the target's own row filter, the caller's record scope. */
   conditionsOf(query: SelectStatementNode, scope: Scope): Sql[] {
     const conditions: Sql[] = []
     if (query.find !== undefined)
@@ -48,6 +48,9 @@ export class WhereCompiler {
     if (query.where !== undefined) conditions.push(this.condition(query.where, scope))
     const filter = scope.target.rowFilter?.(query.fromOption, scope.alias)
     if (filter !== undefined) conditions.push(filter)
+    // Here, so the main query, WHERE subqueries and nested subqueries are all held to the caller's records.
+    const recordScope = this.scopes.env.recordScope?.(scope.target.securedAs)
+    if (recordScope !== undefined) conditions.push(sql`(${this.condition(recordScope, scope)})`)
     return conditions
   }
 
