@@ -496,7 +496,7 @@ describe('documents', () => {
 
   describe('CrossLinks', () => {
     it('a CRM document type holds a CrossLink with its source fields; latest steady state is the default binding', async () => {
-      const integration = await crm.login('integration_user__sys')
+      const integration = await crm.login('admin__sys')
       const body = await post(
         crm,
         integration,
@@ -522,7 +522,7 @@ describe('documents', () => {
     })
 
     it('a specific-version binding needs the bound version, and Medical types cannot be CrossLinks', async () => {
-      const integration = await crm.login('integration_user__sys')
+      const integration = await crm.login('admin__sys')
       const missing = await post(
         crm,
         integration,

@@ -79,6 +79,9 @@ describe('every route of the API', () => {
       'PUT /api/:version/objects/documents/:id/versions/:major/:minor/lifecycle_actions/:action':
         'edit documents',
       'DELETE /api/:version/objects/documents/:id': 'delete documents',
+      // The file downloads a connected vault's signed calls may use (its grants decide).
+      'GET /api/:version/objects/documents/:id/file': 'read documents',
+      'GET /api/:version/objects/documents/:id/versions/:major/:minor/file': 'read documents',
       'POST /api/:version/objects/binders': 'create documents',
       'POST /api/:version/objects/binders/:id/documents': 'edit documents',
       'POST /api/:version/objects/documents/:id/versions/:major/:minor/relationships': 'edit documents',

@@ -14,6 +14,7 @@ import {
   LINK_MAX_LENGTH,
   NOTES_MAX_LENGTH,
   TEXT_SHORT_MAX_LENGTH,
+  writtenByConnection,
 } from '../../platform/metadata/index.js'
 import { MEDICAL_DOCUMENT_LIFECYCLES, MEDICAL_DOCUMENT_TYPE_DEFINITIONS } from './medical-documents.js'
 
@@ -22,18 +23,24 @@ import { MEDICAL_DOCUMENT_LIFECYCLES, MEDICAL_DOCUMENT_TYPE_DEFINITIONS } from '
  * requests, and the CLM content metrics received from CRMs (spec/data-model.md, "Medical Vault").
  */
 
-/** Fields that say where a record came from in a CRM (B14: match by crm_org__v + crm_id__v or link__v). */
-const CRM_SOURCE_FIELDS: readonly FieldDefinition[] = [
+/**
+ * Fields that say where a record came from in a CRM (B14: match by crm_org__v + crm_id__v or
+ * link__v). Only the connection writes them: an agent pointing a case request at another CRM's
+ * inquiry would send that CRM a foreign case (finding 2).
+ */
+const CRM_SOURCE_FIELDS: readonly FieldDefinition[] = writtenByConnection([
   { name: 'crm_org__v', label: 'CRM Org', type: 'String', maxLength: TEXT_SHORT_MAX_LENGTH, indexed: true },
   { name: 'crm_id__v', label: 'CRM ID', type: 'String', maxLength: 64, indexed: true },
   { name: 'link__v', label: 'Link', type: 'String', maxLength: TEXT_SHORT_MAX_LENGTH, indexed: true },
-]
+])
 
+/** The connection a record came through: the record scope of that connection's signed reads. */
 const CONNECTION_FIELD: FieldDefinition = {
   name: 'connection__sys',
   label: 'Connection',
   type: 'Object',
   object: 'connection__sys',
+  editableBy: 'connection',
 }
 
 function caseLifecycle(name: string, label: string): LifecycleDefinition {

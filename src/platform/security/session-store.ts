@@ -15,6 +15,9 @@ import {
 import { LoginThrottle } from './login-throttle.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 
+/** The profile of the users connections call back as (never a password session). */
+const INTEGRATION_PROFILE = 'integration_user__sys'
+
 /** Values of `user__sys.status__v`. */
 export const USER_STATUSES = ['active__v', 'inactive__v'] as const
 export type UserStatus = (typeof USER_STATUSES)[number]
@@ -164,6 +167,15 @@ export class SessionStore {
       )
     }
     const user = toSessionUser(row)
+    // Finding 2: an integration user acts only through its connection's signed calls, whose
+    // grants are narrower than its profile; a password session would bypass them.
+    if (user.securityProfile === INTEGRATION_PROFILE) {
+      await this.#throttle.discard(attempt)
+      throw new LiaisonError(
+        'ACCESS_DENIED',
+        `User "${user.username}" is an integration user: it acts only through its connection's signed calls and cannot log in with a password. Log in as a person instead.`,
+      )
+    }
     await this.#throttle.succeeded(attempt)
     const sessionId = randomBytes(SESSION_ID_BYTES).toString('hex')
     const idHash = hashSessionId(sessionId)

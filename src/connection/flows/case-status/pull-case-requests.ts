@@ -47,13 +47,31 @@ export async function pullCaseRequests(
     point,
     {
       object: 'case_request__v',
-      fields: ['crm_id__v', ...queryFieldsFor(rule.fieldRules, 'case_request__v')],
+      fields: [
+        ...new Set(['crm_id__v', CASE_NUMBER_FIELD, ...queryFieldsFor(rule.fieldRules, 'case_request__v')]),
+      ],
       filter: [`crm_org__v = '${vault.vaultId}'`],
       actor,
       applyPage: (trx, rows) => applyCaseRequests(vault, { trx, actor, rules, rule }, rows),
     },
     options,
   )
+}
+
+/** The case number of a pulled Case Request: its case's name. */
+const CASE_NUMBER_FIELD = 'case__vr.name__v'
+
+/** Transfer states in which an inquiry has a case in the Medical Vault (a failed transfer has none). */
+const TRANSFERRED = new Set(['pending__v', 'success__v'])
+
+/**
+ * Finding 2: a pulled row is applied only to an inquiry that was transferred (so it has a case)
+ * and whose case, once known, is the row's; anything else is another inquiry's case pointed here.
+ */
+function belongsTo(inquiry: { transfer_status__v: unknown; case_number__v: unknown }, row: PullRow): boolean {
+  if (!TRANSFERRED.has(String(inquiry.transfer_status__v))) return false
+  const known = inquiry.case_number__v
+  return known === null || known === undefined || known === '' || known === row[CASE_NUMBER_FIELD]
 }
 
 /** What applying a page of Case Requests needs besides its rows. */
@@ -74,7 +92,7 @@ async function applyCaseRequests(
     (
       await trx
         .selectFrom('medical_inquiry__v')
-        .select(['id', 'case_request_modified_date__v', 'transfer_status__v'])
+        .select(['id', 'case_request_modified_date__v', 'transfer_status__v', 'case_number__v'])
         .where(
           'id',
           'in',
@@ -86,7 +104,7 @@ async function applyCaseRequests(
   let applied = 0
   for (const row of rows) {
     const inquiry = inquiries.get(String(row.crm_id__v))
-    if (inquiry === undefined) continue
+    if (inquiry === undefined || !belongsTo(inquiry, row)) continue
     const modified = String(row.modified_date__v)
     const lastApplied = inquiry.case_request_modified_date__v
     if (typeof lastApplied === 'string' && lastApplied >= modified) continue
