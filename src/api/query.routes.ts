@@ -61,6 +61,7 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
       userId: actor.userId,
       canRead: (objectName) => vault.records.canAccess(actor, objectName, 'read'),
       recordScope: (objectName) => vault.records.recordScope(actor, objectName),
+      readRefusal: (objectName) => vault.records.accessRefusal(actor, objectName, 'read'),
       targetProviders: vault.vqlTargets,
     }
   }

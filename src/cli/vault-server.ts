@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { type ApiServer, buildApp } from '../api/index.js'
 import { caseClosureHook } from '../apps/medical/index.js'
+import { separateIntegrationUsers } from '../connection/handshake/index.js'
 import {
   type ConnectionOptions,
   connectionVaultOf,
@@ -124,6 +125,8 @@ export async function installBehaviours(vault: Vault, options: ConnectionOptions
       caseClosureHook(vault.records, vault.clock, 'case_request__v'),
     )
   }
+  // Connections made before each had its own integration user get one now (finding 2).
+  await separateIntegrationUsers(vault)
   await installMedicalCrmConnection(connectionVaultOf(vault), side, options)
 }
 

@@ -177,7 +177,7 @@ export async function createPendingConnection(
     input.apiName === undefined
       ? await freeApiName(vault.storage.db, undefined)
       : assertApiName(input.apiName)
-  const user = await ensureIntegrationUser(vault, input.integrationUser)
+  const user = await ensureIntegrationUser(vault, apiName, input.integrationUser)
   const secret = randomBytes(32).toString('base64url')
   const [result] = await vault.records.create(actor, 'connection__sys', [
     {
@@ -243,7 +243,7 @@ export async function acceptConnectionToken(
     input.apiName === undefined
       ? await freeApiName(vault.storage.db, file.vault_name)
       : assertApiName(input.apiName)
-  const user = await ensureIntegrationUser(vault, input.integrationUser)
+  const user = await ensureIntegrationUser(vault, apiName, input.integrationUser)
   const [result] = await vault.records.create(actor, 'connection__sys', [
     {
       name__v: input.name ?? `Medical-CRM connection with ${file.vault_name}`,

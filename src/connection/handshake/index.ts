@@ -12,3 +12,4 @@ export {
   type PendingConnectionInput,
   type ServedVaultRef,
 } from './establish-connection.js'
+export { integrationUsername, separateIntegrationUsers } from './integration-user.js'

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import { LiaisonError } from '../../platform/errors/index.js'
+import type { VaultDb } from '../../platform/storage/index.js'
 import { createUser, SYSTEM_ACTOR, type Vault } from '../../platform/vault/index.js'
 
 export interface IntegrationUser {
@@ -7,53 +9,105 @@ export interface IntegrationUser {
   readonly username: string
 }
 
+const INTEGRATION_PROFILE = 'integration_user__sys'
+
+/** The username of the integration user made for one connection of a vault. */
+export function integrationUsername(vaultName: string, connectionApiName: string): string {
+  return `integration.${connectionApiName}@${vaultName}.liaison.local`
+}
+
+/** The connections (by API name) whose signed calls run as this user. */
+async function connectionsOfUser(db: Kysely<VaultDb>, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('connection__sys')
+    .select('api_name__sys')
+    .where('authorized_connection_user__sys', '=', userId)
+    .execute()
+  return rows.map((r) => String(r.api_name__sys))
+}
+
 /**
- * The user the remote vault will call back as (B2: least privilege, so an integration user).
- * Named: that user, which must be active. Not named: the vault's first active integration user,
- * created (with a password nobody knows: it logs in only through signed callbacks) when there is none.
+ * The user the remote vault will call back as through one connection (B2, finding 2: one
+ * integration user per connection, so nothing one connection may do is shared with another).
+ * Named: that user, which must be an active integration user that no other connection uses. Not
+ * named: the connection's own user, created (with a password nobody knows: integration users never
+ * log in with one) unless an earlier, unfinished attempt at this connection left it behind.
  */
-export async function ensureIntegrationUser(vault: Vault, username?: string): Promise<IntegrationUser> {
+export async function ensureIntegrationUser(
+  vault: Vault,
+  connectionApiName: string,
+  username?: string,
+): Promise<IntegrationUser> {
   const db = vault.storage.db
-  if (username !== undefined && username !== '') {
-    const row = await db
-      .selectFrom('user__sys')
-      .select(['id', 'username__sys', 'status__v'])
-      .where('username__sys', '=', username)
-      .executeTakeFirst()
-    if (row === undefined || row.status__v !== 'active__v')
+  const named = username !== undefined && username !== ''
+  const wanted = named ? username : integrationUsername(vault.name, connectionApiName)
+  const row = await db
+    .selectFrom('user__sys')
+    .select(['id', 'username__sys', 'status__v', 'security_profile__sys'])
+    .where('username__sys', '=', wanted)
+    .executeTakeFirst()
+  if (row === undefined) {
+    if (named)
       throw new LiaisonError(
         'RECORD_NOT_FOUND',
-        `Vault ${vault.name} has no active user ${username} to authorise for the connection; name an active integration user.`,
+        `Vault ${vault.name} has no user ${wanted} to authorise for connection ${connectionApiName}; name an active integration user, or leave it out and the handshake creates one.`,
       )
-    return { id: String(row.id), username: String(row.username__sys) }
+    const id = await createUser(vault, SYSTEM_ACTOR, {
+      username: wanted,
+      password: randomBytes(24).toString('base64url'),
+      securityProfile: INTEGRATION_PROFILE,
+      firstName: 'Integration',
+      lastName: connectionApiName,
+      email: wanted,
+    })
+    return { id, username: wanted }
   }
-  const existing = await db
-    .selectFrom('user__sys')
-    .select(['id', 'username__sys'])
-    .where('security_profile__sys', '=', 'integration_user__sys')
-    .where('status__v', '=', 'active__v')
+  if (row.status__v !== 'active__v' || row.security_profile__sys !== INTEGRATION_PROFILE)
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `User ${wanted} cannot be the user of connection ${connectionApiName}: a connection calls back only as an active user with the integration_user__sys security profile.`,
+    )
+  const others = (await connectionsOfUser(db, String(row.id))).filter((c) => c !== connectionApiName)
+  if (others.length > 0)
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `User ${wanted} already acts for connection ${others.join(', ')}; each connection has its own integration user. Leave the user out and the handshake creates one.`,
+    )
+  return { id: String(row.id), username: String(row.username__sys) }
+}
+
+/**
+ * Gives every connection that shares its integration user with another (connections made before
+ * finding 2) a user of its own; the earliest connection keeps the shared one. Idempotent.
+ */
+export async function separateIntegrationUsers(vault: Vault): Promise<number> {
+  const db = vault.storage.db
+  const rows = await db
+    .selectFrom('connection__sys')
+    .select(['id', 'api_name__sys', 'authorized_connection_user__sys'])
+    .where('authorized_connection_user__sys', 'is not', null)
     .orderBy('created_date__v')
     .orderBy('id')
-    .executeTakeFirst()
-  if (existing !== undefined) return { id: String(existing.id), username: String(existing.username__sys) }
-  const base = `integration@${vault.name}.liaison.local`
-  for (let n = 0; n < 100; n++) {
-    const candidate = n === 0 ? base : `integration${n}@${vault.name}.liaison.local`
-    const taken = await db
-      .selectFrom('user__sys')
-      .select('id')
-      .where('username__sys', '=', candidate)
-      .executeTakeFirst()
-    if (taken !== undefined) continue
-    const id = await createUser(vault, SYSTEM_ACTOR, {
-      username: candidate,
-      password: randomBytes(24).toString('base64url'),
-      securityProfile: 'integration_user__sys',
-      firstName: 'Integration',
-      lastName: 'User',
-      email: candidate,
-    })
-    return { id, username: candidate }
+    .execute()
+  const seen = new Set<string>()
+  let separated = 0
+  for (const row of rows) {
+    const userId = String(row.authorized_connection_user__sys)
+    if (!seen.has(userId)) {
+      seen.add(userId)
+      continue
+    }
+    const apiName = String(row.api_name__sys)
+    const user = await ensureIntegrationUser(vault, apiName)
+    const [result] = await vault.records.update({ ...SYSTEM_ACTOR, connection: apiName }, 'connection__sys', [
+      { id: String(row.id), authorized_connection_user__sys: user.id },
+    ])
+    if (result?.responseStatus !== 'SUCCESS')
+      throw new LiaisonError(
+        'OPERATION_NOT_ALLOWED',
+        `Connection ${apiName} could not get its own integration user: ${result?.errors?.map((e) => e.message).join(' ') ?? 'no result'}`,
+      )
+    separated++
   }
-  throw new LiaisonError('UNIQUE_VIOLATION', `No free integration username is left in vault ${vault.name}.`)
+  return separated
 }

@@ -28,6 +28,21 @@ export function hasRecordAccess(
   )
 }
 
+/** Why the actor may not have the access, in words they can act on; undefined when `hasRecordAccess` allows it. */
+export function recordAccessRefusal(
+  rules: AccessRules,
+  actor: RecordActor,
+  objectName: string,
+  access: ObjectAccess,
+): LiaisonError | undefined {
+  if (hasRecordAccess(rules, actor, objectName, access)) return undefined
+  if (actor.remote !== undefined) return rules.connectionGrants.refusal(actor, objectName, access)
+  return new LiaisonError(
+    'ACCESS_DENIED',
+    `The ${actor.securityProfile} security profile of ${actor.userName} may not ${access} ${objectName} records; ask an admin for a profile that grants ${access} on ${objectName}.`,
+  )
+}
+
 /** Throws ACCESS_DENIED unless `hasRecordAccess` allows it. */
 export function assertRecordAccess(
   rules: AccessRules,
@@ -35,12 +50,8 @@ export function assertRecordAccess(
   objectName: string,
   access: ObjectAccess,
 ): void {
-  if (hasRecordAccess(rules, actor, objectName, access)) return
-  if (actor.remote !== undefined) throw rules.connectionGrants.refusal(actor, objectName, access)
-  throw new LiaisonError(
-    'ACCESS_DENIED',
-    `The ${actor.securityProfile} security profile of ${actor.userName} may not ${access} ${objectName} records; ask an admin for a profile that grants ${access} on ${objectName}.`,
-  )
+  const refusal = recordAccessRefusal(rules, actor, objectName, access)
+  if (refusal !== undefined) throw refusal
 }
 
 /** ACCESS_DENIED as one record's error, for batches that check access per record (upserts). */

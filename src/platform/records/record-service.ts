@@ -4,7 +4,7 @@ import type { CompiledObject, ObjectAccess } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
 import { type ConnectionGrant, ConnectionGrants } from './connection-grants.js'
 import { formatFieldValue } from './field-values.js'
-import { assertRecordAccess, hasRecordAccess } from './record-access.js'
+import { assertRecordAccess, hasRecordAccess, recordAccessRefusal } from './record-access.js'
 import { type AvailableAction, availableActions, runAction, transition } from './record-actions.js'
 import type { RecordContext, RecordServiceOptions } from './record-context.js'
 import { deleteRecords } from './record-deletes.js'
@@ -82,6 +82,11 @@ export class RecordService {
 
   canAccess(actor: RecordActor, objectName: string, access: ObjectAccess): boolean {
     return hasRecordAccess(this.#ctx, actor, objectName, access)
+  }
+
+  /** The ACCESS_DENIED error `assertAccess` would throw, or undefined when the access is allowed. */
+  accessRefusal(actor: RecordActor, objectName: string, access: ObjectAccess): LiaisonError | undefined {
+    return recordAccessRefusal(this.#ctx, actor, objectName, access)
   }
 
   async getRecord(actor: RecordActor, objectName: string, id: string): Promise<Record<string, unknown>> {

@@ -69,6 +69,8 @@ export interface CompileEnvironment {
   canRead(name: string): boolean
   /** The condition every row of this target must also meet for this caller (a connection's own records). */
   recordScope?(name: string): ExpressionNode | undefined
+  /** Why the caller may not read this target, when the vault can say it better than "no permission". */
+  readRefusal?(name: string): Error | undefined
 }
 
 /** Checks a SELECT against the targets and compiles it to parameterised SQL pieces. */
@@ -76,6 +78,9 @@ export function compileSelect(query: SelectStatementNode, env: CompileEnvironmen
   const scopes = new ScopeResolver(env)
   const target = scopes.knownTarget(query.target, query.targetPos)
   if (!env.canRead(target.securedAs))
-    throw new LiaisonError('ACCESS_DENIED', `You do not have permission to read ${target.name} records.`)
+    throw (
+      env.readRefusal?.(target.securedAs) ??
+      new LiaisonError('ACCESS_DENIED', `You do not have permission to read ${target.name} records.`)
+    )
   return new SelectCompiler(scopes, new WhereCompiler(scopes)).compile(query, target)
 }

@@ -154,6 +154,7 @@ async function run(ctx: VqlContext, options: RunOptions): Promise<VqlResponse> {
     nowMs: ctx.clock.now(),
     canRead: (name) => ctx.canRead(name),
     recordScope: (name) => recordScopeOf(ctx, name),
+    readRefusal: (name) => ctx.readRefusal?.(name),
   })
   const { maxrows, skip } = select.paging
   const pagesize = Math.min(

@@ -26,6 +26,8 @@ export interface VqlContext {
    * connected vault reads only its connection's records. Undefined: no limit.
    */
   recordScope?(objectName: string): string | undefined
+  /** Why the user may not read the target (canRead said no), in words they can act on. */
+  readRefusal?(objectName: string): Error | undefined
   /** Targets beyond the objects (documents, binders, …), when their modules exist. */
   readonly targetProviders?: readonly VqlTargetProvider[]
 }
