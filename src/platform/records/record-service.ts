@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { CompiledObject, ObjectAccess } from '../metadata/index.js'
+import { OWN_RECORD_OBJECTS } from '../security/index.js'
 import type { VaultDb } from '../storage/index.js'
 import { type ConnectionGrant, ConnectionGrants } from './connection-grants.js'
 import { formatFieldValue } from './field-values.js'
@@ -20,6 +21,15 @@ import type {
 } from './record-types.js'
 import { createRecords, createRecordsIn, updateRecords, updateRecordsIn } from './record-writes.js'
 import { readRow } from './stored-rows.js'
+
+/** Whether the actor, a person but not an admin, reads only their own record of the object (their user). */
+function readsOwnRecordOnly(actor: RecordActor, objectName: string): boolean {
+  return (
+    OWN_RECORD_OBJECTS.has(objectName) &&
+    actor.securityProfile !== 'system' &&
+    actor.securityProfile !== 'admin__sys'
+  )
+}
 
 /** A stored row in its API shape, fields in metadata order. */
 function formatRow(object: CompiledObject, row: StoredRow): Record<string, unknown> {
@@ -55,7 +65,10 @@ export class RecordService {
    * actor is a connected vault's signed call and the object is scoped; undefined otherwise.
    */
   recordScope(actor: RecordActor, objectName: string): string | undefined {
-    return this.#ctx.connectionGrants.scope(actor, objectName)
+    if (actor.remote !== undefined) return this.#ctx.connectionGrants.scope(actor, objectName)
+    if (!readsOwnRecordOnly(actor, objectName)) return undefined
+    // Record ids are the vault's own (letters and digits); anything else matches no record.
+    return /^[A-Za-z0-9_-]+$/.test(actor.userId) ? `id = '${actor.userId}'` : `id = null`
   }
 
   /** Adds a rule that may refuse edits, deletes and actions on existing records of an object. */
@@ -92,7 +105,10 @@ export class RecordService {
   async getRecord(actor: RecordActor, objectName: string, id: string): Promise<Record<string, unknown>> {
     const object = this.#ctx.registry.object(objectName)
     this.assertAccess(actor, objectName, 'read')
-    const row = await readRow(this.#ctx.storage.db, object.name, id)
+    const row =
+      readsOwnRecordOnly(actor, objectName) && id !== actor.userId
+        ? undefined
+        : await readRow(this.#ctx.storage.db, object.name, id)
     if (row === undefined)
       throw new LiaisonError('RECORD_NOT_FOUND', `No ${objectName} record has id ${id}.`, { details: { id } })
     return formatRow(object, row)

@@ -13,7 +13,14 @@ export {
 } from './defaults.js'
 export { type LoginAttempt, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
 export { hashPassword, scryptLoad, verifyPassword } from './passwords.js'
-export { assertAccess, canAccess, canEditField, type FieldWriter } from './permissions.js'
+export {
+  ADMIN_READ_OBJECTS,
+  assertAccess,
+  canAccess,
+  canEditField,
+  type FieldWriter,
+  OWN_RECORD_OBJECTS,
+} from './permissions.js'
 export type { ScryptLoad } from './scrypt-gate.js'
 export {
   SessionStore,
