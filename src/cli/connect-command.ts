@@ -76,7 +76,7 @@ export async function connectVaults(options: ConnectOptions): Promise<Record<str
     const secret = password ?? fromWorld?.password
     if (username === undefined || secret === undefined)
       throw new Error(
-        `Give --${flag}-user and --${flag}-password (or --world DIR with a world.json that lists ${url}).`,
+        `Give --${flag}-user and --${flag}-password (or --world DIR with a world.json that lists ${url} with its admin's password; liaison reset-password sets a new one).`,
       )
     return { username, password: secret }
   }

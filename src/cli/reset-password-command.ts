@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { LiaisonError } from '../platform/errors/index.js'
 import { parseDatabaseUrl } from '../platform/storage/index.js'
 import { resetPassword } from '../platform/vault/index.js'
 import { openExistingVault } from './existing-vault.js'
@@ -29,7 +30,10 @@ export interface ResetPasswordResult {
  */
 export async function resetPasswordFromCli(request: ResetPasswordRequest): Promise<ResetPasswordResult> {
   if (request.password !== undefined && request.password.length === 0)
-    throw new Error('The password read from standard input is empty; send the new password.')
+    throw new LiaisonError(
+      'PARAMETER_MISSING',
+      'The password read from standard input is empty; send the new password, or leave out --password-stdin to have one made up.',
+    )
   const database = parseDatabaseUrl(request.db)
   const password = request.password ?? newPassword()
   const vault = await openExistingVault(

@@ -81,7 +81,7 @@ function credentialsIn(value: unknown): Credentials | undefined {
  * Passwords by username from a `{admin, users}` object (a world.json vault entry, or the setting an
  * older release kept); whatever is malformed is left out, so it reads as an unknown password.
  */
-export function passwordsIn(value: unknown): Map<string, string> {
+export function parseKnownPasswords(value: unknown): Map<string, string> {
   const out = new Map<string, string>()
   if (typeof value !== 'object' || value === null) return out
   const { admin, users } = value as Record<string, unknown>
@@ -93,11 +93,11 @@ export function passwordsIn(value: unknown): Map<string, string> {
 }
 
 /** The demo passwords an older release kept in plain text in the vault, if it still holds them. */
-export async function legacyPasswords(vault: Vault): Promise<Map<string, string>> {
+export async function readLegacyPasswords(vault: Vault): Promise<Map<string, string>> {
   const saved = await vault.setting(LEGACY_PEOPLE_SETTING)
   if (saved === undefined) return new Map()
   try {
-    return passwordsIn(JSON.parse(saved))
+    return parseKnownPasswords(JSON.parse(saved))
   } catch {
     return new Map()
   }

@@ -13,9 +13,9 @@ import {
   type DemoRole,
   ensurePeople,
   forgetLegacyPasswords,
-  legacyPasswords,
-  passwordsIn,
+  parseKnownPasswords,
   type RunningVault,
+  readLegacyPasswords,
   serveVault,
   systemWriter,
   type VaultPeople,
@@ -182,7 +182,7 @@ export function readWorldPasswords(
   if (!Array.isArray(vaults)) return out
   for (const entry of vaults as unknown[]) {
     const name = typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined
-    if (typeof name === 'string') out.set(name, passwordsIn(entry))
+    if (typeof name === 'string') out.set(name, parseKnownPasswords(entry))
   }
   return out
 }
@@ -284,7 +284,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       running.push(served)
       const { vault } = served
       // world.json first: it follows reset-password; an older release's setting fills what it lacks.
-      const known = new Map([...(await legacyPasswords(vault)), ...(recorded.get(spec.name) ?? [])])
+      const known = new Map([...(await readLegacyPasswords(vault)), ...(recorded.get(spec.name) ?? [])])
       const people = await ensurePeople(vault, ROLES[spec.profile], known)
       for (const username of people.created) created.add(`${spec.name} ${username}`)
       if ((await vault.setting(SEEDED_SETTING)) === undefined) {

@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
-import { ensurePeople, forgetLegacyPasswords, legacyPasswords } from '../../src/cli/vault-server.js'
+import { ensurePeople, forgetLegacyPasswords, readLegacyPasswords } from '../../src/cli/vault-server.js'
 import { createDatabase, MIGRATIONS } from '../../src/platform/storage/index.js'
 import { Vault, type VaultConfig } from '../../src/platform/vault/index.js'
 import { allRowsAsText, sqliteFileBytes } from '../support/database-contents.js'
@@ -95,7 +95,7 @@ describe('security: no password is kept in a vault', () => {
       expect(sqliteFileBytes(config.database.path)).toContain(integrationPassword)
 
     const vault = await Vault.open(config)
-    const known = await legacyPasswords(vault)
+    const known = await readLegacyPasswords(vault)
     expect(known.get(people.admin.username)).toBe(people.admin.password)
     await forgetLegacyPasswords(vault)
     expect(await vault.setting('demo_people')).toBeUndefined()

@@ -11,10 +11,10 @@ import {
   closeSync,
   fsyncSync,
   linkSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs'
@@ -122,9 +122,10 @@ async function legacyPrivateKey(db: Kysely<VaultDb>): Promise<string | undefined
  * (`chmod 600`) or to make new connections with a new key.
  */
 function readKeyFile(path: string): KeyObject | undefined {
-  let stat: ReturnType<typeof lstatSync>
+  let stat: ReturnType<typeof statSync>
   try {
-    stat = lstatSync(path)
+    // A link is followed (mounted secrets are links); the mode checked is that of the key itself.
+    stat = statSync(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
