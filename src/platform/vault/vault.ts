@@ -325,7 +325,7 @@ function keyFileOf(config: VaultConfig): string | undefined {
     return config.database.path === ':memory:' ? undefined : `${config.database.path}.key`
   throw new LiaisonError(
     'OPERATION_NOT_ALLOWED',
-    `Vault ${config.name} is on PostgreSQL: give it a signing key file (liaison --key-file PATH), the same for all of its processes.`,
+    `Vault ${config.name} is on PostgreSQL, which holds no file of ours: give it a signing key file (keyFile; --key-file PATH on the command line), the same for all of its processes.`,
   )
 }
 
