@@ -7,6 +7,8 @@ import type { DatabaseConfig } from '../src/platform/storage/index.js'
 
 export interface BenchDatabase {
   readonly config: DatabaseConfig
+  /** The vault's signing key file on PostgreSQL; SQLite vaults keep it beside the database file. */
+  readonly keyFile: string | undefined
   drop(): Promise<void>
 }
 
@@ -14,6 +16,7 @@ export function sqliteBenchDatabase(label: string): BenchDatabase {
   const dir = mkdtempSync(join(tmpdir(), `liaison-bench-${label}-`))
   return {
     config: { kind: 'sqlite', path: join(dir, `${label}.db`) },
+    keyFile: undefined,
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   }
 }
@@ -26,9 +29,12 @@ export async function postgresBenchDatabase(serverUrl: string, label: string): P
   await admin.end()
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
+  const keyDir = mkdtempSync(join(tmpdir(), `liaison-bench-keys-${label}-`))
   return {
     config: { kind: 'postgres', url: url.toString(), poolSize: 10 },
+    keyFile: join(keyDir, `${name}.key`),
     drop: async () => {
+      rmSync(keyDir, { recursive: true, force: true })
       const client = new pg.Client({ connectionString: serverUrl })
       await client.connect()
       await client.query(`drop database if exists ${name} with (force)`)

@@ -72,6 +72,7 @@ export async function startDocumentWorld(options: DocumentWorldOptions): Promise
       profile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       burstLimit: BENCH_BURST_LIMIT,
       documents: { blobDir: join(dir, `${name}.blobs`) },
       // Each SQLite file belongs to this process alone, as in the embedded world.

@@ -29,7 +29,7 @@ interface BenchWorld {
 
 async function login(info: WorldVaultInfo, role: 'rep' | 'agent'): Promise<string> {
   const user = info.users.find((u) => u.role === role)
-  if (user === undefined) throw new Error(`${info.name} has no ${role}.`)
+  if (user?.password === undefined) throw new Error(`${info.name} has no ${role} whose password is known.`)
   const response = await fetch(`${info.url}${API}/auth`, {
     method: 'POST',
     body: new URLSearchParams({ username: user.username, password: user.password }),

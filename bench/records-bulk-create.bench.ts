@@ -113,6 +113,7 @@ async function measure(
       profile: medicalProfile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       burstLimit: 1_000_000,
     },
     0,

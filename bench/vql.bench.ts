@@ -74,6 +74,7 @@ async function world(count: number, options: BenchOptions): Promise<World> {
       profile: medicalProfile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       burstLimit: 10_000_000,
     },
     0,

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { crmProfile } from '../apps/crm/index.js'
-import { medicalProfile } from '../apps/medical/index.js'
 import type { ErrorLogger } from '../platform/jobs/index.js'
-import { createDatabase, type DatabaseConfig } from '../platform/storage/index.js'
-import { VAULT_ENVIRONMENTS, Vault, type VaultEnvironment } from '../platform/vault/index.js'
+import type { Vault } from '../platform/vault/index.js'
+import { type ExistingVaultAddress, openExistingVault } from './existing-vault.js'
 
 const API = '/api/v25.2'
 
@@ -78,7 +76,7 @@ export async function connectVaults(options: ConnectOptions): Promise<Record<str
     const secret = password ?? fromWorld?.password
     if (username === undefined || secret === undefined)
       throw new Error(
-        `Give --${flag}-user and --${flag}-password (or --world DIR with a world.json that lists ${url}).`,
+        `Give --${flag}-user and --${flag}-password (or --world DIR with a world.json that lists ${url} with its admin's password; liaison reset-password sets a new one).`,
       )
     return { username, password: secret }
   }
@@ -119,35 +117,10 @@ export async function connectVaults(options: ConnectOptions): Promise<Record<str
 
 /** A job worker (scale-out): opens the vault found in the database and runs its jobs, no API. */
 export async function runWorker(
-  database: DatabaseConfig,
+  address: ExistingVaultAddress,
   setup: (vault: Vault) => void | Promise<void>,
   logger?: ErrorLogger,
 ): Promise<{ name: string; vaultId: number; close(): Promise<void> }> {
-  const storage = createDatabase(database)
-  let settings: Map<string, string>
-  try {
-    const rows = await storage.db
-      .selectFrom('vault_setting')
-      .select(['key', 'value'])
-      .execute()
-      .catch(() => [])
-    settings = new Map(rows.map((r) => [String(r.key), String(r.value)]))
-  } finally {
-    await storage.close()
-  }
-  const profileName = settings.get('profile')
-  if (profileName !== 'medical' && profileName !== 'crm')
-    throw new Error('This database holds no Liaison vault yet; start the vault once with liaison serve.')
-  const environment = settings.get('environment') ?? 'production'
-  const vault = await Vault.open({
-    name: settings.get('vault_name') ?? profileName,
-    profile: profileName === 'medical' ? medicalProfile : crmProfile,
-    environment: (VAULT_ENVIRONMENTS as readonly string[]).includes(environment)
-      ? (environment as VaultEnvironment)
-      : 'production',
-    database,
-    ...(logger === undefined ? {} : { jobs: { logger } }),
-    setup: [setup],
-  })
+  const vault = await openExistingVault(address, { setup, ...(logger === undefined ? {} : { logger }) })
   return { name: vault.name, vaultId: vault.id, close: () => vault.close() }
 }

@@ -19,6 +19,18 @@ function megabytes(value: string): number {
   return n
 }
 
+const KEY_FILE_HELP =
+  "the vault's private signing key file, created 0600 on first start; every process of the vault uses the same one (default: PATH.key beside a sqlite:PATH database; required with postgres://)"
+
+/** Standard input up to its end, without the one line break `echo` or a terminal adds. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+}
+
 /** Stops the given closer once on SIGINT or SIGTERM, then exits. */
 function stopOnSignal(name: string, close: () => Promise<void>): void {
   let stopping = false
@@ -62,7 +74,7 @@ program
     })
     stopOnSignal('the world', world.close)
     process.stdout.write(
-      `${formatWorldTable(world.info)}\n\nWrote ${world.dir}/world.json; the log is ${logFile}. Ctrl-C stops the world.\n`,
+      `${formatWorldTable(world.dir, world.info, world.created)}\n\n${world.created.size > 0 ? 'New passwords are shown once here and' : 'Passwords are'} kept only in ${world.dir}/world.json (0600); the log is ${logFile}. Ctrl-C stops the world.\n`,
     )
   })
 
@@ -80,6 +92,7 @@ program
     'folder for document files (default: beside a SQLite file; a temporary folder for PostgreSQL)',
   )
   .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
+  .option('--key-file <path>', KEY_FILE_HELP)
   .action(
     async (options: {
       profile: string
@@ -90,6 +103,7 @@ program
       environment: string
       blobDir?: string
       maxFileMb: number
+      keyFile?: string
     }) => {
       const [
         { crmProfile },
@@ -122,16 +136,23 @@ program
             ...(options.blobDir === undefined ? {} : { blobDir: options.blobDir }),
             maxFileBytes: options.maxFileMb * 1024 * 1024,
           },
+          ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
         },
         options.port,
         options.host,
         createCliLogger(),
       )
       const people = await server.ensurePeople(served.vault, [])
+      await server.forgetLegacyPasswords(served.vault)
       stopOnSignal(served.vault.name, served.close)
+      // A created admin's password is shown here once and stored nowhere.
       process.stdout.write(
-        `${JSON.stringify({ name: served.vault.name, url: served.url, vaultId: served.vault.id, admin: people.admin, integrationUser: { username: people.integrationUser.username } })}\n`,
+        `${JSON.stringify({ name: served.vault.name, url: served.url, vaultId: served.vault.id, admin: people.admin, integrationUser: people.integrationUser })}\n`,
       )
+      if (people.admin.password === undefined)
+        process.stdout.write(
+          `The admin ${people.admin.username} exists; its password is not stored. To set a new one: liaison reset-password --db ${options.db} --user ${people.admin.username}\n`,
+        )
     },
   )
 
@@ -174,7 +195,8 @@ program
   .command('worker')
   .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
-  .action(async (options: { db: string }) => {
+  .option('--key-file <path>', KEY_FILE_HELP)
+  .action(async (options: { db: string; keyFile?: string }) => {
     const [{ runWorker }, { parseDatabaseUrl }, { installBehaviours }, { createCliLogger }] =
       await Promise.all([
         import('./connect-command.js'),
@@ -184,12 +206,35 @@ program
       ])
     const logger = createCliLogger()
     const worker = await runWorker(
-      parseDatabaseUrl(options.db),
+      { database: parseDatabaseUrl(options.db), keyFile: options.keyFile },
       (vault) => installBehaviours(vault, { logger }),
       logger,
     )
     stopOnSignal(`the worker of ${worker.name}`, worker.close)
     process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
+  })
+
+program
+  .command('reset-password')
+  .description(
+    "Set a new password for a person's account of a vault (not an integration user); ends the user's sessions",
+  )
+  .requiredOption('--db <db>', 'the vault: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE')
+  .requiredOption('--user <username>', 'the username, as in world.json or user__sys')
+  .option('--password-stdin', 'read the new password from standard input instead of making one', false)
+  .option('--key-file <path>', KEY_FILE_HELP)
+  .action(async (options: { db: string; user: string; passwordStdin: boolean; keyFile?: string }) => {
+    const { resetPasswordFromCli } = await import('./reset-password-command.js')
+    const newPassword = options.passwordStdin ? await readStdin() : undefined
+    const result = await resetPasswordFromCli({
+      db: options.db,
+      username: options.user,
+      ...(newPassword === undefined ? {} : { password: newPassword }),
+      ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+    })
+    process.stdout.write(
+      `${result.generated === undefined ? 'Set the password' : `New password (shown once): ${result.generated}\nSet it`} for ${options.user} in vault ${result.vaultName}; the user's sessions ended.${result.worldFile === undefined ? '' : ` Updated ${result.worldFile}.`}\n`,
+    )
   })
 
 program

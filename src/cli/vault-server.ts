@@ -22,18 +22,27 @@ export const DEMO_ROLES = {
 } as const satisfies Record<string, SecurityProfile>
 export type DemoRole = keyof typeof DEMO_ROLES
 
+/** A person's username and, when this run knows it, password. */
 export interface Credentials {
   readonly username: string
-  readonly password: string
+  /** Known only to the run that created the account, or recorded in world.json; never in the vault. */
+  readonly password?: string
 }
 
 export interface VaultPeople {
   readonly admin: Credentials
-  readonly integrationUser: Credentials
+  /** It acts only through a connection's signed callbacks: its password is never shown. */
+  readonly integrationUser: { readonly username: string }
   readonly users: readonly (Credentials & { readonly role: DemoRole })[]
+  /** Usernames whose accounts this call created: their passwords are new and shown once. */
+  readonly created: readonly string[]
 }
 
-const PEOPLE_SETTING = 'demo_people'
+/** Passwords known from outside the vault (world.json), by username. */
+export type KnownPasswords = ReadonlyMap<string, string>
+
+/** Where releases before 0600 world.json kept every demo password, in plain text. */
+const LEGACY_PEOPLE_SETTING = 'demo_people'
 
 /** A RecordWriter over the vault's record service, acting as the vault itself. */
 export function systemWriter(vault: Vault): RecordWriter {
@@ -57,18 +66,61 @@ export function systemWriter(vault: Vault): RecordWriter {
   }
 }
 
-function password(): string {
+/** A new random password for a person's account. */
+export function newPassword(): string {
   return `Lz-${randomBytes(9).toString('base64url')}`
 }
 
+function credentialsIn(value: unknown): Credentials | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { username, password } = value as Record<string, unknown>
+  if (typeof username !== 'string' || username === '') return undefined
+  return typeof password === 'string' && password !== '' ? { username, password } : { username }
+}
+
 /**
- * Creates the admin, the integration user and the demo people once, and remembers their
- * credentials in the vault so that a restart prints the same ones.
+ * Passwords by username from a `{admin, users}` object (a world.json vault entry, or the setting an
+ * older release kept); whatever is malformed is left out, so it reads as an unknown password.
  */
-export async function ensurePeople(vault: Vault, roles: readonly DemoRole[]): Promise<VaultPeople> {
-  const saved = await vault.setting(PEOPLE_SETTING)
-  if (saved !== undefined) return JSON.parse(saved) as VaultPeople
+export function parseKnownPasswords(value: unknown): Map<string, string> {
+  const out = new Map<string, string>()
+  if (typeof value !== 'object' || value === null) return out
+  const { admin, users } = value as Record<string, unknown>
+  for (const entry of [admin, ...(Array.isArray(users) ? users : [])]) {
+    const person = credentialsIn(entry)
+    if (person?.password !== undefined) out.set(person.username, person.password)
+  }
+  return out
+}
+
+/** The demo passwords an older release kept in plain text in the vault, if it still holds them. */
+export async function readLegacyPasswords(vault: Vault): Promise<Map<string, string>> {
+  const saved = await vault.setting(LEGACY_PEOPLE_SETTING)
+  if (saved === undefined) return new Map()
+  try {
+    return parseKnownPasswords(JSON.parse(saved))
+  } catch {
+    return new Map()
+  }
+}
+
+/** Removes the plain-text passwords an older release kept in the vault, and erases them from its files. */
+export async function forgetLegacyPasswords(vault: Vault): Promise<void> {
+  await vault.removeSetting(LEGACY_PEOPLE_SETTING)
+}
+
+/**
+ * Creates the admin, the integration user and the demo people that do not exist yet. A created
+ * account's password is answered once and stored nowhere; an existing account's password is the
+ * one `known` gives, or unknown (`liaison reset-password` sets a new one).
+ */
+export async function ensurePeople(
+  vault: Vault,
+  roles: readonly DemoRole[],
+  known: KnownPasswords = new Map(),
+): Promise<VaultPeople> {
   const domain = `${vault.name}.liaison.local`
+  const created: string[] = []
   const make = async (
     local: string,
     profile: SecurityProfile,
@@ -76,25 +128,24 @@ export async function ensurePeople(vault: Vault, roles: readonly DemoRole[]): Pr
     last: string,
   ): Promise<Credentials> => {
     const username = `${local}@${domain}`
-    const secret = password()
-    if ((await findUserId(vault, username)) === undefined)
-      await createUser(vault, SYSTEM_ACTOR, {
-        username,
-        password: secret,
-        securityProfile: profile,
-        firstName: first,
-        lastName: last,
-        email: username,
-      })
-    else
-      throw new LiaisonError(
-        'OPERATION_NOT_ALLOWED',
-        `User ${username} exists but its password is unknown to this world.`,
-      )
+    if ((await findUserId(vault, username)) !== undefined) {
+      const remembered = known.get(username)
+      return remembered === undefined ? { username } : { username, password: remembered }
+    }
+    const secret = newPassword()
+    await createUser(vault, SYSTEM_ACTOR, {
+      username,
+      password: secret,
+      securityProfile: profile,
+      firstName: first,
+      lastName: last,
+      email: username,
+    })
+    created.push(username)
     return { username, password: secret }
   }
   const admin = await make('admin', 'admin__sys', 'Vault', 'Admin')
-  const integrationUser = await make('integration', 'integration_user__sys', 'Integration', 'User')
+  const integration = await make('integration', 'integration_user__sys', 'Integration', 'User')
   const names: Record<DemoRole, [string, string]> = {
     rep: ['Riley', 'Rep'],
     agent: ['Alex', 'Agent'],
@@ -106,9 +157,7 @@ export async function ensurePeople(vault: Vault, roles: readonly DemoRole[]): Pr
     const [first, last] = names[role]
     users.push({ ...(await make(role.replace('_', '-'), DEMO_ROLES[role], first, last)), role })
   }
-  const people: VaultPeople = { admin, integrationUser, users }
-  await vault.setSetting(PEOPLE_SETTING, JSON.stringify(people))
-  return people
+  return { admin, integrationUser: { username: integration.username }, users, created }
 }
 
 /**

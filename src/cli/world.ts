@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
@@ -9,9 +9,13 @@ import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { ProfileDefinition } from '../platform/metadata/index.js'
 import { SYSTEM_ACTOR, type Vault, type VaultEnvironment } from '../platform/vault/index.js'
 import {
+  type Credentials,
   type DemoRole,
   ensurePeople,
+  forgetLegacyPasswords,
+  parseKnownPasswords,
   type RunningVault,
+  readLegacyPasswords,
   serveVault,
   systemWriter,
   type VaultPeople,
@@ -119,7 +123,8 @@ export interface WorldVaultInfo {
   readonly environment: VaultEnvironment
   readonly url: string
   readonly vaultId: number
-  readonly admin: { readonly username: string; readonly password: string }
+  /** The password is missing when nobody knows it any more (see `liaison reset-password`). */
+  readonly admin: Credentials
   readonly integrationUser: { readonly username: string }
   readonly users: VaultPeople['users']
 }
@@ -128,6 +133,8 @@ export interface World {
   readonly dir: string
   readonly vaults: readonly RunningVault[]
   readonly info: readonly WorldVaultInfo[]
+  /** `vault username` of the accounts this start created: the only passwords it prints. */
+  readonly created: ReadonlySet<string>
   close(): Promise<void>
 }
 
@@ -142,6 +149,91 @@ export interface WorldOptions {
 
 /** Where `liaison up` writes its JSON log, under the world's folder, so the terminal stays readable. */
 export const WORLD_LOG_FILE = join('logs', 'liaison.log')
+
+/** The world's file of who can log in: 0600, in the world's 0700 folder, the one place passwords are kept. */
+export const WORLD_FILE = 'world.json'
+
+/**
+ * The passwords an earlier start recorded in `dir/world.json`, by vault name then username. A
+ * missing or unreadable file, or a malformed entry, leaves those passwords unknown; never a crash.
+ */
+export function readWorldPasswords(
+  dir: string,
+  log: (line: string) => void = () => {},
+): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>()
+  let text: string
+  try {
+    text = readFileSync(join(dir, WORLD_FILE), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      log(`${WORLD_FILE} could not be read (${String(error)}); passwords of existing users are unknown.`)
+    return out
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    log(`${WORLD_FILE} is not JSON; passwords of existing users are unknown.`)
+    return out
+  }
+  const vaults =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { vaults?: unknown }).vaults : undefined
+  if (!Array.isArray(vaults)) return out
+  for (const entry of vaults as unknown[]) {
+    const name = typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined
+    if (typeof name === 'string') out.set(name, parseKnownPasswords(entry))
+  }
+  return out
+}
+
+/** Writes world.json atomically (a 0600 file renamed over the old one), so a reader never sees half. */
+export function writeWorldFile(dir: string, content: { readonly vaults: readonly unknown[] }): void {
+  const file = join(dir, WORLD_FILE)
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 })
+  chmodSync(`${file}.tmp`, 0o600)
+  renameSync(`${file}.tmp`, file)
+}
+
+/**
+ * Records a user's new password in `dir/world.json` (`liaison reset-password` on a world's vault).
+ * Answers false, changing nothing, when the file is missing, unreadable or does not list the user.
+ */
+export function recordWorldPassword(
+  dir: string,
+  vaultName: string,
+  username: string,
+  password: string,
+): boolean {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(join(dir, WORLD_FILE), 'utf8'))
+  } catch {
+    return false
+  }
+  const vaults =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { vaults?: unknown }).vaults : undefined
+  if (!Array.isArray(vaults)) return false
+  const entry = (vaults as unknown[]).find(
+    (v): v is Record<string, unknown> =>
+      typeof v === 'object' && v !== null && (v as { name?: unknown }).name === vaultName,
+  )
+  if (entry === undefined) return false
+  const people = [entry.admin, ...(Array.isArray(entry.users) ? entry.users : [])]
+  const person = people.find(
+    (p): p is Record<string, unknown> =>
+      typeof p === 'object' && p !== null && (p as { username?: unknown }).username === username,
+  )
+  if (person === undefined) return false
+  person.password = password
+  writeWorldFile(dir, { vaults })
+  return true
+}
+
+/** The command that sets a new password for a user of a world's vault. */
+export function resetPasswordCommand(dir: string, vaultName: string, username: string): string {
+  return `liaison reset-password --db sqlite:${join(dir, `${vaultName}.db`)} --user ${username}`
+}
 
 /** Checks that a vault answers over HTTP before the world is announced. */
 async function answers(url: string): Promise<boolean> {
@@ -166,6 +258,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   chmodSync(dir, 0o700)
   const running: RunningVault[] = []
   const info: WorldVaultInfo[] = []
+  const created = new Set<string>()
+  const recorded = readWorldPasswords(dir, log)
   const close = async () => {
     for (const v of running.splice(0).reverse()) await v.close()
   }
@@ -189,7 +283,10 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       )
       running.push(served)
       const { vault } = served
-      const people = await ensurePeople(vault, ROLES[spec.profile])
+      // world.json first: it follows reset-password; an older release's setting fills what it lacks.
+      const known = new Map([...(await readLegacyPasswords(vault)), ...(recorded.get(spec.name) ?? [])])
+      const people = await ensurePeople(vault, ROLES[spec.profile], known)
+      for (const username of people.created) created.add(`${spec.name} ${username}`)
       if ((await vault.setting(SEEDED_SETTING)) === undefined) {
         log(`Loading demo data into ${spec.name}…`)
         const writer = systemWriter(vault)
@@ -226,19 +323,32 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         if (c.status !== 'active__v')
           throw new Error(`Connection ${c.apiName} of ${v.vault.name} is ${c.status}, not active.`)
     for (const v of running) await v.vault.startJobs()
-    const file = join(dir, 'world.json')
-    writeFileSync(`${file}.tmp`, `${JSON.stringify({ vaults: info }, null, 2)}\n`, { mode: 0o600 })
-    renameSync(`${file}.tmp`, file)
-    return { dir, vaults: running, info, close }
+    writeWorldFile(dir, { vaults: info })
+    // Only now that world.json holds them may the plain-text copies of older releases go.
+    for (const v of running) await forgetLegacyPasswords(v.vault)
+    return { dir, vaults: running, info, created, close }
   } catch (error) {
     await close()
     throw error
   }
 }
 
-/** The table printed at start: where each vault is and who can log in. */
-export function formatWorldTable(info: readonly WorldVaultInfo[]): string {
+/**
+ * The table printed at start: where each vault is and who can log in. Only passwords of accounts
+ * this start created are shown; the others are in world.json, or unknown with the way to set one.
+ */
+export function formatWorldTable(
+  dir: string,
+  info: readonly WorldVaultInfo[],
+  created: ReadonlySet<string>,
+): string {
   const rows: string[][] = [['vault', 'profile', 'env', 'url', 'vault id', 'role', 'username', 'password']]
+  const shown = (vault: string, person: Credentials) =>
+    person.password === undefined
+      ? `(unknown: ${resetPasswordCommand(dir, vault, person.username)})`
+      : created.has(`${vault} ${person.username}`)
+        ? person.password
+        : `(in ${WORLD_FILE})`
   for (const v of info) {
     rows.push([
       v.name,
@@ -248,10 +358,10 @@ export function formatWorldTable(info: readonly WorldVaultInfo[]): string {
       String(v.vaultId),
       'admin',
       v.admin.username,
-      v.admin.password,
+      shown(v.name, v.admin),
     ])
     rows.push(['', '', '', '', '', 'integration', v.integrationUser.username, '(connection only)'])
-    for (const u of v.users) rows.push(['', '', '', '', '', u.role, u.username, u.password])
+    for (const u of v.users) rows.push(['', '', '', '', '', u.role, u.username, shown(v.name, u)])
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
   const line = (r: string[]) =>

@@ -141,6 +141,7 @@ async function startNode(
     profile,
     environment,
     database: database.config,
+    keyFile: database.keyFile,
     jobs: {
       table: { pollIntervalMs: 20, retry: { baseMs: 100, capMs: 400 } },
       graphile: { pollIntervalMs: 200 },

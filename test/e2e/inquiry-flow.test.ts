@@ -22,6 +22,8 @@ async function session(name: string, role: 'admin' | 'rep' | 'agent'): Promise<s
   if (known !== undefined) return known
   const v = vault(name)
   const user = role === 'admin' ? v.admin : v.users.find((u) => u.role === role)!
+  // A new world created every account, so it knows every password.
+  if (user.password === undefined) throw new Error(`The password of ${user.username} is unknown.`)
   const response = await fetch(`${v.url}${API}/auth`, {
     method: 'POST',
     body: new URLSearchParams({ username: user.username, password: user.password }),

@@ -35,7 +35,9 @@ describe('security: file modes', () => {
         database.config.kind === 'sqlite'
           ? { kind: 'sqlite', path: join(dataDir, 'medical.db') }
           : database.config,
-      ...(database.config.kind === 'sqlite' ? {} : { documents: { blobDir: join(dataDir, 'blobs') } }),
+      ...(database.config.kind === 'sqlite'
+        ? {}
+        : { documents: { blobDir: join(dataDir, 'blobs') }, keyFile: join(dataDir, 'medical.key') }),
     })
   })
 
@@ -45,7 +47,7 @@ describe('security: file modes', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
-  it("security: a vault's data folder is 0700 and its database, WAL and blob files are 0600", async () => {
+  it("security: a vault's data folder is 0700 and its database, WAL, key and blob files are 0600", async () => {
     const [product] = await vault.records.create(SYSTEM_ACTOR, 'product__v', [{ name__v: 'Cholecap' }])
     expect(product?.responseStatus).toBe('SUCCESS')
     await vault.documents.create(SYSTEM_ACTOR, {
@@ -68,7 +70,7 @@ describe('security: file modes', () => {
     for (const entry of entries) expect(entry.mode, entry.path).toBe(entry.folder ? 0o700 : 0o600)
     if (TEST_DB_KIND === 'sqlite')
       expect(files.map((f) => f.path.slice(dataDir.length + 1))).toEqual(
-        expect.arrayContaining(['medical.db', 'medical.db-wal', 'medical.db-shm']),
+        expect.arrayContaining(['medical.db', 'medical.db-wal', 'medical.db-shm', 'medical.db.key']),
       )
   })
 

@@ -53,6 +53,7 @@ async function serve(
     profile,
     environment,
     database: database.config,
+    keyFile: database.keyFile,
     burstLimit: 1_000_000,
     jobs: {
       table: { pollIntervalMs: 20, retry: { baseMs: 100, capMs: 400 } },

@@ -16,6 +16,11 @@ export interface TestDatabase {
   readonly config: DatabaseConfig
   /** A `--db` argument for `liaison serve`. */
   readonly url: string
+  /**
+   * The vault's signing key file (`keyFile`, `--key-file`) where the database is no file of ours
+   * (PostgreSQL); undefined on SQLite, whose vaults keep it beside the database file.
+   */
+  readonly keyFile: string | undefined
   drop(): Promise<void>
 }
 
@@ -34,6 +39,7 @@ export async function createTestDatabase(label = 'vault'): Promise<TestDatabase>
     return {
       config: { kind: 'sqlite', path },
       url: `sqlite:${path}`,
+      keyFile: undefined,
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     }
   }
@@ -46,10 +52,13 @@ export async function createTestDatabase(label = 'vault'): Promise<TestDatabase>
     await admin.end()
   }
   const url = withDatabase(TEST_PG_URL, name)
+  const keyDir = mkdtempSync(join(tmpdir(), 'liaison-test-keys-'))
   return {
     config: { kind: 'postgres', url, poolSize: 5 },
     url,
+    keyFile: join(keyDir, `${name}.key`),
     drop: async () => {
+      rmSync(keyDir, { recursive: true, force: true })
       const client = new pg.Client({ connectionString: TEST_PG_URL })
       await client.connect()
       try {

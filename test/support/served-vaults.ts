@@ -74,6 +74,7 @@ export async function startServedVault(
     profile,
     environment: options.environment ?? 'production',
     database: database.config,
+    keyFile: database.keyFile,
     jobs: options.jobs ?? FAST_JOBS,
     // Tests move a manual clock by hours: sessions must outlive that.
     sessionIdleTimeoutMs: 7 * 24 * 3_600_000,

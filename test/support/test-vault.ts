@@ -40,6 +40,7 @@ export async function openTestVault(
     profile,
     environment: options.environment ?? 'production',
     database: database.config,
+    keyFile: database.keyFile,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.burstLimit === undefined ? {} : { burstLimit: options.burstLimit }),
     ...(options.documents === undefined ? {} : { documents: options.documents }),

@@ -33,6 +33,7 @@ describe('the connection guard (installed with the connection)', () => {
       profile: crmProfile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       runJobs: false,
       setup: [(v) => installMedicalCrmConnection(connectionVaultOf(v), 'crm')],
     })

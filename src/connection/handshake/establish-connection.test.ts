@@ -37,6 +37,7 @@ describe('B1: the handshake endpoint of the issuing vault', () => {
       profile: medicalProfile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       runJobs: false,
     })
   })

@@ -76,6 +76,7 @@ describe('the outbound queue of one vault', () => {
       profile: crmProfile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       // The embedded runner on both databases, with a fast back-off, so 12 attempts take a moment.
       jobs: { engine: 'table', table: { pollIntervalMs: 10, retry: { baseMs: 5, capMs: 20 } } },
     })

@@ -49,6 +49,8 @@ export interface MessagingOptions {
   readonly vaultId: number
   readonly vaultName: string
   readonly environment: RemoteEnvironment
+  /** The file of the vault's private signing key (0600); undefined keeps it in memory only. */
+  readonly keyFile: string | undefined
   /** Signed requests further than this from the clock are refused. (Default: 5 minutes) */
   readonly signatureWindowMs?: number
 }
@@ -115,7 +117,12 @@ export class Messaging {
 
   /** Loads (on first use creates) the vault's key pair and builds the vault's messaging. */
   static async open(options: MessagingOptions): Promise<Messaging> {
-    const keys = await VaultKeys.load(options.storage.db, options.clock)
+    const keys = await VaultKeys.load(
+      options.storage.db,
+      options.storage.dialect,
+      options.clock,
+      options.keyFile,
+    )
     return new Messaging(options, keys)
   }
 

@@ -15,7 +15,6 @@ import {
   verifySignedRequest,
 } from './request-signing.js'
 import { SeenRequests } from './seen-requests.js'
-import { VaultKeys } from './vault-keys.js'
 
 function signerFrom(vaultId: string) {
   const pair = generateKeyPairSync('ed25519')
@@ -238,14 +237,5 @@ describe('B2: replay protection and the vault key', () => {
     await seen.accept({ ...verified, vaultId: '999' })
     local.advance(SIGNATURE_WINDOW_MS + 1)
     expect(await seen.prune()).toBe(2)
-  })
-
-  it('B2: the vault key pair is created once and kept in the database', async () => {
-    const first = await VaultKeys.load(storage.db, clock)
-    const second = await VaultKeys.load(storage.db, clock)
-    expect(second.publicKeyPem).toBe(first.publicKeyPem)
-    const signer: RequestSigner = { vaultId: '1', sign: (d) => second.sign(d) }
-    const headers = signRequest(signer, clock, request)
-    expect(verifySignedRequest(incoming(headers, request), at(first.publicKeyPem), clock).vaultId).toBe('1')
   })
 })

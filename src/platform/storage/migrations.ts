@@ -206,6 +206,24 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       )
     },
   },
+  {
+    version: 9,
+    name: 'signing key out of the database',
+    async up(db, dialect) {
+      // The private key moves to a key file readable by the vault's owner alone (messaging/vault-keys):
+      // the table keeps the public key. A key an older release stored waits in the legacy table until
+      // the vault, which knows its key file, moves it there and deletes the row.
+      await sql`alter table vault_signing_key rename to legacy_signing_key`.execute(db)
+      // PostgreSQL names the primary key's index after the table, and the new table needs that name.
+      if (dialect.kind === 'postgres')
+        await sql`alter index vault_signing_key_pkey rename to legacy_signing_key_pkey`.execute(db)
+      await sql`create table vault_signing_key (id text primary key, public_key text not null, created_date text not null)`.execute(
+        db,
+      )
+      await sql`insert into vault_signing_key (id, public_key, created_date)
+        select id, public_key, created_date from legacy_signing_key`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))

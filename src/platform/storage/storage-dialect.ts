@@ -47,6 +47,12 @@ export interface StorageDialect {
    * read as `kind`; null when the key is missing. The key is bound as a parameter.
    */
   jsonField(column: Expression<unknown>, key: string, kind: JsonFieldKind): RawBuilder<unknown>
+  /**
+   * Makes rows deleted so far unreadable from the database's files (a secret moved elsewhere). SQLite
+   * zeroes deleted content in its pages (secure_delete); this copies the WAL into the file and empties
+   * it, so no older page survives. PostgreSQL's files belong to its server: nothing to do here.
+   */
+  eraseDeletedRows(db: Kysely<VaultDb>): Promise<void>
 }
 
 /** Rewrites a LIKE pattern (`%`, `_`, `\` escapes) as the equivalent GLOB pattern. */
@@ -94,6 +100,9 @@ export const sqliteDialect: StorageDialect = Object.freeze({
   caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
     sql<SqlBool>`${value} glob ${likeToGlob(pattern)}`,
   fullText: sqliteFullTextSearch,
+  async eraseDeletedRows(db: Kysely<VaultDb>): Promise<void> {
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db)
+  },
   jsonField(column: Expression<unknown>, key: string, kind: JsonFieldKind): RawBuilder<unknown> {
     const path = `$.${JSON.stringify(key)}`
     // json_extract already answers JSON true/false as 1/0 and numbers as numbers.
@@ -134,6 +143,7 @@ export const postgresDialect: StorageDialect = Object.freeze({
   caseSensitiveLike: (value: Expression<unknown>, pattern: string): RawBuilder<SqlBool> =>
     sql<SqlBool>`${value} like ${pattern} escape '\\'`,
   fullText: postgresFullTextSearch,
+  async eraseDeletedRows(): Promise<void> {},
   jsonField(column: Expression<unknown>, key: string, kind: JsonFieldKind): RawBuilder<unknown> {
     // The column is text (one schema for both databases), so it is cast to jsonb where read.
     const value = sql`(cast(${column} as jsonb) -> cast(${key} as text))`

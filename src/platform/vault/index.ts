@@ -1,2 +1,2 @@
-export { createUser, findUserId, type NewUser } from './user-accounts.js'
+export { createUser, findUserId, type NewUser, resetPassword } from './user-accounts.js'
 export { SYSTEM_ACTOR, VAULT_ENVIRONMENTS, Vault, type VaultConfig, type VaultEnvironment } from './vault.js'

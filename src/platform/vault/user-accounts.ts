@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto'
+import { type AuditActor, appendAudit } from '../audit/index.js'
+import { isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
 import type { RecordActor } from '../records/index.js'
@@ -43,4 +46,52 @@ export async function findUserId(vault: Vault, username: string): Promise<string
     .where('username__sys', '=', username)
     .executeTakeFirst()
   return row === undefined ? undefined : String(row.id)
+}
+
+/**
+ * Sets a new password for a person's account and ends the user's sessions, with an audit entry on
+ * the user record, all in one transaction. Integration users are refused: they act only through
+ * signed callbacks of a connection, so a password for them would only be a way in that nothing needs.
+ */
+export async function resetPassword(
+  vault: Vault,
+  actor: AuditActor,
+  username: string,
+  password: string,
+): Promise<{ readonly userId: string }> {
+  const user = await vault.storage.db
+    .selectFrom('user__sys')
+    .select(['id', 'security_profile__sys'])
+    .where('username__sys', '=', username)
+    .executeTakeFirst()
+  if (user === undefined)
+    throw new LiaisonError(
+      'RECORD_NOT_FOUND',
+      `Vault ${vault.name} has no user ${username}; give the username exactly as it appears in world.json or user__sys.`,
+    )
+  const userId = String(user.id)
+  if (user.security_profile__sys === 'integration_user__sys')
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `${username} is an integration user: it logs in only through a connection's signed callbacks and has no password to set.`,
+    )
+  await vault.storage.db.transaction().execute(async (trx) => {
+    await vault.sessions.setPassword(trx, userId, password)
+    await appendAudit(
+      trx,
+      actor,
+      isoTimestamp(vault.clock),
+      randomUUID(),
+      [
+        {
+          action: 'Edit',
+          objectName: 'user__sys',
+          recordId: userId,
+          description: `Password of ${username} reset by ${actor.userName}; the user's sessions ended.`,
+        },
+      ],
+      vault.storage.dialect.maxParameters,
+    )
+  })
+  return { userId }
 }

@@ -21,7 +21,14 @@ describe('opening vaults', () => {
     const database = await createTestDatabase('concurrent')
     databases.push(database)
     const script = resolve(import.meta.dirname, '../../../test/support/open-vault-process.ts')
-    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', script, database.url])
+    const run = () =>
+      promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        script,
+        database.url,
+        ...(database.keyFile === undefined ? [] : [database.keyFile]),
+      ])
     const outputs = await Promise.all([run(), run(), run()])
     const ids = outputs.map((o) => o.stdout.trim())
     expect(ids[0]).toMatch(/^\d+$/)
@@ -36,6 +43,7 @@ describe('opening vaults', () => {
       profile: medicalProfile,
       environment: 'production' as const,
       database: database.config,
+      keyFile: database.keyFile,
     }
     const first = await Vault.open(config)
     const id = first.id
@@ -57,6 +65,7 @@ describe('opening vaults', () => {
       profile: medicalProfile,
       environment: 'production' as const,
       database: database.config,
+      keyFile: database.keyFile,
     }
     await expect(Vault.open({ ...config, setup: [(v) => v.registerJobTask(task)] })).rejects.toThrow(
       /registers the job task later-layer without a handler/,

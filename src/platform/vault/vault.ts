@@ -52,6 +52,12 @@ export interface VaultConfig {
    */
   readonly documents?: { readonly blobDir?: string; readonly maxFileBytes?: number }
   /**
+   * The file of the vault's private signing key, created 0600 on first open; every process of the
+   * vault must use the same one. (Default: `<sqlite file>.key` beside a SQLite database; in memory
+   * only for an in-memory one; required for PostgreSQL, whose database is no file of ours)
+   */
+  readonly keyFile?: string
+  /**
    * Installs later layers (connection flows, their processors and job handlers) after the vault
    * is open and before its jobs start, so no job runs without its handler.
    */
@@ -154,6 +160,7 @@ export class Vault {
    * loads its signing key, runs the setup hooks, then starts its jobs (unless runJobs is false).
    */
   static async open(config: VaultConfig): Promise<Vault> {
+    const keyFile = keyFileOf(config)
     const storage = createDatabase(config.database)
     let jobs: JobQueue | undefined
     try {
@@ -187,6 +194,7 @@ export class Vault {
         vaultId: id,
         vaultName: config.name,
         environment: config.environment,
+        keyFile,
       })
       const vault = new Vault({
         id,
@@ -268,6 +276,15 @@ export class Vault {
       .execute()
   }
 
+  /**
+   * Removes a setting and erases it from the database's files: a setting removed because it held
+   * something that must not stay readable leaves no copy behind.
+   */
+  async removeSetting(key: string): Promise<void> {
+    const result = await this.storage.db.deleteFrom('vault_setting').where('key', '=', key).executeTakeFirst()
+    if (Number(result.numDeletedRows) > 0) await this.storage.dialect.eraseDeletedRows(this.storage.db)
+  }
+
   async close(): Promise<void> {
     for (const closer of this.#closers.splice(0).reverse()) await closer()
     this.messaging.close()
@@ -299,6 +316,17 @@ async function claimIdentity(storage: Storage, config: VaultConfig): Promise<num
       `This database belongs to a ${settings.get('profile')} vault named ${settings.get('vault_name')}; it cannot be opened as a ${config.profile.name} vault. Point --db at another database.`,
     )
   return Number(settings.get('vault_id'))
+}
+
+/** Where the vault's private signing key lives (see VaultConfig.keyFile); undefined: in memory. */
+function keyFileOf(config: VaultConfig): string | undefined {
+  if (config.keyFile !== undefined) return config.keyFile
+  if (config.database.kind === 'sqlite')
+    return config.database.path === ':memory:' ? undefined : `${config.database.path}.key`
+  throw new LiaisonError(
+    'OPERATION_NOT_ALLOWED',
+    `Vault ${config.name} is on PostgreSQL, which holds no file of ours: give it a signing key file (keyFile; --key-file PATH on the command line), the same for all of its processes.`,
+  )
 }
 
 /** The folder of a vault's document files (see VaultConfig.documents). */
