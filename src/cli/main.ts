@@ -147,7 +147,7 @@ program
       stopOnSignal(served.vault.name, served.close)
       // A created admin's password is shown here once and stored nowhere.
       process.stdout.write(
-        `${JSON.stringify({ name: served.vault.name, url: served.url, vaultId: served.vault.id, admin: people.admin, integrationUser: people.integrationUser })}\n`,
+        `${JSON.stringify({ name: served.vault.name, url: served.url, vaultId: served.vault.id, admin: people.admin })}\n`,
       )
       if (people.admin.password === undefined)
         process.stdout.write(

@@ -31,8 +31,6 @@ export interface Credentials {
 
 export interface VaultPeople {
   readonly admin: Credentials
-  /** It acts only through a connection's signed callbacks: its password is never shown. */
-  readonly integrationUser: { readonly username: string }
   readonly users: readonly (Credentials & { readonly role: DemoRole })[]
   /** Usernames whose accounts this call created: their passwords are new and shown once. */
   readonly created: readonly string[]
@@ -110,7 +108,8 @@ export async function forgetLegacyPasswords(vault: Vault): Promise<void> {
 }
 
 /**
- * Creates the admin, the integration user and the demo people that do not exist yet. A created
+ * Creates the admin and the demo people that do not exist yet (each connection's integration user
+ * is made by its handshake). A created
  * account's password is answered once and stored nowhere; an existing account's password is the
  * one `known` gives, or unknown (`liaison reset-password` sets a new one).
  */
@@ -145,7 +144,6 @@ export async function ensurePeople(
     return { username, password: secret }
   }
   const admin = await make('admin', 'admin__sys', 'Vault', 'Admin')
-  const integration = await make('integration', 'integration_user__sys', 'Integration', 'User')
   const names: Record<DemoRole, [string, string]> = {
     rep: ['Riley', 'Rep'],
     agent: ['Alex', 'Agent'],
@@ -157,7 +155,7 @@ export async function ensurePeople(
     const [first, last] = names[role]
     users.push({ ...(await make(role.replace('_', '-'), DEMO_ROLES[role], first, last)), role })
   }
-  return { admin, integrationUser: { username: integration.username }, users, created }
+  return { admin, users, created }
 }
 
 /**

@@ -125,7 +125,10 @@ export interface WorldVaultInfo {
   readonly vaultId: number
   /** The password is missing when nobody knows it any more (see `liaison reset-password`). */
   readonly admin: Credentials
+  /** The integration user of the vault's first connection (spec/api.md); see `integrationUsers`. */
   readonly integrationUser: { readonly username: string }
+  /** Each connection's own integration user: it acts only through that connection's signed calls. */
+  readonly integrationUsers: readonly { readonly connection: string; readonly username: string }[]
   readonly users: VaultPeople['users']
 }
 
@@ -258,6 +261,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   chmodSync(dir, 0o700)
   const running: RunningVault[] = []
   const info: WorldVaultInfo[] = []
+  const peopleOf: VaultPeople[] = []
   const created = new Set<string>()
   const recorded = readWorldPasswords(dir, log)
   const close = async () => {
@@ -298,16 +302,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         } else await seedCrmDemoData(writer, { seed, countries: spec.countries })
         await vault.setSetting(SEEDED_SETTING, new Date().toISOString())
       }
-      info.push({
-        name: spec.name,
-        profile: spec.profile,
-        environment: spec.environment,
-        url: served.url,
-        vaultId: vault.id,
-        admin: people.admin,
-        integrationUser: { username: people.integrationUser.username },
-        users: people.users,
-      })
+      peopleOf.push(people)
     }
     for (const v of running)
       if (!(await answers(v.url))) throw new Error(`Vault ${v.vault.name} does not answer at ${v.url}.`)
@@ -323,6 +318,24 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         if (c.status !== 'active__v')
           throw new Error(`Connection ${c.apiName} of ${v.vault.name} is ${c.status}, not active.`)
     for (const v of running) await v.vault.startJobs()
+    for (const [i, spec] of WORLD_VAULTS.entries()) {
+      const { vault, url } = running[i]!
+      const integrationUsers = (await vault.messaging.listConnections()).map((c) => ({
+        connection: c.apiName,
+        username: c.localIntegrationUserName,
+      }))
+      info.push({
+        name: spec.name,
+        profile: spec.profile,
+        environment: spec.environment,
+        url,
+        vaultId: vault.id,
+        admin: peopleOf[i]!.admin,
+        integrationUser: { username: integrationUsers[0]?.username ?? '' },
+        integrationUsers,
+        users: peopleOf[i]!.users,
+      })
+    }
     writeWorldFile(dir, { vaults: info })
     // Only now that world.json holds them may the plain-text copies of older releases go.
     for (const v of running) await forgetLegacyPasswords(v.vault)
@@ -360,7 +373,8 @@ export function formatWorldTable(
       v.admin.username,
       shown(v.name, v.admin),
     ])
-    rows.push(['', '', '', '', '', 'integration', v.integrationUser.username, '(connection only)'])
+    for (const u of v.integrationUsers)
+      rows.push(['', '', '', '', '', 'integration', u.username, `(${u.connection} only)`])
     for (const u of v.users) rows.push(['', '', '', '', '', u.role, u.username, shown(v.name, u)])
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
