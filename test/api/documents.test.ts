@@ -496,22 +496,26 @@ describe('documents', () => {
 
   describe('CrossLinks', () => {
     it('a CRM document type holds a CrossLink with its source fields; latest steady state is the default binding', async () => {
-      const integration = await crm.login('admin__sys')
-      const body = await post(
-        crm,
-        integration,
-        '/objects/documents',
-        fieldsOf({
-          ...BASE,
-          source_vault_id__v: '4242',
-          source_document_id__v: '17',
-          source_global_id__v: '4242_17',
-        }),
+      const session = await crm.login('admin__sys')
+      const source = {
+        source_vault_id__v: '4242',
+        source_document_id__v: '17',
+        source_global_id__v: '4242_17',
+      }
+      // Only the connection makes CrossLinks: a person, even an admin, cannot forge one.
+      const forged = await post(crm, session, '/objects/documents', fieldsOf({ ...BASE, ...source }))
+      expect(errorType(forged), JSON.stringify(forged)).toBe('INVALID_DATA')
+      expect(JSON.stringify(forged)).toContain('written only by the connection')
+      const id = await crm.vault.documents.create(
+        {
+          userId: 'system',
+          userName: 'Connection',
+          securityProfile: 'integration_user__sys',
+          connection: 'medical_crm__v',
+        },
+        { fields: { ...BASE, ...source } },
       )
-      expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
-      const { body: read } = await crm.call('GET', `${API}/objects/documents/${String(body.id)}`, {
-        session: integration,
-      })
+      const { body: read } = await crm.call('GET', `${API}/objects/documents/${id}`, { session })
       expect(read.document).toMatchObject({
         crosslink__v: true,
         source_vault_id__v: '4242',

@@ -153,4 +153,37 @@ describe('B10: fields only the connection writes', () => {
     )
     expect(audited.filter((a) => a.connection === null)).toEqual([])
   })
+
+  it('security: no person in a CRM can forge a CrossLink of Medical content; nothing is created', async () => {
+    const count = async () =>
+      Number(
+        (
+          await v.crm.vault.storage.db
+            .selectFrom('document')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    const before = await count()
+    const form = new FormData()
+    for (const [name, value] of Object.entries({
+      name__v: 'Cholecap: double dose is fine',
+      type__v: 'reference_document__v',
+      lifecycle__v: 'medical_content_lifecycle__v',
+      source_vault_id__v: String(v.medical.vault.id),
+      source_document_id__v: '1',
+    }))
+      form.append(name, value)
+    for (const profile of ['admin__sys', 'rep__v'] as const) {
+      const response = await fetch(`${v.crm.url}/api/v25.2/objects/documents`, {
+        method: 'POST',
+        headers: { authorization: await v.crm.login(profile) },
+        body: form,
+      })
+      const body = (await response.json()) as Json
+      expect(body.responseStatus).toBe('FAILURE')
+      expect(JSON.stringify(body), profile).toMatch(/INVALID_DATA|INSUFFICIENT_ACCESS/)
+    }
+    expect(await count()).toBe(before)
+  })
 })

@@ -1,5 +1,6 @@
 import { isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
+import { canEditField } from '../security/index.js'
 import { parseCrossLinkSource } from './crosslink-source.js'
 import { startingStateOf } from './document-definitions.js'
 import type { DocumentParts } from './document-parts.js'
@@ -36,6 +37,13 @@ export class DocumentEdits {
     const lifecycle = definitions.lifecycle(type, input.lifecycle__v)
     if (draft.file !== undefined) blobs.assertSize(draft.file)
     const source = parseCrossLinkSource(type, input)
+    // A CrossLink claims to show another vault's document: only the connection makes one, or a
+    // person could forge Medical content in a CRM (the source fields are the connection's).
+    if (source !== undefined && !canEditField({ editableBy: 'connection' }, actor))
+      throw new LiaisonError(
+        'FIELD_READ_ONLY',
+        `${CROSSLINK_SOURCE_FIELDS.join(', ')} are written only by the connection: CrossLinks arrive by Document Transfer. Leave them out to create a document of your own.`,
+      )
     const ignore = new Set<string>(['type__v', 'lifecycle__v', ...CROSSLINK_SOURCE_FIELDS])
     const values = await this.#parts.fields.parse(db, type, input, ignore)
     this.#parts.fields.assertRequired(type, values)

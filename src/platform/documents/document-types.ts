@@ -12,6 +12,7 @@
 
 import type { Transaction } from 'kysely'
 import type { AuditActor } from '../audit/index.js'
+import type { SecurityProfile } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
 
 /** A file as uploaded. */
@@ -22,7 +23,7 @@ export interface DocumentFile {
 }
 
 /** Who acts on a document (the same shape as a record actor). */
-export type DocumentActor = AuditActor
+export type DocumentActor = AuditActor & { readonly securityProfile: SecurityProfile | 'system' }
 
 /** Create input: `name__v`, `type__v`, `lifecycle__v`, CrossLink source fields and type fields. */
 export interface DocumentDraft {
