@@ -67,10 +67,12 @@ async function signedCall(
   return answer.body
 }
 
-async function caseRequestOf(inquiryId: string): Promise<Json> {
+/** The case request of one CRM's inquiry (inquiry ids repeat across CRMs: each numbers its own). */
+async function caseRequestOf(crm: ServedVault, inquiryId: string): Promise<Json> {
   return medical.vault.storage.db
     .selectFrom('case_request__v')
     .selectAll()
+    .where('crm_org__v', '=', String(crm.vault.id))
     .where('crm_id__v', '=', inquiryId)
     .executeTakeFirstOrThrow()
 }
@@ -167,18 +169,18 @@ describe('each connection stays in its lane', () => {
   })
 
   it("security: a signed write from one CRM cannot point a case request at another CRM's inquiry", async () => {
-    const request = await caseRequestOf(naInquiry)
+    const request = await caseRequestOf(na, naInquiry)
     const body = await signedCall(na, 'PUT', '/vobjects/case_request__v', [
       { id: String(request.id), crm_id__v: euDraft, crm_org__v: String(eu.vault.id) },
     ])
     expect(body.responseStatus).not.toBe('SUCCESS')
     expect(errorType(body)).toBe('INSUFFICIENT_ACCESS')
-    expect(await caseRequestOf(naInquiry)).toEqual(request)
+    expect(await caseRequestOf(na, naInquiry)).toEqual(request)
   })
 
   it("security: no person in the Medical Vault can point a case request at another CRM's inquiry", async () => {
     // As the admin, who may edit case requests: the fields are the connection's, whoever asks.
-    const request = await caseRequestOf(naInquiry)
+    const request = await caseRequestOf(na, naInquiry)
     for (const values of [
       { crm_id__v: euDraft },
       { crm_org__v: String(eu.vault.id) },
@@ -190,7 +192,7 @@ describe('each connection stays in its lane', () => {
       expect(errorType(body), JSON.stringify(body)).toBe('INVALID_DATA')
       expect(JSON.stringify(body)).toContain('written only by the connection')
     }
-    expect(await caseRequestOf(naInquiry)).toEqual(request)
+    expect(await caseRequestOf(na, naInquiry)).toEqual(request)
   })
 
   it('security: a pulled case request is applied only to an inquiry this CRM transferred and whose case matches', async () => {
@@ -198,7 +200,7 @@ describe('each connection stays in its lane', () => {
     // requests of crm-eu's connection that point at its never-transferred draft, and at its
     // transferred inquiry under another case.
     const euConnection = on['crm-eu']!.onMedical
-    const transferred = await caseRequestOf(euInquiry)
+    const transferred = await caseRequestOf(eu, euInquiry)
     const [foreignCase] = await medical.vault.records.create(SYSTEM_ACTOR, 'case__v', [
       {
         case_contact__v: await medical.vault.storage.db
@@ -236,5 +238,33 @@ describe('each connection stays in its lane', () => {
     })
     expect(after.get(euInquiry!)?.case_number__v).toBe(before.get(euInquiry!)?.case_number__v)
     expect(after.get(euInquiry!)?.response_notes__v).not.toBe('Use triple dose.')
+  })
+
+  it("security: the record service keeps a connection's own writes to its own records, whatever the flow asks", async () => {
+    const na_ = on['crm-na']!.onMedical
+    const asNa = {
+      userId: na_.localIntegrationUserId,
+      userName: na_.localIntegrationUserName,
+      securityProfile: 'integration_user__sys' as const,
+      connection: na_.apiName,
+      connectionId: na_.id,
+    }
+    const euRequest = await caseRequestOf(eu, euInquiry)
+    const [edit] = await medical.vault.records.update(asNa, 'case_request__v', [
+      { id: String(euRequest.id), response_notes__v: 'Written through the wrong connection.' },
+    ])
+    expect(edit?.responseStatus, JSON.stringify(edit)).toBe('FAILURE')
+    expect(edit?.errors?.[0]?.type).toBe('INSUFFICIENT_ACCESS')
+    const [create] = await medical.vault.records.create(asNa, 'case_request__v', [
+      { case__v: String(euRequest.case__v), connection__sys: on['crm-eu']!.onMedical.id, crm_id__v: euDraft },
+    ])
+    expect(create?.responseStatus).toBe('FAILURE')
+    expect(await caseRequestOf(eu, euInquiry)).toEqual(euRequest)
+    // Its own records it still writes.
+    const naRequest = await caseRequestOf(na, naInquiry)
+    const [own] = await medical.vault.records.update(asNa, 'case_request__v', [
+      { id: String(naRequest.id), response_notes__v: 'Written through its own connection.' },
+    ])
+    expect(own?.responseStatus, JSON.stringify(own)).toBe('SUCCESS')
   })
 })

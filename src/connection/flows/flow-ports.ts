@@ -27,6 +27,7 @@ export function connectionActor(connection: ConnectionInfo, messageId?: string):
     userName: connection.localIntegrationUserName,
     securityProfile: 'integration_user__sys',
     connection: connection.apiName,
+    connectionId: connection.id,
     ...(messageId === undefined ? {} : { messageId }),
   }
 }

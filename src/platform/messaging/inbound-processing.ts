@@ -341,6 +341,7 @@ function integrationActor(connection: ConnectionInfo, messageId: string): Record
     userName: connection.localIntegrationUserName || `Connection ${connection.apiName}`,
     securityProfile: connection.localIntegrationUserId === '' ? 'system' : 'integration_user__sys',
     connection: connection.apiName,
+    connectionId: connection.id,
     messageId,
   }
 }

@@ -3,6 +3,7 @@ import type { CompiledObject, ObjectAccess, PermissionTable } from '../metadata/
 import { canAccess, canEditField } from '../security/index.js'
 import type { ConnectionGrants } from './connection-grants.js'
 import type { RecordDraft } from './record-input.js'
+import type { StoredRow } from './record-types.js'
 import { type ApiError, apiError, type RecordActor } from './record-types.js'
 
 /** What decides access: the profiles' permissions, and the grants of connected vaults' signed calls. */
@@ -82,6 +83,38 @@ export function checkFieldEdits(
         apiError(
           'FIELD_READ_ONLY',
           `Field${refused.length > 1 ? 's' : ''} ${refused.join(', ')} of ${object.name} ${refused.length > 1 ? 'are' : 'is'} written only by the connection; leave ${refused.length > 1 ? 'them' : 'it'} out.`,
+        ),
+      )
+  }
+}
+
+/** The field that ties a record to one connection (platform objects and app objects alike). */
+const CONNECTION_FIELD = 'connection__sys'
+
+/**
+ * Finding 2: the connection's own writes touch only records of their connection, or of none; a
+ * draft that would create, change or re-point another connection's record gets ACCESS_DENIED.
+ */
+export function checkConnectionRecords(
+  object: CompiledObject,
+  actor: RecordActor,
+  drafts: readonly RecordDraft[],
+  existing: ReadonlyMap<string, StoredRow> = new Map(),
+): void {
+  const own = actor.connectionId
+  if (own === undefined || actor.securityProfile === 'system' || !object.fieldByName.has(CONNECTION_FIELD))
+    return
+  for (const draft of drafts) {
+    if (draft.errors.length > 0) continue
+    const stored = draft.id === undefined ? undefined : existing.get(draft.id)?.[CONNECTION_FIELD]
+    const foreign = [stored, draft.values.get(CONNECTION_FIELD)].find(
+      (value) => value !== null && value !== undefined && value !== '' && String(value) !== own,
+    )
+    if (foreign !== undefined)
+      draft.errors.push(
+        apiError(
+          'ACCESS_DENIED',
+          `Connection ${actor.connection ?? own} may write only its own ${object.name} records; ${draft.id ?? 'this record'} is connection ${String(foreign)}'s.`,
         ),
       )
   }

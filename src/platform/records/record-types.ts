@@ -20,6 +20,11 @@ export interface RecordActor extends AuditActor {
    * connection's grants (`RecordService.grantConnections`), not its profile's permissions.
    */
   readonly remote?: RemoteCaller
+  /**
+   * Set on the connection's own writes (its flows, its message processing): the local
+   * `connection__sys` record they are for. They touch only records of that connection, or of none.
+   */
+  readonly connectionId?: string
 }
 
 /** The connected vault behind a signed request, as far as access cares. */

@@ -4,7 +4,13 @@ import { isoTimestamp } from '../clock/index.js'
 import type { CompiledField, CompiledObject } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
 import { auditText, type InputOrigin, type StoredValue, sameStoredValue } from './field-values.js'
-import { assertRecordAccess, checkFieldEdits, hasRecordAccess, recordAccessDenied } from './record-access.js'
+import {
+  assertRecordAccess,
+  checkConnectionRecords,
+  checkFieldEdits,
+  hasRecordAccess,
+  recordAccessDenied,
+} from './record-access.js'
 import { checkDrafts, flagRepeatedIds } from './record-checks.js'
 import { auditWrite, inTransaction, type RecordContext } from './record-context.js'
 import {
@@ -226,6 +232,7 @@ async function insertDrafts(
 ): Promise<RecordResult[]> {
   if (drafts.length === 0) return []
   checkFieldEdits(object, actor, drafts)
+  checkConnectionRecords(object, actor, drafts)
   await checkDrafts(trx, ctx.registry.current, object, drafts)
   const valid = drafts.filter((d) => d.errors.length === 0)
   if (valid.length > 0) {
@@ -304,6 +311,7 @@ async function updateDrafts(
     if (!existing.has(d.id))
       d.errors.push(apiError('RECORD_NOT_FOUND', `No ${object.name} record has id ${d.id}.`))
   }
+  checkConnectionRecords(object, actor, drafts, existing)
   await checkDrafts(trx, ctx.registry.current, object, drafts)
   const now = isoTimestamp(ctx.clock)
   const audit: AuditEntryDraft[] = []
