@@ -1,9 +1,10 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import pg from 'pg'
 import { LiaisonError } from '../errors/index.js'
+import { PostgresVaultDialect } from './postgres-vault-dialect.js'
 import { SqliteVaultDialect } from './sqlite-vault-dialect.js'
 import { postgresDialect, type StorageDialect, sqliteDialect } from './storage-dialect.js'
 import type { VaultDb } from './vault-db.js'
@@ -89,6 +90,6 @@ export function createDatabase(config: DatabaseConfig): Storage {
     return { db, dialect: sqliteDialect, config, close: () => db.destroy() }
   }
   const pool = createPostgresPool(config.url, config.poolSize ?? 10)
-  const db = new Kysely<VaultDb>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<VaultDb>({ dialect: new PostgresVaultDialect({ pool }) })
   return { db, dialect: postgresDialect, config, close: () => db.destroy() }
 }
