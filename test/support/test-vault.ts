@@ -4,6 +4,7 @@ import type { Clock } from '../../src/platform/clock/index.js'
 import type { ProfileDefinition, SecurityProfile } from '../../src/platform/metadata/index.js'
 import { createUser, SYSTEM_ACTOR, Vault, type VaultEnvironment } from '../../src/platform/vault/index.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
+import { TEST_PASSWORD_COST } from './password-cost.js'
 
 export const API = '/api/v25.2'
 
@@ -40,6 +41,7 @@ export async function openTestVault(
     profile,
     environment: options.environment ?? 'production',
     database: database.config,
+    passwordCost: TEST_PASSWORD_COST,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.burstLimit === undefined ? {} : { burstLimit: options.burstLimit }),
     ...(options.documents === undefined ? {} : { documents: options.documents }),
