@@ -49,6 +49,9 @@ program
   .option('--dir <dir>', 'data folder (one SQLite file per vault)', '.liaison')
   .option('--port <port>', 'first port; the vaults take consecutive ports', port, 4100)
   .action(async (options: { dir: string; port: number }) => {
+    // Before the vault engine loads: a folder it cannot use is reported at once.
+    const { assertWritableFolder } = await import('./data-folder.js')
+    assertWritableFolder(options.dir, 'Choose a folder you can write to with --dir.')
     const [{ formatWorldTable, startWorld, WORLD_LOG_FILE }, { createCliLogger }] = await Promise.all([
       import('./world.js'),
       import('./cli-logger.js'),
@@ -98,6 +101,7 @@ program
         { VAULT_ENVIRONMENTS },
         server,
         { createCliLogger },
+        { assertWritableDatabase },
       ] = await Promise.all([
         import('../apps/crm/index.js'),
         import('../apps/medical/index.js'),
@@ -105,7 +109,10 @@ program
         import('../platform/vault/index.js'),
         import('./vault-server.js'),
         import('./cli-logger.js'),
+        import('./data-folder.js'),
       ])
+      const database = parseDatabaseUrl(options.db)
+      assertWritableDatabase(database)
       if (options.profile !== 'medical' && options.profile !== 'crm')
         throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
       if (!(VAULT_ENVIRONMENTS as readonly string[]).includes(options.environment))
@@ -117,7 +124,7 @@ program
           name: options.name ?? options.profile,
           profile: options.profile === 'medical' ? medicalProfile : crmProfile,
           environment: options.environment as VaultEnvironment,
-          database: parseDatabaseUrl(options.db),
+          database,
           documents: {
             ...(options.blobDir === undefined ? {} : { blobDir: options.blobDir }),
             maxFileBytes: options.maxFileMb * 1024 * 1024,
@@ -175,19 +182,23 @@ program
   .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .action(async (options: { db: string }) => {
-    const [{ runWorker }, { parseDatabaseUrl }, { installBehaviours }, { createCliLogger }] =
-      await Promise.all([
-        import('./connect-command.js'),
-        import('../platform/storage/index.js'),
-        import('./vault-server.js'),
-        import('./cli-logger.js'),
-      ])
+    const [
+      { runWorker },
+      { parseDatabaseUrl },
+      { installBehaviours },
+      { createCliLogger },
+      { assertWritableDatabase },
+    ] = await Promise.all([
+      import('./connect-command.js'),
+      import('../platform/storage/index.js'),
+      import('./vault-server.js'),
+      import('./cli-logger.js'),
+      import('./data-folder.js'),
+    ])
+    const database = parseDatabaseUrl(options.db)
+    assertWritableDatabase(database)
     const logger = createCliLogger()
-    const worker = await runWorker(
-      parseDatabaseUrl(options.db),
-      (vault) => installBehaviours(vault, { logger }),
-      logger,
-    )
+    const worker = await runWorker(database, (vault) => installBehaviours(vault, { logger }), logger)
     stopOnSignal(`the worker of ${worker.name}`, worker.close)
     process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
   })

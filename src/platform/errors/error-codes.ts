@@ -282,6 +282,12 @@ export const ERROR_CODES = {
     retry: 'backoff',
     fix: 'The database is busy; retry shortly.',
   },
+  STORAGE_UNWRITABLE: {
+    vaultType: 'UNEXPECTED_ERROR',
+    http: 500,
+    retry: 'never',
+    fix: 'Give the vault a data folder its process can write to (liaison up --dir DIR, liaison serve --db sqlite:PATH).',
+  },
   SCHEMA_TOO_NEW: {
     vaultType: 'UNEXPECTED_ERROR',
     http: 500,
