@@ -76,6 +76,10 @@ program
   .requiredOption('--db <db>', 'sqlite:PATH or postgres://USER@HOST:PORT/DATABASE')
   .option('--port <port>', 'port', port, 4100)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option(
+    '--public-url <url>',
+    'origin clients and connected vaults reach this vault at, behind a proxy (default: where it listens)',
+  )
   .option('--name <name>', 'vault name')
   .option('--environment <environment>', 'production or sandbox', 'production')
   .option(
@@ -89,6 +93,7 @@ program
       db: string
       port: number
       host: string
+      publicUrl?: string
       name?: string
       environment: string
       blobDir?: string
@@ -102,6 +107,7 @@ program
         server,
         { createCliLogger },
         { assertWritableDatabase },
+        { parsePublicUrl },
       ] = await Promise.all([
         import('../apps/crm/index.js'),
         import('../apps/medical/index.js'),
@@ -110,9 +116,12 @@ program
         import('./vault-server.js'),
         import('./cli-logger.js'),
         import('./data-folder.js'),
+        import('../api/index.js'),
       ])
       const database = parseDatabaseUrl(options.db)
       assertWritableDatabase(database)
+      // Checked before the vault opens, so a typo costs no start-up.
+      const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
       if (options.profile !== 'medical' && options.profile !== 'crm')
         throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
       if (!(VAULT_ENVIRONMENTS as readonly string[]).includes(options.environment))
@@ -133,6 +142,7 @@ program
         options.port,
         options.host,
         createCliLogger(),
+        publicUrl,
       )
       const people = await server.ensurePeople(served.vault, [])
       stopOnSignal(served.vault.name, served.close)
