@@ -22,6 +22,7 @@ import type { RouteEntry } from './fastify-types.js'
 import { guardRoute, requireSession } from './guards.js'
 import { parseFormBody, registerJsonParser } from './json-body.js'
 import { metadataRoutes } from './metadata.routes.js'
+import { listeningOrigin, parsePublicUrl } from './public-origin.js'
 import { queryRoutes } from './query.routes.js'
 import { queueRoutes } from './queues.routes.js'
 import { readMissingBody } from './read-missing-body.js'
@@ -46,6 +47,12 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number
   /** Routes added by later layers (VQL, connection), registered inside the session-guarded scope. */
   readonly guardedPlugins?: readonly ((scope: FastifyInstance) => Promise<void>)[]
+  /**
+   * The origin clients and connected vaults reach this vault at, when it is not the address the
+   * server listens on (behind a proxy, `--public-url`). Absolute links and the default URL of a new
+   * connection use it, never the request's Host header. (Default: the listening address)
+   */
+  readonly publicUrl?: string
   /** Routes that authenticate themselves (signed connection traffic), registered unguarded. */
   readonly openPlugins?: readonly ((scope: FastifyInstance) => Promise<void>)[]
 }
@@ -72,6 +79,7 @@ function pathVersion(request: FastifyRequest): string | undefined {
 /** Builds the REST API of one vault. Never listens: the CLI does, tests inject or listen themselves. */
 export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES
+  const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
   const app = Fastify({
     ...(options.loggerInstance === undefined
       ? { logger: options.logger ?? false }
@@ -82,6 +90,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
     ajv: { customOptions: AJV_OPTIONS },
   })
   app.decorate('vault', vault)
+  app.decorate('publicOrigin', () => publicUrl ?? listeningOrigin(app.server))
   // Every route and whether it needs a session, for review: an unguarded route shows in the test.
   const routeTable: RouteEntry[] = []
   app.decorate('routeTable', routeTable)

@@ -6,11 +6,8 @@ import { LISTED_API_VERSIONS } from './api-version.js'
 import { send, sendFailure } from './envelope.js'
 import { envelopeResponse, openObject } from './envelope-schema.js'
 import { sessionOf } from './guards.js'
+import { publicLink } from './public-origin.js'
 import { pathParams } from './request-schemas.js'
-
-function origin(request: { protocol: string; host: string }): string {
-  return `${request.protocol}://${request.host}`
-}
 
 const EXAMPLE_ORIGIN = 'http://127.0.0.1:4100'
 
@@ -28,10 +25,12 @@ export async function rootRoutes(app: FastifyInstance): Promise<void> {
         ),
       },
     },
-    async (request, reply) =>
+    async (_request, reply) =>
       send(reply, {
         responseStatus: 'SUCCESS',
-        values: Object.fromEntries(LISTED_API_VERSIONS.map((v) => [v, `${origin(request)}/api/${v}`])),
+        values: Object.fromEntries(
+          LISTED_API_VERSIONS.map((v) => [v, publicLink(app.publicOrigin(), `/api/${v}`)]),
+        ),
       }),
   )
 }
@@ -88,7 +87,7 @@ export async function authRoutes(base: FastifyInstance): Promise<void> {
           responseStatus: 'SUCCESS',
           sessionId,
           userId: user.userId,
-          vaultIds: [{ id: vault.id, name: vault.name, url: `${origin(request)}/api` }],
+          vaultIds: [{ id: vault.id, name: vault.name, url: publicLink(app.publicOrigin(), '/api') }],
           vaultId: vault.id,
         })
       } catch (error) {

@@ -146,7 +146,10 @@ export const CREATE_CONNECTION_BODY = Type.Object(
     ),
     integration_user: Type.Optional(Type.String({ description: 'Username the remote vault calls back as.' })),
     url: Type.Optional(
-      Type.String({ description: 'This vault origin as the remote reaches it. Default: as called.' }),
+      Type.String({
+        description:
+          'This vault origin as the remote reaches it. Default: the vault public URL (--public-url) or the address it listens on.',
+      }),
     ),
   },
   { examples: [{ name__v: 'Medical-CRM connection', remote_vault_url__sys: 'http://127.0.0.1:4101' }] },
@@ -164,7 +167,10 @@ export const ACCEPT_CONNECTION_BODY = Type.Object(
     name__v: TEXT,
     integration_user: TEXT,
     url: Type.Optional(
-      Type.String({ description: 'This vault origin as the remote reaches it. Default: as called.' }),
+      Type.String({
+        description:
+          'This vault origin as the remote reaches it. Default: the vault public URL (--public-url) or the address it listens on.',
+      }),
     ),
   },
   { examples: [{ connection_token: 'eyJmb3JtYXQiOiJsaWFpc29uLWNvbm5lY3Rpb24tMSIs…' }] },

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import {
   acceptConnectionToken,
@@ -27,8 +27,20 @@ import { CONNECTION_ADMIN, sessionOf } from './guards.js'
 import { pathParams, trimmedText } from './request-schemas.js'
 import { captureSignedBody, incomingSignedRequest } from './signed-callback.js'
 
-function origin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`
+/**
+ * This vault's origin as the remote vault will call it back: the admin's `url`, else the vault's
+ * configured origin (public-origin.ts), never the Host header of the request.
+ */
+function localUrlOf(app: FastifyInstance, url: string | undefined): string {
+  const given = trimmedText(url)
+  if (given !== undefined) return given
+  const origin = app.publicOrigin()
+  if (origin === undefined)
+    throw new LiaisonError(
+      'PARAMETER_MISSING',
+      'This vault does not know the URL other vaults reach it at: send url (its origin, such as https://medical.example.com), or start it with --public-url.',
+    )
+  return origin
 }
 
 /** A connection in API shape: field names as on `connection__sys`, plus its queues. */
@@ -191,7 +203,7 @@ export async function connectionRoutes(base: FastifyInstance): Promise<void> {
       const remoteUrl = trimmedText(body.remote_vault_url__sys)
       const remoteVaultId = trimmedText(body.remote_vault_id__sys)
       const pending = await createPendingConnection(app.vault, actor, {
-        localUrl: trimmedText(body.url) ?? origin(request),
+        localUrl: localUrlOf(app, body.url),
         ...(remoteUrl === undefined ? {} : { remoteUrl }),
         ...(remoteVaultId === undefined ? {} : { remoteVaultId }),
         ...namedOptions(body),
@@ -233,7 +245,7 @@ export async function connectionRoutes(base: FastifyInstance): Promise<void> {
         )
       const connection = await acceptConnectionToken(app.vault, actor, {
         token,
-        localUrl: trimmedText(body.url) ?? origin(request),
+        localUrl: localUrlOf(app, body.url),
         ...namedOptions(body),
       })
       return send(reply, { responseStatus: 'SUCCESS', data: connectionBody(connection) })

@@ -38,6 +38,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     vault: Vault
+    /** The origin this vault is reached at (configured, or where it listens); undefined before it listens. */
+    publicOrigin(): string | undefined
     routeTable: readonly RouteEntry[]
   }
   interface FastifyContextConfig {

@@ -2,3 +2,4 @@
 export type { FastifyInstance as ApiServer } from 'fastify'
 export { type AppOptions, BODY_LIMIT_BYTES, buildApp } from './app.js'
 export type { RequestSession } from './fastify-types.js'
+export { parsePublicUrl } from './public-origin.js'

@@ -61,6 +61,9 @@ program
   .option('--dir <dir>', 'data folder (one SQLite file per vault)', '.liaison')
   .option('--port <port>', 'first port; the vaults take consecutive ports', port, 4100)
   .action(async (options: { dir: string; port: number }) => {
+    // Before the vault engine loads: a folder it cannot use is reported at once.
+    const { assertWritableFolder } = await import('./data-folder.js')
+    assertWritableFolder(options.dir, 'Choose a folder you can write to with --dir.')
     const [{ formatWorldTable, startWorld, WORLD_LOG_FILE }, { createCliLogger }] = await Promise.all([
       import('./world.js'),
       import('./cli-logger.js'),
@@ -85,6 +88,10 @@ program
   .requiredOption('--db <db>', 'sqlite:PATH or postgres://USER@HOST:PORT/DATABASE')
   .option('--port <port>', 'port', port, 4100)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option(
+    '--public-url <url>',
+    'origin clients and connected vaults reach this vault at, behind a proxy (default: where it listens)',
+  )
   .option('--name <name>', 'vault name')
   .option('--environment <environment>', 'production or sandbox', 'production')
   .option(
@@ -99,6 +106,7 @@ program
       db: string
       port: number
       host: string
+      publicUrl?: string
       name?: string
       environment: string
       blobDir?: string
@@ -112,6 +120,8 @@ program
         { VAULT_ENVIRONMENTS },
         server,
         { createCliLogger },
+        { assertWritableDatabase },
+        { parsePublicUrl },
       ] = await Promise.all([
         import('../apps/crm/index.js'),
         import('../apps/medical/index.js'),
@@ -119,7 +129,13 @@ program
         import('../platform/vault/index.js'),
         import('./vault-server.js'),
         import('./cli-logger.js'),
+        import('./data-folder.js'),
+        import('../api/index.js'),
       ])
+      const database = parseDatabaseUrl(options.db)
+      assertWritableDatabase(database)
+      // Checked before the vault opens, so a typo costs no start-up.
+      const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
       if (options.profile !== 'medical' && options.profile !== 'crm')
         throw new InvalidArgumentError(`--profile must be medical or crm, not ${options.profile}`)
       if (!(VAULT_ENVIRONMENTS as readonly string[]).includes(options.environment))
@@ -131,7 +147,7 @@ program
           name: options.name ?? options.profile,
           profile: options.profile === 'medical' ? medicalProfile : crmProfile,
           environment: options.environment as VaultEnvironment,
-          database: parseDatabaseUrl(options.db),
+          database,
           documents: {
             ...(options.blobDir === undefined ? {} : { blobDir: options.blobDir }),
             maxFileBytes: options.maxFileMb * 1024 * 1024,
@@ -141,6 +157,7 @@ program
         options.port,
         options.host,
         createCliLogger(),
+        publicUrl,
       )
       const people = await server.ensurePeople(served.vault, [])
       await server.forgetLegacyPasswords(served.vault)
@@ -197,16 +214,24 @@ program
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .option('--key-file <path>', KEY_FILE_HELP)
   .action(async (options: { db: string; keyFile?: string }) => {
-    const [{ runWorker }, { parseDatabaseUrl }, { installBehaviours }, { createCliLogger }] =
-      await Promise.all([
-        import('./connect-command.js'),
-        import('../platform/storage/index.js'),
-        import('./vault-server.js'),
-        import('./cli-logger.js'),
-      ])
+    const [
+      { runWorker },
+      { parseDatabaseUrl },
+      { installBehaviours },
+      { createCliLogger },
+      { assertWritableDatabase },
+    ] = await Promise.all([
+      import('./connect-command.js'),
+      import('../platform/storage/index.js'),
+      import('./vault-server.js'),
+      import('./cli-logger.js'),
+      import('./data-folder.js'),
+    ])
+    const database = parseDatabaseUrl(options.db)
+    assertWritableDatabase(database)
     const logger = createCliLogger()
     const worker = await runWorker(
-      { database: parseDatabaseUrl(options.db), keyFile: options.keyFile },
+      { database, keyFile: options.keyFile },
       (vault) => installBehaviours(vault, { logger }),
       logger,
     )

@@ -187,12 +187,14 @@ export interface RunningVault {
 /**
  * Opens a vault and serves its REST API on 127.0.0.1:port (0 picks a free port). With a logger,
  * requests, unexpected errors, job runner failures and failed pulls are logged, tagged with the vault.
+ * `publicUrl` is the origin it is reached at when that is not where it listens (`--public-url`).
  */
 export async function serveVault(
   config: VaultConfig,
   port: number,
   host = '127.0.0.1',
   logger?: Logger,
+  publicUrl?: string,
 ): Promise<RunningVault> {
   const log = logger?.child({ vault: config.name })
   const vault = await Vault.open({
@@ -201,11 +203,14 @@ export async function serveVault(
     setup: [(v) => installBehaviours(v, log === undefined ? {} : { logger: log }), ...(config.setup ?? [])],
   })
   try {
-    const app = await buildApp(vault, log === undefined ? {} : { loggerInstance: log })
+    const app = await buildApp(vault, {
+      ...(log === undefined ? {} : { loggerInstance: log }),
+      ...(publicUrl === undefined ? {} : { publicUrl }),
+    })
     await app.listen({ port, host })
     const address = app.server.address()
     const actualPort = typeof address === 'object' && address !== null ? address.port : port
-    const url = `http://${host}:${actualPort}`
+    const url = app.publicOrigin() ?? `http://${host}:${actualPort}`
     return {
       vault,
       app,

@@ -1,5 +1,5 @@
 import type { ConnectionGrant, RecordService } from '../platform/records/index.js'
-import { vqlString } from './pulls/index.js'
+import { vqlString } from '../platform/vql/index.js'
 import type { ConnectionSide } from './rules/index.js'
 
 const READ = ['read'] as const

@@ -8,6 +8,7 @@ import type { ConnectionInfo } from '../../src/platform/messaging/index.js'
 import type { SecurityProfile } from '../../src/platform/metadata/index.js'
 import { createUser, SYSTEM_ACTOR, Vault, type VaultEnvironment } from '../../src/platform/vault/index.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
+import { TEST_PASSWORD_COST } from './password-cost.js'
 
 export const API = '/api/v25.2'
 const PASSWORD = 'Correct-Horse-9'
@@ -54,6 +55,7 @@ async function serve(
     environment,
     database: database.config,
     keyFile: database.keyFile,
+    passwordCost: TEST_PASSWORD_COST,
     burstLimit: 1_000_000,
     jobs: {
       table: { pollIntervalMs: 20, retry: { baseMs: 100, capMs: 400 } },

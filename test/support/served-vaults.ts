@@ -7,6 +7,7 @@ import type { ConnectionInfo } from '../../src/platform/messaging/index.js'
 import type { ProfileDefinition } from '../../src/platform/metadata/index.js'
 import { createUser, SYSTEM_ACTOR, type Vault, type VaultConfig } from '../../src/platform/vault/index.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
+import { TEST_PASSWORD_COST } from './password-cost.js'
 
 export const API = '/api/v25.2'
 const PASSWORD = 'Correct-Horse-9'
@@ -75,6 +76,7 @@ export async function startServedVault(
     environment: options.environment ?? 'production',
     database: database.config,
     keyFile: database.keyFile,
+    passwordCost: TEST_PASSWORD_COST,
     jobs: options.jobs ?? FAST_JOBS,
     // Tests move a manual clock by hours: sessions must outlive that.
     sessionIdleTimeoutMs: 7 * 24 * 3_600_000,

@@ -4,6 +4,7 @@ import type { Clock } from '../../src/platform/clock/index.js'
 import type { ProfileDefinition, SecurityProfile } from '../../src/platform/metadata/index.js'
 import { createUser, SYSTEM_ACTOR, Vault, type VaultEnvironment } from '../../src/platform/vault/index.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
+import { TEST_PASSWORD_COST } from './password-cost.js'
 
 export const API = '/api/v25.2'
 
@@ -41,6 +42,7 @@ export async function openTestVault(
     environment: options.environment ?? 'production',
     database: database.config,
     keyFile: database.keyFile,
+    passwordCost: TEST_PASSWORD_COST,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.burstLimit === undefined ? {} : { burstLimit: options.burstLimit }),
     ...(options.documents === undefined ? {} : { documents: options.documents }),

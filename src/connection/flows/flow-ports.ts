@@ -34,22 +34,17 @@ export function connectionActor(connection: ConnectionInfo, messageId?: string):
 
 /** The ids a message's items hold, and the items that are not ids. */
 export interface ParsedRecordIds {
-  /** Items in the id alphabet, safe in a VQL literal, in their order. */
+  /** Items in the id alphabet, in their order. */
   readonly ids: string[]
   readonly invalid: string[]
 }
 
-/** Record ids travel into VQL literals: only the id alphabet is accepted there, the rest is returned as invalid. */
+/** Items that are record ids (the id alphabet), and the rest, which a flow reports as invalid items. */
 export function parseRecordIds(items: readonly string[]): ParsedRecordIds {
   const ids: string[] = []
   const invalid: string[] = []
   for (const item of items) (/^[A-Za-z0-9_-]{1,64}$/.test(item) ? ids : invalid).push(item)
   return { ids, invalid }
-}
-
-/** `('a', 'b')` for `CONTAINS`, from ids already checked by parseRecordIds. */
-export function vqlIdList(ids: readonly string[]): string {
-  return `(${ids.map((id) => `'${id}'`).join(', ')})`
 }
 
 /**

@@ -35,7 +35,7 @@ export {
   type RoutingVault,
   routeDocumentsJob,
 } from './documents/route-documents.js'
-export { connectionActor, type FlowVault, parseRecordIds, vqlIdList } from './flow-ports.js'
+export { connectionActor, type FlowVault, parseRecordIds } from './flow-ports.js'
 export { applyTransferResults } from './inquiries/apply-transfer-results.js'
 export { processTransferredInquiries } from './inquiries/process-transferred-inquiries.js'
 export {

@@ -1,6 +1,6 @@
 export { DEFAULT_WATERMARK_FIELD, PULL_BATCH_SIZE, WATERMARK_OVERLAP_MS } from './defaults.js'
 export { keysetPages } from './keyset-pages.js'
-export { type KeysetRead, vqlString } from './keyset-query.js'
+export type { KeysetRead } from './keyset-query.js'
 export { findPullPoint } from './pull-point.js'
 export type {
   PageOutcome,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseVql } from '../../platform/vql/index.js'
-import { keysetQuery, positionOf, vqlString } from './keyset-query.js'
+import { parseVql, vqlString } from '../../platform/vql/index.js'
+import { keysetQuery, positionOf } from './keyset-query.js'
 
 const read = {
   object: 'case_request__v',

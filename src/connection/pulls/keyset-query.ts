@@ -1,4 +1,5 @@
 import { LiaisonError } from '../../platform/errors/index.js'
+import { vqlString } from '../../platform/vql/index.js'
 import type { PullRow } from './pull-types.js'
 
 /** What a keyset read asks the remote vault for. */
@@ -17,11 +18,6 @@ export interface KeysetRead {
 
 /** Where a page ended: the keys' values of its last row, in key order. */
 export type KeysetPosition = readonly string[]
-
-/** A VQL string literal that reads back as exactly `value` (backslashes and quotes escaped). */
-export function vqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-}
 
 /** `k1 > v1 OR (k1 = v1 AND (k2 > v2 OR …))`: the rows strictly after `after` in key order. */
 function afterCondition(keys: readonly string[], after: KeysetPosition): string {

@@ -1,8 +1,8 @@
 import type { ConnectionInfo } from '../../platform/messaging/index.js'
 import { holdRecord } from '../../platform/storage/index.js'
+import { vqlString } from '../../platform/vql/index.js'
 import { DEFAULT_WATERMARK_FIELD, PULL_BATCH_SIZE, WATERMARK_OVERLAP_MS } from './defaults.js'
 import { keysetPages } from './keyset-pages.js'
-import { vqlString } from './keyset-query.js'
 import { savedWatermark } from './pull-point.js'
 import type {
   PullOptions,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { LiaisonError } from '../../platform/errors/index.js'
 import type { ConnectionInfo, RemoteVault } from '../../platform/messaging/index.js'
 import type { VaultDb } from '../../platform/storage/index.js'
+import { vqlString } from '../../platform/vql/index.js'
 import { applyFieldRules, type LookupResolver, queryFieldsFor } from './apply-field-rules.js'
 import { type CompiledFieldRule, loadRuleSet, type RuleSet } from './rule-set.js'
 
@@ -118,7 +119,7 @@ export async function dryRunRule(input: DryRunInput): Promise<DryRunResult> {
     ]),
   ]
   const { data } = await input.remote.query(
-    `SELECT ${fields.join(', ')} FROM ${primary} WHERE id = '${sourceId}'`,
+    `SELECT ${fields.join(', ')} FROM ${primary} WHERE id = ${vqlString(sourceId)}`,
   )
   const source = data[0]
   if (source === undefined)

@@ -222,6 +222,12 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'The operation is not allowed for this record or object.',
   },
+  INTEGRATION_POINT_UNKNOWN: {
+    vaultType: 'OPERATION_NOT_ALLOWED',
+    http: 404,
+    retry: 'never',
+    fix: 'The receiving vault processes no messages of this integration point; check that both vaults run the same Liaison release and that the message names an outbound point of the sender, then reprocess it.',
+  },
   METADATA_CONFLICT: {
     vaultType: 'ITEM_NAME_EXISTS',
     http: 409,
@@ -275,6 +281,12 @@ export const ERROR_CODES = {
     http: 503,
     retry: 'backoff',
     fix: 'The database is busy; retry shortly.',
+  },
+  STORAGE_UNWRITABLE: {
+    vaultType: 'UNEXPECTED_ERROR',
+    http: 500,
+    retry: 'never',
+    fix: 'Give the vault a data folder its process can write to (liaison up --dir DIR, liaison serve --db sqlite:PATH).',
   },
   SCHEMA_TOO_NEW: {
     vaultType: 'UNEXPECTED_ERROR',

@@ -80,9 +80,10 @@ export class InboundProcessing {
 
   /**
    * Accepts a signed message posted by a connected vault: verifies it (B2), refuses an unknown or
-   * inactive connection and a sandbox sending to production (B3, recorded as an exception), stores
-   * it and its processing job in one transaction, and acknowledges. A message id already in the
-   * queue is acknowledged and ignored.
+   * inactive connection, a sandbox sending to production (B3, recorded as an exception) and a
+   * message of an integration point this vault has no processor for (INTEGRATION_POINT_UNKNOWN),
+   * stores it and its processing job in one transaction, and acknowledges. A message id already in
+   * the queue is acknowledged and ignored.
    */
   async receive(request: IncomingSignedRequest): Promise<{ messageId: string; duplicate: boolean }> {
     const { db, vaultName } = this.#context
@@ -120,6 +121,14 @@ export class InboundProcessing {
       await this.#refuseFromSandbox(connection, wire)
       throw sandboxRefusal(connection, `message ${wire.message_id} (${wire.integration_point})`)
     }
+    // Refused before it is stored: no try here could ever succeed, so the sender learns it at
+    // once (a permanent error: its message is dead, with its User Exception Message) instead of
+    // this vault retrying it PROCESSING_MAX_ATTEMPTS times.
+    if (!this.#processors.has(wire.integration_point))
+      throw new LiaisonError(
+        'INTEGRATION_POINT_UNKNOWN',
+        `Vault ${vaultName} has no inbound integration point ${wire.integration_point} on connection ${connection.apiName}; message ${wire.message_id} was refused. It processes ${[...this.#processors.keys()].sort().join(', ') || 'no messages'}. Check that both vaults run the same Liaison release.`,
+      )
     const now = isoTimestamp(this.#context.clock)
     const inserted = await db.transaction().execute(async (trx) => {
       const result = await trx

@@ -12,7 +12,14 @@ export {
   SESSION_MAX_LIFETIME_MS,
 } from './defaults.js'
 export { type LoginAttempt, LoginThrottle, type LoginThrottleOptions } from './login-throttle.js'
-export { hashPassword, scryptLoad, verifyPassword } from './passwords.js'
+export {
+  hashPassword,
+  needsRehash,
+  PASSWORD_COST,
+  type PasswordCost,
+  scryptLoad,
+  verifyPassword,
+} from './passwords.js'
 export {
   ADMIN_READ_OBJECTS,
   assertAccess,

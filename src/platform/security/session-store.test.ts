@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js'
+import { TEST_PASSWORD_COST } from '../../../test/support/password-cost.js'
 import { ManualClock } from '../clock/index.js'
 import { isLiaisonError } from '../errors/index.js'
 import { createDatabase, migrateToLatest, type Storage } from '../storage/index.js'
@@ -34,7 +35,7 @@ beforeEach(async () => {
   for (const table of ['api_session', 'user_credential', 'login_attempt', 'user__sys'])
     await storage.db.deleteFrom(table).execute()
   clock = new ManualClock('2026-03-01T08:00:00.000Z')
-  store = new SessionStore({ db: storage.db, clock })
+  store = new SessionStore({ db: storage.db, clock, passwordCost: TEST_PASSWORD_COST })
 })
 
 interface UserSeed {
@@ -72,7 +73,7 @@ async function thrown(promise: Promise<unknown>): Promise<unknown> {
 }
 
 function anotherProcess(): SessionStore {
-  return new SessionStore({ db: storage.db, clock })
+  return new SessionStore({ db: storage.db, clock, passwordCost: TEST_PASSWORD_COST })
 }
 
 describe('SessionStore.login', () => {
@@ -103,8 +104,49 @@ describe('SessionStore.login', () => {
   it('stores a scrypt hash, not the password', async () => {
     await addUser({ id: 'U1', username: 'rep@crm.test', password: 's3cret!' })
     const credential = await storage.db.selectFrom('user_credential').selectAll().executeTakeFirstOrThrow()
-    expect(String(credential.password_hash)).toMatch(/^scrypt\$16384\$8\$1\$/)
+    expect(String(credential.password_hash)).toMatch(/^scrypt\$4096\$8\$1\$/)
     expect(credential.changed_date).toBe('2026-03-01T08:00:00.000Z')
+  })
+
+  it('hashes a password again with its own cost at the next login, keeping sessions and auditing it', async () => {
+    const cheap = new SessionStore({ db: storage.db, clock, passwordCost: { n: 1_024, r: 8, p: 1 } })
+    await storage.db
+      .insertInto('user__sys')
+      .values({
+        id: 'U-REHASH',
+        username__sys: 'rep@crm.test',
+        security_profile__sys: 'rep__v',
+        status__v: 'active__v',
+      })
+      .execute()
+    await cheap.setPassword(storage.db, 'U-REHASH', 'pw')
+    const before = await storage.db.selectFrom('user_credential').selectAll().executeTakeFirstOrThrow()
+    expect(String(before.password_hash)).toMatch(/^scrypt\$1024\$8\$1\$/)
+    const { sessionId } = await cheap.login('rep@crm.test', 'pw')
+
+    await store.login('rep@crm.test', 'pw')
+    const after = await storage.db.selectFrom('user_credential').selectAll().executeTakeFirstOrThrow()
+    expect(String(after.password_hash)).toMatch(/^scrypt\$4096\$8\$1\$/)
+    expect(after.changed_date).toBe(before.changed_date)
+    // The password did not change: the session opened before the upgrade lives on.
+    await expect(store.resolve(sessionId)).resolves.toMatchObject({ userId: 'U-REHASH' })
+    const audit = await storage.db
+      .selectFrom('audit_trail')
+      .selectAll()
+      .where('record_id', '=', 'U-REHASH')
+      .execute()
+    expect(audit).toHaveLength(1)
+    expect(audit[0]).toMatchObject({ object_name: 'user__sys', user_id: 'U-REHASH', action: 'Edit' })
+    expect(String(audit[0]!.event_description)).toMatch(/N=4096, r=8, p=1/)
+    // Once upgraded, a login changes nothing.
+    await store.login('rep@crm.test', 'pw')
+    const again = await storage.db.selectFrom('user_credential').selectAll().executeTakeFirstOrThrow()
+    expect(again.password_hash).toBe(after.password_hash)
+    // A wrong password upgrades nothing.
+    await expect(cheap.login('rep@crm.test', 'nope')).rejects.toMatchObject({ code: 'LOGIN_FAILED' })
+    expect(
+      (await storage.db.selectFrom('user_credential').selectAll().executeTakeFirstOrThrow()).password_hash,
+    ).toBe(after.password_hash)
   })
 
   it('matches usernames case-insensitively', async () => {
@@ -195,7 +237,12 @@ describe('SessionStore.resolve', () => {
   })
 
   it('honours a custom idle timeout', async () => {
-    store = new SessionStore({ db: storage.db, clock, idleTimeoutMs: 5 * MINUTE_MS })
+    store = new SessionStore({
+      db: storage.db,
+      clock,
+      idleTimeoutMs: 5 * MINUTE_MS,
+      passwordCost: TEST_PASSWORD_COST,
+    })
     const { sessionId } = await store.login('rep@crm.test', 'pw')
     clock.advance(5 * MINUTE_MS)
     await expect(store.resolve(sessionId)).rejects.toMatchObject({ code: 'SESSION_INVALID' })

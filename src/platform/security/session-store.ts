@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { appendAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import { SECURITY_PROFILES, type SecurityProfile } from '../metadata/index.js'
@@ -13,7 +14,7 @@ import {
   SESSION_TOUCH_INTERVAL_MS,
 } from './defaults.js'
 import { LoginThrottle } from './login-throttle.js'
-import { hashPassword, verifyPassword } from './passwords.js'
+import { hashPassword, needsRehash, PASSWORD_COST, type PasswordCost, verifyPassword } from './passwords.js'
 
 /** The profile of the users connections call back as (never a password session). */
 const INTEGRATION_PROFILE = 'integration_user__sys'
@@ -39,6 +40,11 @@ export interface SessionStoreOptions {
   readonly maxLifetimeMs?: number
   /** Refuses logins after repeated failures. (Default: a LoginThrottle on the same db and clock) */
   readonly throttle?: LoginThrottle
+  /**
+   * The scrypt cost of new password hashes. Only for tests, which create users by the hundred:
+   * every production path takes the default. (Default: PASSWORD_COST)
+   */
+  readonly passwordCost?: PasswordCost
 }
 
 /** What one process knows about a session between database reads. */
@@ -105,6 +111,7 @@ export class SessionStore {
   readonly #idleTimeoutMs: number
   readonly #maxLifetimeMs: number
   readonly #throttle: LoginThrottle
+  readonly #passwordCost: PasswordCost
   readonly #cache = new Map<string, CachedSession>()
   #dummyHash: Promise<string> | undefined
 
@@ -114,6 +121,7 @@ export class SessionStore {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? SESSION_IDLE_TIMEOUT_MS
     this.#maxLifetimeMs = options.maxLifetimeMs ?? SESSION_MAX_LIFETIME_MS
     this.#throttle = options.throttle ?? new LoginThrottle({ db: options.db, clock: options.clock })
+    this.#passwordCost = options.passwordCost ?? PASSWORD_COST
   }
 
   /**
@@ -126,7 +134,7 @@ export class SessionStore {
         'PARAMETER_MISSING',
         `The new password of user ${userId} is empty; send a password.`,
       )
-    const passwordHash = await hashPassword(password)
+    const passwordHash = await hashPassword(password, this.#passwordCost)
     const changedDate = isoTimestamp(this.#clock)
     await db
       .insertInto('user_credential')
@@ -177,6 +185,7 @@ export class SessionStore {
       )
     }
     await this.#throttle.succeeded(attempt)
+    if (needsRehash(storedHash, this.#passwordCost)) await this.#rehash(user, storedHash, password)
     const sessionId = randomBytes(SESSION_ID_BYTES).toString('hex')
     const idHash = hashSessionId(sessionId)
     const nowMs = this.#clock.now()
@@ -360,7 +369,43 @@ export class SessionStore {
   }
 
   #getDummyHash(): Promise<string> {
-    this.#dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
+    this.#dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.#passwordCost)
     return this.#dummyHash
+  }
+
+  /**
+   * Hashes a password that just verified again with the current cost, so a hash made under an
+   * older, cheaper cost is upgraded at the user's next login (the only time the password is
+   * known). Unlike setPassword, the user's sessions stay open: the password is the same. A
+   * password changed meanwhile (another process) is left alone. Audited on the user record.
+   */
+  async #rehash(user: SessionUser, storedHash: string, password: string): Promise<void> {
+    const upgraded = await hashPassword(password, this.#passwordCost)
+    const { n, r, p } = this.#passwordCost
+    await this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('user_credential')
+        .set({ password_hash: upgraded })
+        .where('user_id', '=', user.userId)
+        .where('password_hash', '=', storedHash)
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) === 0) return
+      await appendAudit(
+        trx,
+        { userId: user.userId, userName: user.username },
+        isoTimestamp(this.#clock),
+        randomUUID(),
+        [
+          {
+            action: 'Edit',
+            objectName: 'user__sys',
+            recordId: user.userId,
+            description: `Password hash upgraded at login to scrypt N=${n}, r=${r}, p=${p}; the password is unchanged.`,
+          },
+        ],
+        // One row of 13 values: far below any database's parameter limit.
+        1_000,
+      )
+    })
   }
 }

@@ -1,9 +1,10 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import pg from 'pg'
 import { LiaisonError } from '../errors/index.js'
+import { PostgresVaultDialect } from './postgres-vault-dialect.js'
 import { SqliteVaultDialect } from './sqlite-vault-dialect.js'
 import { postgresDialect, type StorageDialect, sqliteDialect } from './storage-dialect.js'
 import type { VaultDb } from './vault-db.js'
@@ -55,9 +56,37 @@ export function createPostgresPool(url: string, max = 10): pg.Pool {
  * they are 0600 too whatever the umask. Files an older release left readable are tightened.
  */
 function preparePrivateDatabaseFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  closeSync(openSync(path, 'a', 0o600))
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    closeSync(openSync(path, 'a', 0o600))
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+  } catch (error) {
+    throw unwritableDatabase(path, error)
+  }
+}
+
+/** File-system and SQLite errors that mean the database's file or folder cannot be written. */
+const UNWRITABLE_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EEXIST',
+  'EISDIR',
+  'ENOENT',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+])
+
+/** STORAGE_UNWRITABLE naming the file, for an error that says it cannot be written; others as they are. */
+function unwritableDatabase(path: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code !== 'string' || !UNWRITABLE_CODES.has(code)) return error
+  return new LiaisonError(
+    'STORAGE_UNWRITABLE',
+    `Cannot open the SQLite database ${path} for writing (${code}: ${error instanceof Error ? error.message : String(error)}). Its folder ${dirname(path)} must be a folder this process can write to.`,
+    { cause: error },
+  )
 }
 
 /** Opens the database of one vault. SQLite runs in WAL mode with synchronous=FULL. */
@@ -68,14 +97,20 @@ export function createDatabase(config: DatabaseConfig): Storage {
     const db = new Kysely<VaultDb>({
       dialect: new SqliteVaultDialect({
         openWriter: () => {
-          const handle = new SqliteDatabase(config.path)
-          handle.pragma('journal_mode = WAL')
-          handle.pragma('synchronous = FULL')
-          handle.pragma('busy_timeout = 10000')
-          handle.pragma('foreign_keys = ON')
-          // Deleted rows are zeroed in their page (no extra I/O), so a removed secret is not left in the file.
-          handle.pragma('secure_delete = FAST')
-          return handle
+          let handle: SqliteDatabase.Database | undefined
+          try {
+            handle = new SqliteDatabase(config.path)
+            handle.pragma('journal_mode = WAL')
+            handle.pragma('synchronous = FULL')
+            handle.pragma('busy_timeout = 10000')
+            handle.pragma('foreign_keys = ON')
+            // Deleted rows are zeroed in their page (no extra I/O), so a removed secret is not left in the file.
+            handle.pragma('secure_delete = FAST')
+            return handle
+          } catch (error) {
+            handle?.close()
+            throw unwritableDatabase(config.path, error)
+          }
         },
         ...(memory
           ? {}
@@ -91,6 +126,6 @@ export function createDatabase(config: DatabaseConfig): Storage {
     return { db, dialect: sqliteDialect, config, close: () => db.destroy() }
   }
   const pool = createPostgresPool(config.url, config.poolSize ?? 10)
-  const db = new Kysely<VaultDb>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<VaultDb>({ dialect: new PostgresVaultDialect({ pool }) })
   return { db, dialect: postgresDialect, config, close: () => db.destroy() }
 }

@@ -24,7 +24,7 @@ import {
 import { Messaging } from '../messaging/index.js'
 import { MetadataRegistry, type ProfileDefinition } from '../metadata/index.js'
 import { type RecordActor, RecordService } from '../records/index.js'
-import { BurstLimiter, SessionStore } from '../security/index.js'
+import { BurstLimiter, type PasswordCost, SessionStore } from '../security/index.js'
 import { createDatabase, type DatabaseConfig, migrateToLatest, type Storage } from '../storage/index.js'
 import { documentTargetProvider, type VqlTargetProvider } from '../vql/index.js'
 
@@ -42,6 +42,11 @@ export interface VaultConfig {
   readonly burstLimit?: number
   /** Session idle timeout in milliseconds. (Default: 30 minutes) */
   readonly sessionIdleTimeoutMs?: number
+  /**
+   * The scrypt cost of new password hashes. For tests only, which create and log in users by the
+   * hundred; the CLI and every other production path leave it out. (Default: PASSWORD_COST)
+   */
+  readonly passwordCost?: PasswordCost
   /** Run the vault's jobs (delivery, processing, pulls) in this process. (Default: true) */
   readonly runJobs?: boolean
   /** Job engine and runner options (tests shorten the back-off). (Default: by database) */
@@ -148,6 +153,7 @@ export class Vault {
       db: parts.storage.db,
       clock: parts.clock,
       ...(config.sessionIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: config.sessionIdleTimeoutMs }),
+      ...(config.passwordCost === undefined ? {} : { passwordCost: config.passwordCost }),
     })
     this.burst = new BurstLimiter({
       clock: parts.clock,

@@ -9,6 +9,7 @@ export type {
   TargetRelationship,
   VqlTargetProvider,
 } from './query-targets.js'
+export { vqlString, vqlStringList } from './vql-literal.js'
 export type {
   VqlContext,
   VqlDescribedField,

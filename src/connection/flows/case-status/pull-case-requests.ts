@@ -3,6 +3,7 @@ import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { ConnectionInfo } from '../../../platform/messaging/index.js'
 import type { RecordActor } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
+import { vqlString } from '../../../platform/vql/index.js'
 import {
   findPullPoint,
   type PageOutcome,
@@ -50,7 +51,7 @@ export async function pullCaseRequests(
       fields: [
         ...new Set(['crm_id__v', CASE_NUMBER_FIELD, ...queryFieldsFor(rule.fieldRules, 'case_request__v')]),
       ],
-      filter: [`crm_org__v = '${vault.vaultId}'`],
+      filter: [`crm_org__v = ${vqlString(String(vault.vaultId))}`],
       actor,
       applyPage: (trx, rows) => applyCaseRequests(vault, { trx, actor, rules, rule }, rows),
     },

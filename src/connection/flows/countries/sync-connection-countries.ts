@@ -5,6 +5,7 @@ import { type ConnectionInfo, type FailedItem, recordException } from '../../../
 import type { RecordActor } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { holdRecord } from '../../../platform/storage/index.js'
+import { vqlString } from '../../../platform/vql/index.js'
 import { findPullPoint, keysetPages } from '../../pulls/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import { connectionActor, type FlowVault } from '../flow-ports.js'
@@ -77,7 +78,9 @@ export async function syncConnectionCountries(
   // connection with this vault (or of none, which apply to every connection) count here.
   const ours = new Set(
     (
-      await remote.query(`SELECT id FROM connection__sys WHERE remote_vault_id__sys = '${vault.vaultId}'`)
+      await remote.query(
+        `SELECT id FROM connection__sys WHERE remote_vault_id__sys = ${vqlString(String(vault.vaultId))}`,
+      )
     ).data.map((r) => String(r.id)),
   )
   // Read page by page in id order (a full read: no watermark); only the union of codes is kept.

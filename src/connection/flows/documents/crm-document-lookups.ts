@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { RemoteVault } from '../../../platform/messaging/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
+import { vqlStringList } from '../../../platform/vql/index.js'
 import type { LookupResolver } from '../../rules/index.js'
-import { parseRecordIds, vqlIdList } from '../flow-ports.js'
+import { parseRecordIds } from '../flow-ports.js'
 import { abbreviationOfCode, codeOfAbbreviation } from '../shared/country-codes.js'
 
 function valuesOf(rows: readonly Record<string, unknown>[], field: string): string[] {
@@ -33,7 +34,7 @@ export function crmDocumentLookups(
     const map = new Map<string, string>()
     if (ids.length === 0) return map
     const { data } = await remote.query(
-      `SELECT id, external_id__v, name__v FROM product__v WHERE id CONTAINS ${vqlIdList(ids)}`,
+      `SELECT id, external_id__v, name__v FROM product__v WHERE id CONTAINS ${vqlStringList(ids)}`,
     )
     const externalIds = data
       .map((r) => r.external_id__v)
@@ -68,7 +69,7 @@ export function crmDocumentLookups(
     const map = new Map<string, string>()
     if (ids.length === 0) return map
     const { data } = await remote.query(
-      `SELECT id, abbreviation__v FROM country__v WHERE id CONTAINS ${vqlIdList(ids)}`,
+      `SELECT id, abbreviation__v FROM country__v WHERE id CONTAINS ${vqlStringList(ids)}`,
     )
     for (const row of data) {
       const code = codeOfAbbreviation(String(row.abbreviation__v ?? ''))

@@ -1,6 +1,7 @@
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { MessageProcessor } from '../../../platform/messaging/index.js'
-import { type FlowVault, parseRecordIds, vqlIdList } from '../flow-ports.js'
+import { vqlString, vqlStringList } from '../../../platform/vql/index.js'
+import { type FlowVault, parseRecordIds } from '../flow-ports.js'
 
 /**
  * The CRM's processor for transfer results: asks the Medical Vault which inquiries now have a
@@ -14,7 +15,7 @@ export function applyTransferResults(vault: FlowVault): MessageProcessor {
     if (ids.length === 0) return
     const org = String(vault.vaultId)
     const created = await remote.query(
-      `SELECT crm_id__v, case__vr.name__v FROM case_request__v WHERE crm_org__v = '${org}' AND crm_id__v CONTAINS ${vqlIdList(ids)}`,
+      `SELECT crm_id__v, case__vr.name__v FROM case_request__v WHERE crm_org__v = ${vqlString(org)} AND crm_id__v CONTAINS ${vqlStringList(ids)}`,
     )
     const caseNumbers = new Map(
       created.data.map((r) => [String(r.crm_id__v), String(r['case__vr.name__v'] ?? '')]),
@@ -23,7 +24,7 @@ export function applyTransferResults(vault: FlowVault): MessageProcessor {
     const reasons = new Map<string, string>()
     if (missing.length > 0) {
       const failed = await remote.query(
-        `SELECT item_key__sys, error_message__sys, created_date__v FROM exception_item__sys WHERE item_key__sys CONTAINS ${vqlIdList(missing)} ORDER BY created_date__v DESC`,
+        `SELECT item_key__sys, error_message__sys, created_date__v FROM exception_item__sys WHERE item_key__sys CONTAINS ${vqlStringList(missing)} ORDER BY created_date__v DESC`,
       )
       for (const row of failed.data) {
         const key = String(row.item_key__sys)

@@ -7,8 +7,9 @@ import {
   recordException,
 } from '../../../platform/messaging/index.js'
 import { holdRecord } from '../../../platform/storage/index.js'
+import { vqlStringList } from '../../../platform/vql/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
-import { type FlowVault, parseRecordIds, vqlIdList, yieldToEventLoop } from '../flow-ports.js'
+import { type FlowVault, parseRecordIds, yieldToEventLoop } from '../flow-ports.js'
 import { medicalLookupResolvers } from '../shared/medical-lookups.js'
 import { INQUIRY_BASE_FIELDS, receiveInquiry } from './receive-inquiry.js'
 
@@ -47,7 +48,7 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
         (f) => !inquiryOnly || !f.startsWith('account__vr.'),
       )
       const { data } = await remote.query(
-        `SELECT ${fields.join(', ')} FROM medical_inquiry__v WHERE id CONTAINS ${vqlIdList(ids)}`,
+        `SELECT ${fields.join(', ')} FROM medical_inquiry__v WHERE id CONTAINS ${vqlStringList(ids)}`,
       )
       const byId = new Map(data.map((row) => [String(row.id), row]))
       const missing = ids.filter((id) => !byId.has(id))
