@@ -19,6 +19,7 @@ describe('security: password hashes follow current scrypt guidance', () => {
       profile: medicalProfile,
       environment: 'production',
       database: database.config,
+      keyFile: database.keyFile,
       runJobs: false,
     })
     const app = await buildApp(vault)
