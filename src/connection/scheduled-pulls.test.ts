@@ -73,6 +73,9 @@ async function heldNudges(): Promise<number> {
 
 beforeAll(async () => {
   v = await startConnectedVaults({ pullIntervalMs: PULL_INTERVAL_MS, onPullError: (f) => failures.push(f) })
+  // Medical is active a moment before the CRM finishes the handshake; a pull in that window is
+  // refused ("pending") and retried at the next interval. What is tested starts once both are active.
+  failures.length = 0
 }, 60_000)
 
 afterAll(async () => {
