@@ -224,6 +224,28 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         select id, public_key, created_date from legacy_signing_key`.execute(db)
     },
   },
+  {
+    version: 10,
+    name: 'login audit trail',
+    async up(db, dialect) {
+      // Every login attempt, successful or not (Vault's login audit trail). The throttle's
+      // login_attempt rows are deleted on success, so they cannot serve as the trail.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table login_audit (
+        id ${serial}, timestamp text not null, user_name text not null, user_id text, source_ip text not null,
+        status text not null)`.execute(db)
+      await sql`create index login_audit_time on login_audit (timestamp, id)`.execute(db)
+      if (dialect.kind === 'postgres') {
+        await sql`create trigger login_audit_no_update before update or delete on login_audit
+          for each row execute function audit_trail_append_only()`.execute(db)
+      } else {
+        await sql`create trigger login_audit_no_update before update on login_audit
+          begin select raise(abort, 'the audit trail is append-only'); end`.execute(db)
+        await sql`create trigger login_audit_no_delete before delete on login_audit
+          begin select raise(abort, 'the audit trail is append-only'); end`.execute(db)
+      }
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
