@@ -1,5 +1,5 @@
-import type { AvailableAction } from '../platform/records/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
+import type { AvailableAction } from '../platform/records/index.js'
 
 const OBJECT_ACTION_PREFIX = 'Objectaction'
 const LIFECYCLE_ACTION_PREFIX = 'Objectlifecyclestateuseraction'
