@@ -13,6 +13,7 @@ import type { BlobStore } from './blob-store.js'
 import { type CrossLinkResult, CrossLinkSync } from './crosslink-sync.js'
 import { DocumentBlobs } from './document-blobs.js'
 import { DocumentChangeHooks } from './document-change-hooks.js'
+import { DocumentSearch } from './document-search.js'
 import { DocumentDefinitions } from './document-definitions.js'
 import { DocumentEdits, type DocumentUpdateOutcome } from './document-edits.js'
 import { DocumentFields } from './document-fields.js'
@@ -81,6 +82,9 @@ export class DocumentService {
     this.#edits = new DocumentEdits(parts)
     this.#lifecycle = new DocumentLifecycle(parts)
     this.#crossLinks = new CrossLinkSync(parts, this.#lifecycle)
+    // First of the hooks: FIND on documents sees every change in its own transaction.
+    const search = new DocumentSearch(parts.definitions, options.blobs)
+    parts.hooks.add((trx, change) => search.refresh(trx, change))
   }
 
   /** Adds a hook told of every document change, in the writing transaction. */

@@ -246,6 +246,20 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       }
     },
   },
+  {
+    version: 11,
+    name: 'document search',
+    async up(db, dialect) {
+      // FIND on documents (platform/documents document-search): per document, the text of its
+      // latest version's fields and, for a text file, its content, under a full-text index. The
+      // index is made here, not at every start as object tables' are: its columns never change.
+      await sql`create table document_search (
+        document_id bigint primary key, properties text not null, content text not null, file_sha256 text)`.execute(
+        db,
+      )
+      await dialect.fullText.syncIndex(db, 'document_search', ['properties', 'content'])
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
