@@ -13,13 +13,13 @@ import type { BlobStore } from './blob-store.js'
 import { type CrossLinkResult, CrossLinkSync } from './crosslink-sync.js'
 import { DocumentBlobs } from './document-blobs.js'
 import { DocumentChangeHooks } from './document-change-hooks.js'
-import { DocumentSearch } from './document-search.js'
 import { DocumentDefinitions } from './document-definitions.js'
 import { DocumentEdits, type DocumentUpdateOutcome } from './document-edits.js'
 import { DocumentFields } from './document-fields.js'
 import { DocumentLifecycle, type LifecycleActionView } from './document-lifecycle.js'
 import type { DocumentParts } from './document-parts.js'
 import { DocumentReads, type DocumentView } from './document-reads.js'
+import { DocumentSearch } from './document-search.js'
 import type {
   CrossLinkOutcome,
   CrossLinkRef,
