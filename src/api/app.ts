@@ -11,6 +11,7 @@ import Fastify, {
 } from 'fastify'
 import type { Vault } from '../platform/vault/index.js'
 import { assertApiVersion } from './api-version.js'
+import { auditRoutes } from './audit.routes.js'
 import { authRoutes, rootRoutes, sessionRoutes } from './auth.routes.js'
 import { binderRoutes } from './binders.routes.js'
 import { applyBurstLimit } from './burst-limit.js'
@@ -135,6 +136,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         { name: 'vql', description: 'Vault Query Language' },
         { name: 'connections', description: 'Connections between vaults, integration rules' },
         { name: 'queues', description: 'Outbound and inbound message queues' },
+        { name: 'audit', description: 'Audit trails (System Administrator)' },
       ],
     },
   })
@@ -178,6 +180,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(connectionRoutes)
         await guarded.register(queueRoutes)
         await guarded.register(ruleRoutes)
+        await guarded.register(auditRoutes)
         for (const plugin of options.guardedPlugins ?? []) await guarded.register(plugin)
       })
     },

@@ -2,9 +2,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { readRecordAudit } from '../platform/audit/index.js'
+import { LiaisonError } from '../platform/errors/index.js'
+import type { AvailableAction } from '../platform/records/index.js'
 import { auditEntryBody, bulkBody, send } from './envelope.js'
 import { ERRORS, envelopeResponse, openObject, WARNINGS } from './envelope-schema.js'
 import { sessionOf } from './guards.js'
+import { shortActionName, vaultActionName, vaultActionType } from './object-action-names.js'
 import { IDS_BODY, RECORDS_BODY, readIds, readRecordInput } from './record-input.js'
 import { pathParams } from './request-schemas.js'
 
@@ -13,7 +16,39 @@ const OBJECT = Type.String({
   examples: ['case_contact__v'],
 })
 const RECORD_ID = Type.String({ description: 'Record id.', examples: ['V0M000000001001'] })
-const ACTION = Type.String({ description: 'Action name, e.g. start__v.', examples: ['start__v'] })
+const ACTION = Type.String({
+  description:
+    "Action name: Vault's (Objectlifecyclestateuseraction.case__v.new_state__v.start__v) or short (start__v).",
+  examples: ['start__v'],
+})
+
+const ACTION_ANSWER = openObject({
+  name: Type.String({
+    description: 'Objectaction.{object}.{action} or Objectlifecyclestateuseraction.{object}.{state}.{action}',
+  }),
+  label: Type.String(),
+  type: Type.String({ description: 'object_action or state_change' }),
+  links: Type.Array(openObject({ rel: Type.String(), href: Type.String(), method: Type.String() })),
+})
+const ACTION_EXAMPLE = {
+  name: 'Objectlifecyclestateuseraction.case__v.new_state__v.start__v',
+  label: 'Start',
+  type: 'state_change',
+  links: [
+    {
+      rel: 'metadata',
+      href: '/api/v25.2/vobjects/case__v/V0C000000000101/actions/Objectlifecyclestateuseraction.case__v.new_state__v.start__v',
+      method: 'GET',
+      accept: 'application/json',
+    },
+    {
+      rel: 'execute',
+      href: '/api/v25.2/vobjects/case__v/V0C000000000101/actions/Objectlifecyclestateuseraction.case__v.new_state__v.start__v',
+      method: 'POST',
+      accept: 'application/json',
+    },
+  ],
+}
 
 const BULK_QUERY = Type.Object({
   idParam: Type.Optional(
@@ -173,34 +208,33 @@ export async function vobjectsRoutes(base: FastifyInstance): Promise<void> {
     },
   )
 
+  const actionLinks = (version: string, object: string, id: string, name: string) => {
+    const href = `/api/${version}/vobjects/${object}/${id}/actions/${name}`
+    return [
+      { rel: 'metadata', href, method: 'GET', accept: 'application/json' },
+      { rel: 'execute', href, method: 'POST', accept: 'application/json' },
+    ]
+  }
+  const actionBody = (version: string, object: string, id: string, action: AvailableAction) => {
+    const name = vaultActionName(object, action)
+    return {
+      name,
+      label: action.label,
+      type: vaultActionType(action),
+      links: actionLinks(version, object, id, name),
+    }
+  }
+
   app.get(
     '/vobjects/:object/:id/actions',
     {
       schema: {
-        summary: 'List the actions available on a record',
+        summary: 'Retrieve Object Record User Actions',
         tags: ['records'],
         params: pathParams({ object: OBJECT, id: RECORD_ID }),
         response: envelopeResponse(
-          {
-            data: Type.Array(openObject({ name: Type.String(), label: Type.String(), type: Type.String() })),
-          },
-          {
-            responseStatus: 'SUCCESS',
-            data: [
-              {
-                name: 'start__v',
-                label: 'Start',
-                type: 'lifecycle_action',
-                links: [
-                  {
-                    rel: 'execute',
-                    href: '/api/v25.2/vobjects/case__v/V0C000000000101/actions/start__v',
-                    method: 'POST',
-                  },
-                ],
-              },
-            ],
-          },
+          { data: Type.Array(ACTION_ANSWER) },
+          { responseStatus: 'SUCCESS', data: [ACTION_EXAMPLE] },
         ),
       },
     },
@@ -209,17 +243,38 @@ export async function vobjectsRoutes(base: FastifyInstance): Promise<void> {
       const actions = await records().availableActions(sessionOf(request).actor, object, id)
       return send(reply, {
         responseStatus: 'SUCCESS',
-        data: actions.map((a) => ({
-          ...a,
-          links: [
-            {
-              rel: 'execute',
-              href: `/api/${version}/vobjects/${object}/${id}/actions/${a.name}`,
-              method: 'POST',
-            },
-          ],
-        })),
+        data: actions.map((a) => actionBody(version, object, id, a)),
       })
+    },
+  )
+
+  app.get(
+    '/vobjects/:object/:id/actions/:action',
+    {
+      schema: {
+        summary: 'Retrieve Object User Action Details',
+        description:
+          'The action by its Vault name (Objectaction.…, Objectlifecyclestateuseraction.…) or short name.',
+        tags: ['records'],
+        params: pathParams({ object: OBJECT, id: RECORD_ID, action: ACTION }),
+        response: envelopeResponse(
+          { data: ACTION_ANSWER },
+          { responseStatus: 'SUCCESS', data: ACTION_EXAMPLE },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { version, object, id, action } = request.params
+      app.vault.metadata.object(object)
+      const short = shortActionName(object, action)
+      const actions = await records().availableActions(sessionOf(request).actor, object, id)
+      const found = actions.find((a) => a.name === short)
+      if (found === undefined)
+        throw new LiaisonError(
+          'ACTION_UNKNOWN',
+          `Record ${id} of ${object} offers no action ${action} to you now${actions.length === 0 ? '' : `; it offers ${actions.map((a) => vaultActionName(object, a)).join(', ')}`}.`,
+        )
+      return send(reply, { responseStatus: 'SUCCESS', data: actionBody(version, object, id, found) })
     },
   )
 
@@ -227,7 +282,9 @@ export async function vobjectsRoutes(base: FastifyInstance): Promise<void> {
     '/vobjects/:object/:id/actions/:action',
     {
       schema: {
-        summary: 'Run an action on one record',
+        summary: 'Initiate Object Action on a Single Record',
+        description:
+          'The action by its Vault name (Objectaction.…, Objectlifecyclestateuseraction.…) or short name.',
         tags: ['records'],
         params: pathParams({ object: OBJECT, id: RECORD_ID, action: ACTION }),
         response: envelopeResponse(
@@ -241,7 +298,8 @@ export async function vobjectsRoutes(base: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { version, object, id, action } = request.params
-      const [result] = await records().runAction(sessionOf(request).actor, object, [id], action)
+      const short = shortActionName(object, action)
+      const [result] = await records().runAction(sessionOf(request).actor, object, [id], short)
       if (result?.responseStatus === 'FAILURE')
         return send(reply, { responseStatus: 'FAILURE', errors: result.errors ?? [] })
       return send(reply, { responseStatus: 'SUCCESS', data: { id, url: urlOf(version, object)(id) } })
@@ -264,7 +322,12 @@ export async function vobjectsRoutes(base: FastifyInstance): Promise<void> {
       const { version, object, action } = request.params
       app.vault.metadata.object(object)
       const ids = readIds(request, request.body)
-      const results = await records().runAction(sessionOf(request).actor, object, ids, action)
+      const results = await records().runAction(
+        sessionOf(request).actor,
+        object,
+        ids,
+        shortActionName(object, action),
+      )
       return send(reply, bulkBody(results, urlOf(version, object)))
     },
   )

@@ -218,7 +218,9 @@ describe('bulk records through the REST API', () => {
     const created = await t.call('POST', `${API}/vobjects/case__v`, { session: agent, body: [{}] })
     const id = String(results(created.body)[0]!.data!.id)
     const actions = await t.call('GET', `${API}/vobjects/case__v/${id}/actions`, { session: agent })
-    expect((actions.body.data as Json[]).map((a) => a.name)).toContain('start__v')
+    expect((actions.body.data as Json[]).map((a) => a.name)).toContain(
+      'Objectlifecyclestateuseraction.case__v.new_state__v.start__v',
+    )
     const close = await t.call('POST', `${API}/vobjects/case__v/${id}/actions/close__v`, { session: agent })
     expect(close.body.responseStatus).toBe('FAILURE')
     expect((close.body.errors as Json[])[0]!.type).toBe('OPERATION_NOT_ALLOWED')

@@ -45,6 +45,7 @@ describe('every route of the API', () => {
       'PUT /api/:version/vobjects/:object',
       'DELETE /api/:version/vobjects/:object',
       'GET /api/:version/vobjects/:object/:id/actions',
+      'GET /api/:version/vobjects/:object/:id/actions/:action',
       'POST /api/:version/vobjects/:object/:id/actions/:action',
       'POST /api/:version/vobjects/:object/actions/:action',
       'GET /api/:version/vobjects/:object/:id/audittrail',
@@ -61,6 +62,12 @@ describe('every route of the API', () => {
       'GET /api/:version/objects/documents/:id/file',
       'GET /api/:version/objects/documents/:id/renditions/:type',
       'GET /api/:version/objects/documents/:id/audittrail',
+      'GET /api/:version/metadata/audittrail',
+      'GET /api/:version/metadata/audittrail/:type',
+      'GET /api/:version/audittrail/:type',
+      'GET /api/:version/objects/deletions/vobjects/:object',
+      'GET /api/:version/objects/deletions/documents',
+      'GET /api/:version/objects/documents/deletions',
     ])
       expect(guarded, route).toContain(route)
   })
@@ -93,6 +100,12 @@ describe('every route of the API', () => {
       'PUT /api/:version/services/queues/:name/actions/disable_delivery': 'admin__sys',
       'PUT /api/:version/services/queues/:name/actions/enable_delivery': 'admin__sys',
       'POST /api/:version/services/connections/:api_name/rules/:integration_rule/dry_run': 'admin__sys',
+      // Audit trails are the System Administrator's; deleted document ids need document read.
+      'GET /api/:version/metadata/audittrail': 'admin__sys',
+      'GET /api/:version/metadata/audittrail/:type': 'admin__sys',
+      'GET /api/:version/audittrail/:type': 'admin__sys',
+      'GET /api/:version/objects/deletions/documents': 'read documents',
+      'GET /api/:version/objects/documents/deletions': 'read documents',
     })
     // A permission is checked behind the session guard only.
     expect(t.app.routeTable.filter((r) => r.permission !== undefined && !r.session)).toEqual([])

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { VaultDb } from '../storage/index.js'
+import type { VaultDb, VaultRow } from '../storage/index.js'
 
 /** Audit actions, as Vault names them in the object audit trail. */
 export const AUDIT_ACTIONS = ['Create', 'Edit', 'Delete', 'State change', 'Object action'] as const
@@ -103,21 +103,26 @@ export async function readRecordAudit(
   const rows = await base.selectAll().orderBy('id').limit(query.limit).offset(query.offset).execute()
   return {
     total: Number(countRow?.n ?? 0),
-    entries: rows.map((r) => ({
-      id: Number(r.id),
-      grouping_id: String(r.grouping_id),
-      timestamp: String(r.timestamp),
-      user_id: r.user_id === null ? null : String(r.user_id),
-      user_name: String(r.user_name),
-      action: String(r.action),
-      object_name: String(r.object_name),
-      record_id: String(r.record_id),
-      field_name: r.field_name === null ? null : String(r.field_name),
-      old_value: r.old_value === null ? null : String(r.old_value),
-      new_value: r.new_value === null ? null : String(r.new_value),
-      event_description: String(r.event_description),
-      connection: r.connection === null ? null : String(r.connection),
-      message_id: r.message_id === null ? null : String(r.message_id),
-    })),
+    entries: rows.map(toAuditEntry),
+  }
+}
+
+/** Checks a row read from `audit_trail`. */
+export function toAuditEntry(r: VaultRow): AuditEntry {
+  return {
+    id: Number(r.id),
+    grouping_id: String(r.grouping_id),
+    timestamp: String(r.timestamp),
+    user_id: r.user_id === null ? null : String(r.user_id),
+    user_name: String(r.user_name),
+    action: String(r.action),
+    object_name: String(r.object_name),
+    record_id: String(r.record_id),
+    field_name: r.field_name === null ? null : String(r.field_name),
+    old_value: r.old_value === null ? null : String(r.old_value),
+    new_value: r.new_value === null ? null : String(r.new_value),
+    event_description: String(r.event_description),
+    connection: r.connection === null ? null : String(r.connection),
+    message_id: r.message_id === null ? null : String(r.message_id),
   }
 }

@@ -1,4 +1,11 @@
 export {
+  type AuditObjectFilter,
+  type AuditPage,
+  type Deletion,
+  readAuditTrail,
+  readDeletions,
+} from './audit-reads.js'
+export {
   AUDIT_ACTIONS,
   type AuditAction,
   type AuditActor,
@@ -8,3 +15,9 @@ export {
   appendAudit,
   readRecordAudit,
 } from './audit-trail.js'
+export {
+  appendLoginAudit,
+  type LoginAuditDraft,
+  type LoginAuditEntry,
+  readLoginAudit,
+} from './login-audit.js'

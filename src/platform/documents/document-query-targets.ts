@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { DocumentStateType, FieldDefinition, FieldType, ProfileDefinition } from '../metadata/index.js'
 import type { JsonFieldKind, StorageDialect } from '../storage/index.js'
+import { DOCUMENT_SEARCH } from './document-search.js'
 
 /**
  * What VQL can read of documents, as data: the `documents`, `binders` and `relationships` targets
@@ -33,6 +34,13 @@ export interface DocumentQueryTarget {
   /** The derived table `FROM ALLVERSIONS …` reads (every version); absent when the target has no versions. */
   readonly allVersionsSource?: RawBuilder<unknown>
   readonly fields: readonly DocumentQueryField[]
+  /** What FIND searches (document-search): a full-text table keyed by document id. */
+  readonly search?: {
+    readonly table: string
+    readonly key: string
+    readonly properties: string
+    readonly content: string
+  }
   /**
    * The status field (labels), the field holding the same state's name (what TONAME() of the
    * status field answers), and the status values of each document state type.
@@ -216,6 +224,7 @@ export function documentQueryTargets(options: {
     allVersionsSource: from,
     fields,
     states,
+    search: DOCUMENT_SEARCH,
   }
   const binders: DocumentQueryTarget = {
     name: 'binders',
@@ -225,6 +234,7 @@ export function documentQueryTargets(options: {
     source: sql`${latest} where ${sql.ref('d.binder__v')} = 1`,
     fields,
     states,
+    search: DOCUMENT_SEARCH,
   }
   const plain = (name: string, label: string, type: FieldType): DocumentQueryField =>
     Object.freeze({ name, label, type, multiValue: false, neverNull: true })

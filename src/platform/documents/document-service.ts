@@ -19,6 +19,7 @@ import { DocumentFields } from './document-fields.js'
 import { DocumentLifecycle, type LifecycleActionView } from './document-lifecycle.js'
 import type { DocumentParts } from './document-parts.js'
 import { DocumentReads, type DocumentView } from './document-reads.js'
+import { DocumentSearch } from './document-search.js'
 import type {
   CrossLinkOutcome,
   CrossLinkRef,
@@ -81,6 +82,9 @@ export class DocumentService {
     this.#edits = new DocumentEdits(parts)
     this.#lifecycle = new DocumentLifecycle(parts)
     this.#crossLinks = new CrossLinkSync(parts, this.#lifecycle)
+    // First of the hooks: FIND on documents sees every change in its own transaction.
+    const search = new DocumentSearch(parts.definitions, options.blobs)
+    parts.hooks.add((trx, change) => search.refresh(trx, change))
   }
 
   /** Adds a hook told of every document change, in the writing transaction. */

@@ -21,6 +21,8 @@ export interface AvailableAction {
   readonly name: string
   readonly label: string
   readonly type: 'lifecycle_state_user_action' | 'object_action'
+  /** The record's state, for lifecycle actions: Vault names them by the state they start from. */
+  readonly state?: string
 }
 
 /** Actions a record offers in its current state: none to an actor who may not edit it. */
@@ -44,7 +46,14 @@ export async function availableActions(
   return [
     ...object.lifecycle.actions
       .filter((a) => a.from.includes(state))
-      .map((a): AvailableAction => ({ name: a.name, label: a.label, type: 'lifecycle_state_user_action' })),
+      .map(
+        (a): AvailableAction => ({
+          name: a.name,
+          label: a.label,
+          type: 'lifecycle_state_user_action',
+          state,
+        }),
+      ),
     ...objectActions,
   ]
 }

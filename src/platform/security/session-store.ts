@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { appendAudit } from '../audit/index.js'
+import { appendAudit, appendLoginAudit } from '../audit/index.js'
 import { type Clock, isoTimestamp } from '../clock/index.js'
 import { LiaisonError } from '../errors/index.js'
 import { SECURITY_PROFILES, type SecurityProfile } from '../metadata/index.js'
@@ -61,6 +61,25 @@ interface CachedSession {
 const SESSION_ID_PATTERN = /^[0-9a-f]+$/
 const LOGIN_FAILED_MESSAGE =
   'The username or password is incorrect. Check both and try again; after repeated failures, further attempts from this address must wait a while.'
+
+const LOGIN_SUCCESS_STATUS = 'Success'
+
+/** The login audit trail's status of a failed attempt, by the error that ended it. */
+function loginFailureStatus(error: unknown): string {
+  if (!(error instanceof LiaisonError)) return 'Failure: Error'
+  switch (error.code) {
+    case 'LOGIN_FAILED':
+      return 'Failure: Invalid username or password'
+    case 'LOGIN_THROTTLED':
+      return 'Failure: Too many failed attempts'
+    case 'USER_INACTIVE':
+      return 'Failure: Inactive user'
+    case 'ACCESS_DENIED':
+      return 'Failure: Not allowed to log in'
+    default:
+      return 'Failure: Error'
+  }
+}
 
 function hashSessionId(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('hex')
@@ -156,6 +175,35 @@ export class SessionStore {
     username: string,
     password: string,
     address = '',
+  ): Promise<{ sessionId: string; user: SessionUser }> {
+    // Every attempt goes into the login audit trail, after the outcome is known: one insert, no
+    // further password work, and never the password itself.
+    let result: { sessionId: string; user: SessionUser }
+    try {
+      result = await this.#login(username, password, address)
+    } catch (error) {
+      await appendLoginAudit(this.#db, {
+        username,
+        sourceIp: address,
+        status: loginFailureStatus(error),
+        timestamp: isoTimestamp(this.#clock),
+      })
+      throw error
+    }
+    await appendLoginAudit(this.#db, {
+      username: result.user.username,
+      userId: result.user.userId,
+      sourceIp: address,
+      status: LOGIN_SUCCESS_STATUS,
+      timestamp: isoTimestamp(this.#clock),
+    })
+    return result
+  }
+
+  async #login(
+    username: string,
+    password: string,
+    address: string,
   ): Promise<{ sessionId: string; user: SessionUser }> {
     const attempt = await this.#throttle.begin(username, address)
     const row = await this.#findLoginUser(username)

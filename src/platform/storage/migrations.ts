@@ -224,6 +224,42 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         select id, public_key, created_date from legacy_signing_key`.execute(db)
     },
   },
+  {
+    version: 10,
+    name: 'login audit trail',
+    async up(db, dialect) {
+      // Every login attempt, successful or not (Vault's login audit trail). The throttle's
+      // login_attempt rows are deleted on success, so they cannot serve as the trail.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table login_audit (
+        id ${serial}, timestamp text not null, user_name text not null, user_id text, source_ip text not null,
+        status text not null)`.execute(db)
+      await sql`create index login_audit_time on login_audit (timestamp, id)`.execute(db)
+      if (dialect.kind === 'postgres') {
+        await sql`create trigger login_audit_no_update before update or delete on login_audit
+          for each row execute function audit_trail_append_only()`.execute(db)
+      } else {
+        await sql`create trigger login_audit_no_update before update on login_audit
+          begin select raise(abort, 'the audit trail is append-only'); end`.execute(db)
+        await sql`create trigger login_audit_no_delete before delete on login_audit
+          begin select raise(abort, 'the audit trail is append-only'); end`.execute(db)
+      }
+    },
+  },
+  {
+    version: 11,
+    name: 'document search',
+    async up(db, dialect) {
+      // FIND on documents (platform/documents document-search): per document, the text of its
+      // latest version's fields and, for a text file, its content, under a full-text index. The
+      // index is made here, not at every start as object tables' are: its columns never change.
+      await sql`create table document_search (
+        document_id bigint primary key, properties text not null, content text not null, file_sha256 text)`.execute(
+        db,
+      )
+      await dialect.fullText.syncIndex(db, 'document_search', ['properties', 'content'])
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))

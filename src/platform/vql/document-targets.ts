@@ -67,8 +67,15 @@ function toQueryTarget(spec: DocumentQueryTarget): QueryTarget {
             ) as Record<StatusFunction, readonly string[]>,
           },
         }),
-    supportsFind: false,
-    searchColumns: [],
+    // FIND searches a document's latest version (with ALLVERSIONS too): its text is kept per document.
+    supportsFind: spec.search !== undefined,
+    searchColumns: spec.search === undefined ? [] : [spec.search.properties, spec.search.content],
+    ...(spec.search === undefined
+      ? {}
+      : {
+          findContentColumn: spec.search.content,
+          findTable: { table: spec.search.table, key: spec.search.key },
+        }),
     fromOptions: allVersionsSource === undefined ? NO_OPTIONS : ALL_VERSIONS,
   })
 }

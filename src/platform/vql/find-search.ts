@@ -225,6 +225,11 @@ function resolveScope(term: FindTermNode, target: QueryTarget): SearchScope {
     return { columns, picklists: [] }
   }
   if (scope === 'PROPERTIES') return { columns: properties, picklists: [] }
+  if (target.findTable !== undefined)
+    throw invalidQuery(
+      `SCOPE of single fields is not supported on ${target.name}; use SCOPE PROPERTIES, CONTENT or ALL.`,
+      term.pos,
+    )
   if (scope.length > MAX_FIND_SCOPE_FIELDS)
     throw invalidQuery(`SCOPE lists at most ${MAX_FIND_SCOPE_FIELDS} fields.`, term.pos)
   const named = new Set<string>()
@@ -310,6 +315,17 @@ function compileTerm(node: FindTermNode, target: QueryTarget, alias: string, dia
     throw invalidQuery(`A FIND search term has 1 to ${MAX_FIND_TERM_CHARS} characters.`, node.term.pos)
   const query = toFullTextQuery(parseSearch(searchTokens(node.term.raw, node), node))
   const scope = resolveScope(node, target)
+  const findTable = target.findTable
+  if (findTable !== undefined) {
+    // The text lives in a table of its own, one row per target id.
+    const searchAlias = `${alias}_find`
+    const source: FullTextSource = {
+      table: findTable.table,
+      alias: searchAlias,
+      columns: target.searchColumns,
+    }
+    return sql`${sql.id(alias, target.idColumn)} in (select ${sql.id(searchAlias, findTable.key)} from ${sql.table(findTable.table)} as ${sql.id(searchAlias)} where ${dialect.fullText.matches(source, scope.columns, query)})`
+  }
   const source: FullTextSource = { table: target.table, alias, columns: target.searchColumns }
   if (scope.picklists.length === 0) return dialect.fullText.matches(source, scope.columns, query)
   return compileMixed(query, scope, source, alias, dialect)

@@ -96,6 +96,11 @@ export interface QueryTarget {
    */
   readonly searchColumns: readonly string[]
   readonly findContentColumn?: string
+  /**
+   * The full-text table FIND searches when it is not the target's own (documents: their rows are
+   * assembled from versions, the text is kept per document). `key` is its column of the target's id.
+   */
+  readonly findTable?: { readonly table: string; readonly key: string }
   /** FROM options this target accepts (ALLVERSIONS documents, …). */
   readonly fromOptions: readonly FromOption[]
   /** Rows a plain FROM hides (older document versions); `alias` is the table alias. */
