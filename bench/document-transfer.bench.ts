@@ -296,7 +296,7 @@ export const documentTransfer: Benchmark = {
   results: ['documents.transfer_throughput', 'documents.steady_throughput'],
   async run(options: BenchOptions): Promise<BenchResult[]> {
     const count = options.quick ? 500 : 5_000
-    const steadyCount = options.quick ? 300 : 2_000
+    const steadyCount = options.quick ? 100 : 500
     const results: BenchResult[] = []
     const sqlite = await measure(options, count, steadyCount, undefined)
     results.push(

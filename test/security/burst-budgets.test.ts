@@ -5,7 +5,6 @@ import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
 import { ManualClock } from '../../src/platform/clock/index.js'
 import {
-  API,
   type ConnectedCrm,
   connectVaults,
   type ServedVault,
