@@ -39,9 +39,6 @@ export interface DocumentWorldOptions {
 /** Longest the Connection Countries may take to follow the CRMs' settings. */
 const SETTINGS_TIMEOUT_MS = 60_000
 
-/** The CRMs call the Medical Vault once per document file: the burst limit would slow the bench down. */
-const BENCH_BURST_LIMIT = 100_000_000
-
 async function benchDatabase(options: DocumentWorldOptions, label: string): Promise<BenchDatabase> {
   if (options.postgresUrl === undefined) return sqliteBenchDatabase(label)
   const db = await postgresBenchDatabase(options.postgresUrl, label)
@@ -73,7 +70,6 @@ export async function startDocumentWorld(options: DocumentWorldOptions): Promise
       environment: 'production',
       database: database.config,
       keyFile: database.keyFile,
-      burstLimit: BENCH_BURST_LIMIT,
       documents: { blobDir: join(dir, `${name}.blobs`) },
       // Each SQLite file belongs to this process alone, as in the embedded world.
       ...(database.config.kind === 'sqlite' ? { jobs: { table: { soleRunner: true } } } : {}),
@@ -177,9 +173,4 @@ export function benchPdf(run: string, i: number): Uint8Array {
   return new TextEncoder().encode(
     `%PDF-1.4\n% ${text}\n1 0 obj << /Type /Catalog >> endobj\n${padding}trailer << /Root 1 0 R >>\n%%EOF\n`,
   )
-}
-
-export function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[index]!
 }

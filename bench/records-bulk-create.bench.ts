@@ -168,7 +168,7 @@ export const recordsBulkCreate: Benchmark = {
       unit: 'records/s',
       baseline: Math.round(sqlite.raw),
       ratio: Number((sqlite.api / sqlite.raw).toFixed(3)),
-      target: 'ratio >= 0.25',
+      target: { of: 'ratio', atLeast: 0.25 },
       note: 'SQLite; HTTP API in 500-record calls vs raw batched INSERTs of the same rows and audit rows',
     })
     if (options.postgresUrl !== undefined && (await postgresAvailable(options.postgresUrl))) {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
+import { type Benchmark, type BenchOptions, type BenchResult, targetMet, targetText } from './bench-types.js'
 import { documentFanout } from './document-fanout.bench.js'
 import { documentTransfer } from './document-transfer.bench.js'
 import { inquiryTransfer } from './inquiry-transfer.bench.js'
@@ -25,15 +25,19 @@ function benchFolder(): string {
 
 function table(results: readonly BenchResult[]): string {
   const rows = [
-    ['name', 'value', 'unit', 'baseline', 'ratio', 'target'],
-    ...results.map((r) => [
-      r.name,
-      String(r.value),
-      r.unit,
-      String(r.baseline),
-      String(r.ratio),
-      r.target ?? '',
-    ]),
+    ['name', 'value', 'unit', 'baseline', 'ratio', 'target', ''],
+    ...results.map((r) => {
+      const met = targetMet(r)
+      return [
+        r.name,
+        String(r.value),
+        r.unit,
+        r.baseline === undefined ? '' : String(r.baseline),
+        r.ratio === undefined ? '' : String(r.ratio),
+        targetText(r),
+        met === undefined ? '' : met ? '✓' : '✗',
+      ]
+    }),
   ]
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
   return rows
@@ -62,7 +66,14 @@ export async function runBenchmarks(options: BenchOptions, only?: string): Promi
   options.log(`\n${table(results)}`)
   const file = join(benchFolder(), 'latest.json')
   mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      results.map((r) => ({ ...r, ...(r.target === undefined ? {} : { met: targetMet(r) }) })),
+      null,
+      2,
+    )}\n`,
+  )
   options.log(`\nWrote ${file}`)
   return results
 }

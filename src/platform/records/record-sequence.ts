@@ -13,15 +13,14 @@ export async function reserveSequence(
   name: string,
   count: number,
 ): Promise<number> {
-  await trx
-    .insertInto('id_sequence')
-    .values({ name, next_value: 1 })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute()
+  // One statement (an upsert) rather than an insert-if-missing and an update: a record write
+  // reserves one or two sequences, and this runs for every one.
   const row = await trx
-    .updateTable('id_sequence')
-    .set((eb) => ({ next_value: eb('next_value', '+', count) }))
-    .where('name', '=', name)
+    .insertInto('id_sequence')
+    .values({ name, next_value: 1 + count })
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet((eb) => ({ next_value: eb('id_sequence.next_value', '+', count) })),
+    )
     .returning('next_value')
     .executeTakeFirstOrThrow()
   return Number(row.next_value) - count

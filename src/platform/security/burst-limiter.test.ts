@@ -38,4 +38,24 @@ describe('BurstLimiter', () => {
     expect(a.take().delayMs).toBe(500)
     expect(b.take()).toEqual({ limit: 1, remaining: 0, delayMs: 0 })
   })
+
+  it('gives each connection a budget of its own, apart from people', () => {
+    const clock = new ManualClock('2026-01-01T00:00:00.000Z')
+    const limiter = new BurstLimiter({ clock, limit: 1, connectionLimit: 2, windowMs: 60_000 })
+    expect(limiter.take().delayMs).toBe(0)
+    expect(limiter.take().delayMs).toBe(500)
+    // People are over their budget; a connection's signed calls are not held by it.
+    expect(limiter.takeForConnection('C1')).toEqual({ limit: 2, remaining: 1, delayMs: 0 })
+    expect(limiter.takeForConnection('C1')).toEqual({ limit: 2, remaining: 0, delayMs: 0 })
+    expect(limiter.takeForConnection('C1').delayMs).toBe(500)
+    // Nor does one connection spend another's budget, or people's.
+    expect(limiter.takeForConnection('C2')).toEqual({ limit: 2, remaining: 1, delayMs: 0 })
+    clock.advance(60_000)
+    expect(limiter.take()).toEqual({ limit: 1, remaining: 0, delayMs: 0 })
+  })
+
+  it('defaults to 100,000 signed calls per connection per window', () => {
+    const limiter = new BurstLimiter({ clock: new ManualClock() })
+    expect(limiter.takeForConnection('C1')).toEqual({ limit: 100_000, remaining: 99_999, delayMs: 0 })
+  })
 })

@@ -45,6 +45,11 @@ export const PASSWORD_SCRYPT_COST_N_MAX = 1 << 17
 
 /** API calls per vault per burst window (Vault's default). */
 export const API_BURST_LIMIT_CALLS = 2_000
+/**
+ * API calls per connection per burst window: a connected vault's signed calls have a budget of
+ * their own, so a busy connection neither waits behind people nor spends their budget.
+ */
+export const API_BURST_LIMIT_CONNECTION_CALLS = 100_000
 /** The fixed burst window. */
 export const API_BURST_WINDOW_MS = 5 * 60 * 1000
 /** Delay of every call over the burst limit until the window ends (Vault since v21.1). */

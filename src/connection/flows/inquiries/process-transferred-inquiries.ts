@@ -59,6 +59,8 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           message: `Inquiry ${id} is not readable in ${connection.remoteName}.`,
         })
       const readable = ids.filter((id) => byId.has(id))
+      // One look-up per country code per message, not per inquiry.
+      const countries = new Map<string, string | undefined>()
       // One commit per group of items rather than per item: each commit is a disk sync. A savepoint
       // per item keeps one bad record from failing the others (B11); yielding between groups keeps
       // the vault answering while a 500-item message is processed.
@@ -69,7 +71,7 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           // B8: the same inquiry may arrive in two messages processed side by side (a redelivery,
           // a reprocess); groups of one connection take turns, so the second finds the first's case.
           await holdRecord(trx, 'connection__sys', connection.id)
-          const resolvers = medicalLookupResolvers(trx)
+          const resolvers = medicalLookupResolvers(trx, countries)
           for (const id of group) {
             await sql`savepoint inquiry_item`.execute(trx)
             try {
