@@ -1,5 +1,5 @@
 export type { ConnectionGrant } from './connection-grants.js'
-export { csvRecords } from './csv-codec.js'
+export { type CsvValue, csvRecords, formatCsv } from './csv-codec.js'
 export { type InputOrigin, parseFieldValue } from './field-values.js'
 export type { AvailableAction } from './record-actions.js'
 export type { RecordServiceOptions } from './record-context.js'
