@@ -275,8 +275,12 @@ describe('Metadata and admin reads', () => {
   it('Retrieve Component Records: GET /configuration/Objecttype lists the object types of each object', async () => {
     const answer = await call('GET', `${API}/configuration/Objecttype`)
     const data = answer.body.data as Json[]
-    expect(data.length, answer.text).toBeGreaterThan(0)
-    for (const t of data) expect(t.name).toBe(`${String(t.object)}.${String(t.name).split('.')[1]}`)
+    expect(data, answer.text).toContainEqual({
+      name: 'clm_content_metrics__v.slide_level_metrics__v',
+      label: 'Slide Level Metrics',
+      object: 'clm_content_metrics__v',
+      active: true,
+    })
   })
 
   it('Retrieve Domain Information and Retrieve Domains: GET /objects/domain and /objects/domains (admins)', async () => {
