@@ -99,14 +99,26 @@ function recordProperties(
     }))
 }
 
+/** How the client asked to be answered, read (and checked) before the query runs. */
+export interface AnswerFormat {
+  readonly csv: boolean
+  readonly recordProperties: readonly RecordPropertyKind[]
+}
+
+export function answerFormatOf(request: FastifyRequest): AnswerFormat {
+  return { csv: wantsCsv(request), recordProperties: recordPropertyKinds(request) }
+}
+
 /** Sends a VQL answer as JSON (with `record_properties` when asked) or, for `Accept: text/csv`, CSV. */
 export function sendVqlAnswer(
-  request: FastifyRequest,
   reply: FastifyReply,
   response: VqlResponse,
+  format: AnswerFormat,
 ): FastifyReply {
-  if (wantsCsv(request)) return sendCsv(reply, response.data)
-  const kinds = recordPropertyKinds(request)
-  if (kinds.length === 0) return send(reply, response)
-  return send(reply, { ...response, record_properties: recordProperties(response.data, kinds) })
+  if (format.csv) return sendCsv(reply, response.data)
+  if (format.recordProperties.length === 0) return send(reply, response)
+  return send(reply, {
+    ...response,
+    record_properties: recordProperties(response.data, format.recordProperties),
+  })
 }

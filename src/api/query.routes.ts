@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { LiaisonError } from '../platform/errors/index.js'
 import { runVql, runVqlPage } from '../platform/vql/index.js'
 import { envelopeResponse, openObject, WARNINGS } from './envelope-schema.js'
-import { sendVqlAnswer, vqlContextOf } from './query-answer.js'
+import { answerFormatOf, sendVqlAnswer, vqlContextOf } from './query-answer.js'
 import { pathParams } from './request-schemas.js'
 
 const VQL = Type.String({
@@ -91,6 +91,7 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
       if (q === undefined)
         throw new LiaisonError('PARAMETER_MISSING', 'Send the VQL query in the form field q.')
       const { pagesize, pageoffset } = request.query
+      const format = answerFormatOf(request)
       const response = await runVql(vqlContextOf(request), {
         q,
         apiVersion: version,
@@ -98,7 +99,7 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
         ...(pagesize === undefined ? {} : { pagesize }),
         ...(pageoffset === undefined ? {} : { pageoffset }),
       })
-      return sendVqlAnswer(request, reply, response)
+      return sendVqlAnswer(reply, response, format)
     },
   )
 
@@ -119,13 +120,14 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
       handler: async (request, reply) => {
         const { version, cursor } = request.params
         const { pagesize, pageoffset } = request.query
+        const format = answerFormatOf(request)
         const response = await runVqlPage(vqlContextOf(request), cursor, {
           apiVersion: version,
           describe: describe(request),
           ...(pagesize === undefined ? {} : { pagesize }),
           ...(pageoffset === undefined ? {} : { pageoffset }),
         })
-        return sendVqlAnswer(request, reply, response)
+        return sendVqlAnswer(reply, response, format)
       },
     })
 }
