@@ -1,15 +1,21 @@
 import { LiaisonError } from '../platform/errors/index.js'
 
-/** API versions answered by GET /api/; any `vYY.N` is accepted on calls (spec/api.md). */
+/** API versions answered by GET /api/, and the only ones calls are answered on, as Vault does. */
 export const LISTED_API_VERSIONS = ['v24.1', 'v24.2', 'v24.3', 'v25.1', 'v25.2', 'v25.3', 'v26.1'] as const
 
-const VERSION_RE = /^v\d{1,2}\.\d{1,2}$/
+const LISTED: ReadonlySet<string> = new Set(LISTED_API_VERSIONS)
 
+/** The version of a path under /api/{version}/, or undefined when the path is not under one. */
+export function versionOfPath(path: string): string | undefined {
+  return /^\/api\/(v[^/?]*)(\/|$)/.exec(path)?.[1]
+}
+
+/** Refuses a version GET /api/ does not list (MALFORMED_URL, naming the versions it does). */
 export function assertApiVersion(version: string): string {
-  if (!VERSION_RE.test(version))
+  if (!LISTED.has(version))
     throw new LiaisonError(
       'URL_MALFORMED',
-      `"${version}" is not an API version; use one such as v25.2 (GET /api/ lists them).`,
+      `API version "${version}" is not supported here; use one of ${LISTED_API_VERSIONS.join(', ')} (GET /api/ lists them).`,
     )
   return version
 }

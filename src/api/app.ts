@@ -30,6 +30,9 @@ import { readMissingBody } from './read-missing-body.js'
 import { relationshipRoutes } from './relationships.routes.js'
 import { ruleRoutes } from './rules.routes.js'
 import { captureSignedBody } from './signed-callback.js'
+import { userRoutes } from './users.routes.js'
+import { vaultInfoRoutes } from './vault-info.routes.js'
+import { vobjectCollectionRoutes } from './vobject-collection.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
 
 /**
@@ -172,6 +175,9 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(sessionRoutes)
         await guarded.register(metadataRoutes)
         await guarded.register(vobjectsRoutes)
+        await guarded.register(vobjectCollectionRoutes)
+        await guarded.register(userRoutes)
+        await guarded.register(vaultInfoRoutes)
         await guarded.register(documentRoutes)
         await guarded.register(documentTypeRoutes)
         await guarded.register(binderRoutes)

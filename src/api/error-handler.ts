@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, isLiaisonError, LiaisonError } from '../platform/errors/index.js'
+import { assertApiVersion, versionOfPath } from './api-version.js'
 import { sendFailure } from './envelope.js'
+import type { RouteEntry } from './fastify-types.js'
+import { bearer } from './guards.js'
+import { isSignedCallback } from './signed-callback.js'
 import { validationError } from './validation-error.js'
 
 const FASTIFY_ERRORS: Readonly<Record<string, ErrorCode>> = {
@@ -51,14 +55,71 @@ export async function handleError(
   )
 }
 
-/** A path no route answers: MALFORMED_URL, pointing at the API description. */
+/** A route's URL pattern as a regular expression over request paths (`:param` is one segment). */
+function routePattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((segment) =>
+      segment.startsWith(':')
+        ? '[^/]+'
+        : segment === '*'
+          ? '.*'
+          : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/')
+  return new RegExp(`^${source}/?$`)
+}
+
+const patternsByTable = new WeakMap<readonly RouteEntry[], { entry: RouteEntry; pattern: RegExp }[]>()
+
+/** The routes whose pattern matches the path, whatever their method. */
+function routesMatching(table: readonly RouteEntry[], path: string): RouteEntry[] {
+  let compiled = patternsByTable.get(table)
+  // The table is complete once the app is ready; compile it once, at the first unknown request.
+  if (compiled === undefined || compiled.length !== table.length) {
+    compiled = table.map((entry) => ({ entry, pattern: routePattern(entry.url) }))
+    patternsByTable.set(table, compiled)
+  }
+  return compiled.filter((c) => c.pattern.test(path)).map((c) => c.entry)
+}
+
+/**
+ * A request no route answers, refused as Vault refuses it, in Vault's order: an API version
+ * GET /api/ does not list (MALFORMED_URL naming the versions); under /api/{version}/, a missing
+ * or invalid session before anything about the path (INVALID_SESSION_ID), so an unauthenticated
+ * caller learns nothing of the routes; a path that exists with another method
+ * (METHOD_NOT_SUPPORTED); anything else MALFORMED_URL, pointing at the API description.
+ */
 export async function handleNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  return sendFailure(
-    request,
-    reply,
-    new LiaisonError(
+  try {
+    const path = request.url.split('?')[0] ?? ''
+    const version = versionOfPath(path)
+    if (version !== undefined) assertApiVersion(version)
+    const matching = routesMatching(request.server.routeTable, path)
+    const open = matching.some((route) => !route.session)
+    if (version !== undefined && !open && !isSignedCallback(request)) {
+      const sessionId = bearer(request)
+      if (sessionId === undefined)
+        throw new LiaisonError(
+          'SESSION_MISSING',
+          'No session: log in with POST /api/{version}/auth and send Authorization: {sessionId}.',
+        )
+      await request.server.vault.sessions.resolve(sessionId)
+    }
+    const methods = [...new Set(matching.map((route) => route.method))]
+    if (methods.length > 0) {
+      void reply.header('Allow', methods.join(', '))
+      throw new LiaisonError(
+        'METHOD_UNSUPPORTED',
+        `${path} does not answer ${request.method}; it answers ${methods.join(', ')}.`,
+      )
+    }
+    throw new LiaisonError(
       'URL_MALFORMED',
-      `No endpoint answers ${request.method} ${request.url.split('?')[0]}; see /api/openapi.json.`,
-    ),
-  )
+      `No endpoint answers ${request.method} ${path}; see /api/openapi.json.`,
+    )
+  } catch (error) {
+    if (!isLiaisonError(error)) throw error
+    return sendFailure(request, reply, error)
+  }
 }

@@ -8,7 +8,8 @@ export const CONNECTION_ADMIN: RoutePermission = { kind: 'admin', to: 'manage co
 
 type PreValidationHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
-function bearer(request: FastifyRequest): string | undefined {
+/** The session id the request sends (`Authorization: {sessionId}`, with or without Bearer). */
+export function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (typeof header !== 'string' || header.trim() === '') return undefined
   const value = header.trim()
@@ -29,6 +30,7 @@ export function sessionOf(request: FastifyRequest): RequestSession {
 export const SIGNED_CALL_ROUTES: ReadonlySet<string> = new Set([
   'POST /api/:version/query',
   'POST /api/:version/query/:cursor',
+  'GET /api/:version/query/:cursor',
   'GET /api/:version/objects/documents/:id/file',
   'GET /api/:version/objects/documents/:id/versions/:major/:minor/file',
 ])

@@ -2,10 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { LiaisonError } from '../platform/errors/index.js'
-import { runVql, runVqlPage, type VqlContext } from '../platform/vql/index.js'
-import { send } from './envelope.js'
+import { runVql, runVqlPage } from '../platform/vql/index.js'
 import { envelopeResponse, openObject, WARNINGS } from './envelope-schema.js'
-import { sessionOf } from './guards.js'
+import { answerFormatOf, sendVqlAnswer, vqlContextOf } from './query-answer.js'
 import { pathParams } from './request-schemas.js'
 
 const VQL = Type.String({
@@ -19,9 +18,18 @@ const PAGING = {
   pageoffset: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows to skip. (Default: 0)' })),
 }
 
-const DESCRIBE_HEADER = Type.Object({
+const QUERY_HEADERS = Type.Object({
   'x-vaultapi-describequery': Type.Optional(
     Type.String({ description: 'true adds queryDescribe: the target and the fields of the answer.' }),
+  ),
+  'x-vaultapi-recordproperties': Type.Optional(
+    Type.String({
+      description:
+        'all, or any of hidden, redacted, weblink: adds record_properties, per row the fields of each kind.',
+    }),
+  ),
+  accept: Type.Optional(
+    Type.String({ description: 'text/csv answers the rows as CSV, a header row of field names.' }),
   ),
 })
 
@@ -32,13 +40,16 @@ const VQL_ANSWER = envelopeResponse(
       pageoffset: Type.Integer(),
       size: Type.Integer(),
       total: Type.Integer(),
-      next_page: Type.String({ description: 'POST it for the next page.' }),
+      next_page: Type.String({ description: 'POST or GET it for the next page.' }),
       previous_page: Type.String(),
     }),
     data: Type.Array(
       openObject({}, { description: 'A row: field → value; subqueries nest their own answer.' }),
     ),
     queryDescribe: openObject(),
+    record_properties: Type.Array(
+      openObject({ id: Type.String(), field_properties: openObject(), field_additional_data: openObject() }),
+    ),
     warnings: WARNINGS,
   },
   {
@@ -48,23 +59,9 @@ const VQL_ANSWER = envelopeResponse(
   },
 )
 
-/** VQL: POST /query with form field q; next_page and previous_page links are POSTed to /query/{cursor}. */
+/** VQL: POST /query with form field q; next_page and previous_page links are fetched from /query/{cursor} (POST or GET). */
 export async function queryRoutes(base: FastifyInstance): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>()
-  const context = (request: FastifyRequest): VqlContext => {
-    const { actor } = sessionOf(request)
-    const vault = app.vault
-    return {
-      storage: vault.storage,
-      metadata: vault.metadata.current,
-      clock: vault.clock,
-      userId: actor.userId,
-      canRead: (objectName) => vault.records.canAccess(actor, objectName, 'read'),
-      recordScope: (objectName) => vault.records.recordScope(actor, objectName),
-      readRefusal: (objectName) => vault.records.accessRefusal(actor, objectName, 'read'),
-      targetProviders: vault.vqlTargets,
-    }
-  }
   const describe = (request: FastifyRequest) => request.headers['x-vaultapi-describequery'] === 'true'
 
   app.post(
@@ -74,9 +71,10 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
         summary: 'Run a VQL query (form field q)',
         tags: ['vql'],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        produces: ['application/json', 'text/csv'],
         params: pathParams({}),
         querystring: Type.Object({ q: Type.Optional(VQL), ...PAGING }),
-        headers: DESCRIBE_HEADER,
+        headers: QUERY_HEADERS,
         body: Type.Object(
           { q: Type.Optional(VQL) },
           {
@@ -93,39 +91,43 @@ export async function queryRoutes(base: FastifyInstance): Promise<void> {
       if (q === undefined)
         throw new LiaisonError('PARAMETER_MISSING', 'Send the VQL query in the form field q.')
       const { pagesize, pageoffset } = request.query
-      const response = await runVql(context(request), {
+      const format = answerFormatOf(request)
+      const response = await runVql(vqlContextOf(request), {
         q,
         apiVersion: version,
         describe: describe(request),
         ...(pagesize === undefined ? {} : { pagesize }),
         ...(pageoffset === undefined ? {} : { pageoffset }),
       })
-      return send(reply, response)
+      return sendVqlAnswer(reply, response, format)
     },
   )
 
-  app.post(
-    '/query/:cursor',
-    {
+  // Vault's next_page links are POSTed by some clients and fetched with GET by others (VAPIL, vapi).
+  for (const method of ['POST', 'GET'] as const)
+    app.route({
+      method,
+      url: '/query/:cursor',
       schema: {
-        summary: 'Fetch another page of a VQL result (next_page / previous_page)',
+        summary: `Fetch another page of a VQL result (next_page / previous_page) by ${method}`,
         tags: ['vql'],
+        produces: ['application/json', 'text/csv'],
         params: pathParams({ cursor: Type.String({ description: 'From next_page or previous_page.' }) }),
         querystring: Type.Object(PAGING),
-        headers: DESCRIBE_HEADER,
+        headers: QUERY_HEADERS,
         response: VQL_ANSWER,
       },
-    },
-    async (request, reply) => {
-      const { version, cursor } = request.params
-      const { pagesize, pageoffset } = request.query
-      const response = await runVqlPage(context(request), cursor, {
-        apiVersion: version,
-        describe: describe(request),
-        ...(pagesize === undefined ? {} : { pagesize }),
-        ...(pageoffset === undefined ? {} : { pageoffset }),
-      })
-      return send(reply, response)
-    },
-  )
+      handler: async (request, reply) => {
+        const { version, cursor } = request.params
+        const { pagesize, pageoffset } = request.query
+        const format = answerFormatOf(request)
+        const response = await runVqlPage(vqlContextOf(request), cursor, {
+          apiVersion: version,
+          describe: describe(request),
+          ...(pagesize === undefined ? {} : { pagesize }),
+          ...(pageoffset === undefined ? {} : { pageoffset }),
+        })
+        return sendVqlAnswer(reply, response, format)
+      },
+    })
 }

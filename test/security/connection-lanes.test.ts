@@ -52,7 +52,7 @@ async function signedQuery(crm: ServedVault, q: string): Promise<Json> {
 
 async function signedCall(
   crm: ServedVault,
-  method: 'PUT' | 'POST',
+  method: 'GET' | 'PUT' | 'POST',
   path: string,
   body: unknown,
 ): Promise<Json> {
@@ -166,6 +166,33 @@ describe('each connection stays in its lane', () => {
     }
     const content = await signedQuery(sandbox, 'SELECT id FROM documents')
     expect(content.responseStatus, JSON.stringify(content)).toBe('SUCCESS')
+  })
+
+  it('security: a connection pages its queries by GET as by POST, and its signed calls read no record collection, user or domain', async () => {
+    const made = await medical.call('POST', '/vobjects/product__v', [
+      { name__v: 'Paged product 1' },
+      { name__v: 'Paged product 2' },
+      { name__v: 'Paged product 3' },
+    ])
+    expect(made.responseStatus, JSON.stringify(made)).toBe('SUCCESS')
+    const first = await signedQuery(na, 'SELECT id FROM product__v ORDER BY id ASC PAGESIZE 2')
+    expect(first.responseStatus, JSON.stringify(first)).toBe('SUCCESS')
+    const next = (first.responseDetails as Json | undefined)?.next_page as string | undefined
+    expect(next, JSON.stringify(first)).toMatch(/^\/api\/v25\.2\/query\//)
+    const byGet = await signedCall(na, 'GET', next!.slice(API.length), undefined)
+    const byPost = await signedCall(na, 'POST', next!.slice(API.length), undefined)
+    expect(byGet.responseStatus, JSON.stringify(byGet)).toBe('SUCCESS')
+    expect(byGet.data).toEqual(byPost.data)
+    for (const path of [
+      '/vobjects/case__v',
+      '/objects/users',
+      '/objects/users/me',
+      '/objects/domain',
+      '/limits',
+    ]) {
+      const refused = await signedCall(na, 'GET', path, undefined)
+      expect(errorType(refused), `${path}: ${JSON.stringify(refused)}`).toBe('INSUFFICIENT_ACCESS')
+    }
   })
 
   it("security: a signed write from one CRM cannot point a case request at another CRM's inquiry", async () => {

@@ -58,4 +58,22 @@ describe('BurstLimiter', () => {
     const limiter = new BurstLimiter({ clock: new ManualClock() })
     expect(limiter.takeForConnection('C1')).toEqual({ limit: 100_000, remaining: 99_999, delayMs: 0 })
   })
+
+  it('reports the burst left and the calls of the UTC day without counting a call, the day starting again at midnight', () => {
+    const clock = new ManualClock('2026-01-01T23:58:00.000Z')
+    const limiter = new BurstLimiter({ clock, limit: 5, windowMs: 60_000 })
+    limiter.take()
+    limiter.take()
+    expect(limiter.usage()).toEqual({
+      burstLimit: 5,
+      burstRemaining: 3,
+      burstWindowEndsMs: Date.parse('2026-01-01T23:59:00.000Z'),
+      dailyCalls: 2,
+    })
+    clock.advance(60_000)
+    limiter.take()
+    expect(limiter.usage()).toMatchObject({ burstRemaining: 4, dailyCalls: 3 })
+    clock.advance(60_000)
+    expect(limiter.usage()).toMatchObject({ burstRemaining: 5, dailyCalls: 0 })
+  })
 })

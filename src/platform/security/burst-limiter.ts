@@ -24,6 +24,18 @@ export interface BurstTicket {
   readonly delayMs: number
 }
 
+/** What a vault's people have spent, for `GET /limits`: the burst window now and the calls of the UTC day. */
+export interface ApiUsage {
+  readonly burstLimit: number
+  readonly burstRemaining: number
+  /** When the current burst window ends (epoch ms). */
+  readonly burstWindowEndsMs: number
+  /** Calls counted since midnight UTC; Vault has no daily limit since v21.1, so none is enforced. */
+  readonly dailyCalls: number
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
 interface Budget {
   windowStartMs: number
   calls: number
@@ -43,6 +55,8 @@ export class BurstLimiter {
   readonly #windowMs: number
   readonly #people: Budget = { windowStartMs: Number.NEGATIVE_INFINITY, calls: 0 }
   readonly #connections = new Map<string, Budget>()
+  #dayStartMs = Number.NEGATIVE_INFINITY
+  #dailyCalls = 0
 
   constructor(options: BurstLimiterOptions) {
     this.#clock = options.clock
@@ -51,8 +65,10 @@ export class BurstLimiter {
     this.#windowMs = options.windowMs ?? API_BURST_WINDOW_MS
   }
 
-  /** Counts one call of a person: against the vault's shared budget. */
+  /** Counts one call of a person: against the vault's shared budget, and in the day's count. */
   take(): BurstTicket {
+    this.#rollDay()
+    this.#dailyCalls += 1
     return this.#count(this.#people, this.#limit)
   }
 
@@ -66,20 +82,45 @@ export class BurstLimiter {
     return this.#count(budget, this.#connectionLimit)
   }
 
-  #count(budget: Budget, limit: number): BurstTicket {
-    const nowMs = this.#clock.now()
-    // Windows are aligned to the epoch, so they are the same fixed slots whatever the start time.
-    const windowStartMs = Math.floor(nowMs / this.#windowMs) * this.#windowMs
-    if (windowStartMs !== budget.windowStartMs) {
-      budget.windowStartMs = windowStartMs
-      budget.calls = 0
+  /** What people have spent, without counting a call. */
+  usage(): ApiUsage {
+    this.#rollDay()
+    this.#rollWindow(this.#people)
+    return {
+      burstLimit: this.#limit,
+      burstRemaining: Math.max(0, this.#limit - this.#people.calls),
+      burstWindowEndsMs: this.#people.windowStartMs + this.#windowMs,
+      dailyCalls: this.#dailyCalls,
     }
+  }
+
+  #count(budget: Budget, limit: number): BurstTicket {
+    this.#rollWindow(budget)
     budget.calls += 1
     const over = budget.calls > limit
     return {
       limit,
       remaining: Math.max(0, limit - budget.calls),
       delayMs: over ? API_BURST_DELAY_MS : 0,
+    }
+  }
+
+  /** Starts a new window when the clock has moved past the budget's current one. */
+  #rollWindow(budget: Budget): void {
+    // Windows are aligned to the epoch, so they are the same fixed slots whatever the start time.
+    const windowStartMs = Math.floor(this.#clock.now() / this.#windowMs) * this.#windowMs
+    if (windowStartMs !== budget.windowStartMs) {
+      budget.windowStartMs = windowStartMs
+      budget.calls = 0
+    }
+  }
+
+  /** Starts a new day's count at midnight UTC. */
+  #rollDay(): void {
+    const dayStartMs = Math.floor(this.#clock.now() / DAY_MS) * DAY_MS
+    if (dayStartMs !== this.#dayStartMs) {
+      this.#dayStartMs = dayStartMs
+      this.#dailyCalls = 0
     }
   }
 }

@@ -1,4 +1,4 @@
-export { BurstLimiter, type BurstLimiterOptions, type BurstTicket } from './burst-limiter.js'
+export { type ApiUsage, BurstLimiter, type BurstLimiterOptions, type BurstTicket } from './burst-limiter.js'
 export {
   API_BURST_DELAY_MS,
   API_BURST_LIMIT_CALLS,
