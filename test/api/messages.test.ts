@@ -54,6 +54,18 @@ describe('messages a newcomer meets', () => {
     expect((update.body.data as { data?: Json }[])[0]!.data?.id).toBe('V0X000000000998')
   })
 
+  it('a wrong picklist value suggests the nearest values first', async () => {
+    const created = await t.call('POST', `${API}/vobjects/case__v`, {
+      session: agent,
+      body: [{ channel__v: 'emial__v' }],
+    })
+    const [result] = created.body.data as { errors: { type: string; message: string }[] }[]
+    expect(result!.errors[0]!.type).toBe('INVALID_DATA')
+    expect(result!.errors[0]!.message).toMatch(
+      /no picklist value "emial__v"; the nearest allowed values are email__v, mail__v,/,
+    )
+  })
+
   it("an exception's action list shows reprocess__sys once", async () => {
     const [created] = await t.vault.records.create(SYSTEM_ACTOR, 'exception_message__sys', [
       { name__v: 'A failed message' },
