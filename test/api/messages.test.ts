@@ -66,6 +66,32 @@ describe('messages a newcomer meets', () => {
     )
   })
 
+  it('a country reference takes the id, the code (mx__v), the abbreviation or the name, and says which were tried', async () => {
+    const [mexico] = await t.vault.records.create(SYSTEM_ACTOR, 'country__v', [
+      { name__v: 'Mexico', abbreviation__v: 'MX' },
+    ])
+    expect(mexico?.responseStatus, JSON.stringify(mexico)).toBe('SUCCESS')
+    const created = await t.call('POST', `${API}/vobjects/case__v`, {
+      session: agent,
+      body: ['mx__v', 'MX', 'Mexico', mexico!.id, 'zz__v'].map((country) => ({ country__v: country })),
+    })
+    const results = created.body.data as { responseStatus: string; data?: Json; errors?: Json[] }[]
+    expect(results.map((r) => r.responseStatus)).toEqual([
+      'SUCCESS',
+      'SUCCESS',
+      'SUCCESS',
+      'SUCCESS',
+      'FAILURE',
+    ])
+    for (const r of results.slice(0, 4)) {
+      const row = await t.vault.records.getRecord(SYSTEM_ACTOR, 'case__v', String(r.data!.id))
+      expect(row.country__v).toBe(mexico!.id)
+    }
+    expect(String(results[4]!.errors![0]!.message)).toContain(
+      'refers to zz__v, which names no country__v record (tried id, name__v, abbreviation__v, code (xx__v)',
+    )
+  })
+
   it("an exception's action list shows reprocess__sys once", async () => {
     const [created] = await t.vault.records.create(SYSTEM_ACTOR, 'exception_message__sys', [
       { name__v: 'A failed message' },
