@@ -39,7 +39,15 @@ export function bulkBody(
         return {
           responseStatus: 'FAILURE',
           errors: r.errors ?? [],
-          ...(r.idParamValue === undefined ? {} : { data: { id_param_value: r.idParamValue } }),
+          // A failed item names its record, so a caller of a bulk call knows which one to fix.
+          ...(r.id === undefined && r.idParamValue === undefined
+            ? {}
+            : {
+                data: {
+                  ...(r.id === undefined ? {} : { id: r.id }),
+                  ...(r.idParamValue === undefined ? {} : { id_param_value: r.idParamValue }),
+                },
+              }),
         }
       return {
         responseStatus: r.responseStatus,

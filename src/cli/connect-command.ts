@@ -1,117 +1,95 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { ErrorLogger } from '../platform/jobs/index.js'
 import type { Vault } from '../platform/vault/index.js'
 import { type ExistingVaultAddress, openExistingVault } from './existing-vault.js'
-
-const API = '/api/v25.2'
+import { VaultClient } from './vault-client.js'
+import { resolveLogin } from './world-credentials.js'
 
 export interface ConnectOptions {
+  /** The issuing vault: a URL, or with `world` a vault name. */
   readonly from: string
+  /** The accepting vault: a URL, or with `world` a vault name. */
   readonly to: string
   readonly fromUser?: string
   readonly fromPassword?: string
   readonly toUser?: string
   readonly toPassword?: string
-  /** A world folder whose world.json holds the admins' credentials. */
+  /** A world folder whose world.json holds the vaults' URLs and admins' credentials. */
   readonly world?: string
   readonly apiName?: string
   readonly toApiName?: string
 }
 
-function origin(url: string): string {
-  return url.trim().replace(/\/+$/, '')
-}
-
-function worldAdmin(dir: string, url: string): { username: string; password: string } | undefined {
-  const file = JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as {
-    vaults?: { url?: string; admin?: { username: string; password: string } }[]
-  }
-  return file.vaults?.find((v) => origin(String(v.url)) === origin(url))?.admin
-}
-
-async function api(
-  url: string,
-  method: 'GET' | 'POST',
-  path: string,
-  body: unknown,
-  session?: string,
-): Promise<Record<string, unknown>> {
-  const form = path === '/auth'
-  const response = await fetch(`${origin(url)}${API}${path}`, {
-    method,
-    headers: {
-      ...(session === undefined ? {} : { authorization: session }),
-      ...(body === undefined
-        ? {}
-        : { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }),
-    },
-    ...(body === undefined
-      ? {}
-      : { body: form ? new URLSearchParams(body as Record<string, string>) : JSON.stringify(body) }),
-  }).catch((error: unknown) => {
+/** Removes the pending connection a failed accept left in the issuing vault; says so if it cannot. */
+async function removePending(from: VaultClient, id: string, failure: unknown): Promise<never> {
+  const reason = failure instanceof Error ? failure.message : String(failure)
+  try {
+    // The accept may have failed after the handshake finished (a lost answer): keep what is active.
+    const connections = (await from.call('GET', '/services/connections')).data as {
+      id: string
+      status__v?: string
+    }[]
+    const status = connections.find((c) => c.id === id)?.status__v
+    if (status !== undefined && status !== 'pending__sys')
+      throw new Error(`${reason}\nThe connection ${id} in ${from.origin} is ${status}; it was kept.`)
+    if (status === undefined) throw new Error(reason)
+    const answer = await from.call('DELETE', '/vobjects/connection__sys', [{ id }])
+    const [result] = (answer.data ?? []) as { responseStatus?: string }[]
+    if (result?.responseStatus !== 'SUCCESS') throw new Error(JSON.stringify(result))
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith(reason)) throw error
     throw new Error(
-      `The vault at ${url} cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
-    )
-  })
-  const answer = (await response.json()) as Record<string, unknown>
-  if (answer.responseStatus !== 'SUCCESS' && answer.responseStatus !== 'WARNING') {
-    const error = (answer.errors as { type: string; message: string }[] | undefined)?.[0]
-    throw new Error(
-      `${method} ${path} at ${url}: ${error?.type ?? 'FAILURE'}: ${error?.message ?? JSON.stringify(answer)}`,
+      `${reason}\nThe pending connection ${id} in ${from.origin} could not be removed (${error instanceof Error ? error.message : String(error)}); delete it with DELETE /api/v25.2/vobjects/connection__sys.`,
     )
   }
-  return answer
+  throw new Error(`${reason}\nThe pending connection ${id} it made in ${from.origin} was removed.`)
 }
 
 /**
  * `liaison connect` (B1), over HTTP only: logs in to both vaults as admins, creates a pending
  * connection with its token in `from`, and accepts the token in `to`, which completes the
- * signed handshake with `from`. Answers both sides' connections.
+ * signed handshake with `from`. Answers both sides' connections. When the accept fails, the
+ * pending connection is removed, so a second try starts clean.
  */
-export async function connectVaults(options: ConnectOptions): Promise<Record<string, unknown>> {
-  const credentials = (url: string, user?: string, password?: string, flag = '') => {
-    const fromWorld = options.world === undefined ? undefined : worldAdmin(options.world, url)
-    const username = user ?? fromWorld?.username
-    const secret = password ?? fromWorld?.password
-    if (username === undefined || secret === undefined)
-      throw new Error(
-        `Give --${flag}-user and --${flag}-password (or --world DIR with a world.json that lists ${url} with its admin's password; liaison reset-password sets a new one).`,
-      )
-    return { username, password: secret }
-  }
-  const fromAdmin = credentials(options.from, options.fromUser, options.fromPassword, 'from')
-  const toAdmin = credentials(options.to, options.toUser, options.toPassword, 'to')
-  const fromSession = String((await api(options.from, 'POST', '/auth', fromAdmin)).sessionId)
-  const toSession = String((await api(options.to, 'POST', '/auth', toAdmin)).sessionId)
-  const created = await api(
-    options.from,
-    'POST',
-    '/services/connections',
-    {
-      remote_vault_url__sys: origin(options.to),
-      url: origin(options.from),
-      ...(options.apiName === undefined ? {} : { api_name__sys: options.apiName }),
-    },
-    fromSession,
-  )
+export async function connectVaults(
+  options: ConnectOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, unknown>> {
+  const side = (vault: string, user?: string, password?: string, flag = '') =>
+    resolveLogin(
+      {
+        vault,
+        ...(user === undefined ? {} : { user }),
+        ...(password === undefined ? {} : { password }),
+        ...(options.world === undefined ? {} : { world: options.world }),
+        flags: { user: `--${flag}-user`, password: `--${flag}-password` },
+      },
+      env,
+    )
+  const fromLogin = side(options.from, options.fromUser, options.fromPassword, 'from')
+  const toLogin = side(options.to, options.toUser, options.toPassword, 'to')
+  const from = new VaultClient(fromLogin.url)
+  const to = new VaultClient(toLogin.url)
+  await from.login(fromLogin.username, fromLogin.password)
+  await to.login(toLogin.username, toLogin.password)
+  const created = await from.call('POST', '/services/connections', {
+    remote_vault_url__sys: to.origin,
+    url: from.origin,
+    ...(options.apiName === undefined ? {} : { api_name__sys: options.apiName }),
+  })
   const pending = created.data as { connection_token: string; id: string }
-  const accepted = await api(
-    options.to,
-    'POST',
-    '/services/connections/accept',
-    {
+  let accepted: Record<string, unknown>
+  try {
+    accepted = await to.call('POST', '/services/connections/accept', {
       connection_token: pending.connection_token,
-      url: origin(options.to),
+      url: to.origin,
       ...(options.toApiName === undefined ? {} : { api_name__sys: options.toApiName }),
-    },
-    toSession,
+    })
+  } catch (error) {
+    return removePending(from, pending.id, error)
+  }
+  const fromSide = ((await from.call('GET', '/services/connections')).data as { id: string }[]).find(
+    (c) => c.id === pending.id,
   )
-  const fromSide = (
-    (await api(options.from, 'GET', '/services/connections', undefined, fromSession)).data as {
-      id: string
-    }[]
-  ).find((c) => c.id === pending.id)
   return { from: fromSide, to: accepted.data }
 }
 

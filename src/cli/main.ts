@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
@@ -50,9 +51,30 @@ function stopOnSignal(name: string, close: () => Promise<void>): void {
   process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
+/** The version in package.json, two folders up from both src/cli and dist/src/cli's neighbour. */
+function packageVersion(): string {
+  for (const up of ['../..', '../../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${up}/package.json`, import.meta.url), 'utf8')) as {
+        name?: string
+        version?: string
+      }
+      if (pkg.name === 'liaison' && typeof pkg.version === 'string') return pkg.version
+    } catch {
+      // Not this folder: try the next one up.
+    }
+  }
+  return 'unknown'
+}
+
+const WORLD_HELP = "read the vaults' URLs and passwords from DIR/world.json (written by liaison up)"
+const ENV_HELP =
+  'Credentials: the flags, else LIAISON_USER and LIAISON_PASSWORD, else --world DIR (the admin, or the named user, from world.json).'
+
 const program = new Command()
 program
   .name('liaison')
+  .version(packageVersion(), '-V, --version', 'print the version of liaison')
   .description('Liaison: a Medical Vault, Vault CRMs, and the Medical-CRM connection between them.')
 
 program
@@ -176,15 +198,19 @@ program
 program
   .command('connect')
   .description(
-    'Connect two running vaults (B1): --from issues a connection token, --to accepts it; HTTP only',
+    'Connect two running vaults: --from issues a connection token, --to accepts it; HTTP only. A failed accept removes the pending connection it made',
   )
-  .requiredOption('--from <url>', 'origin of the vault that issues the token (e.g. the Medical Vault)')
-  .requiredOption('--to <url>', 'origin of the vault that accepts it (e.g. a CRM)')
-  .option('--from-user <username>', 'admin of --from (or from world.json with --world)')
+  .requiredOption(
+    '--from <vault>',
+    'URL of the vault that issues the token (e.g. the Medical Vault), or its name with --world',
+  )
+  .requiredOption('--to <vault>', 'URL of the vault that accepts it (e.g. a CRM), or its name with --world')
+  .option('--from-user <username>', 'admin of --from')
   .option('--from-password <password>', 'password of --from-user')
-  .option('--to-user <username>', 'admin of --to (or from world.json with --world)')
+  .option('--to-user <username>', 'admin of --to')
   .option('--to-password <password>', 'password of --to-user')
-  .option('--world <dir>', 'read admin credentials from DIR/world.json')
+  .option('--world <dir>', WORLD_HELP)
+  .addHelpText('after', `\n${ENV_HELP}\n`)
   .option(
     '--api-name <name>',
     'api_name__sys of the connection in --from (default: a free medical_crm__v name)',
@@ -265,21 +291,52 @@ program
 program
   .command('vql')
   .description('Run a VQL query against a running vault and print the rows as a table')
-  .requiredOption('--vault <url>', 'the vault origin, e.g. http://127.0.0.1:4100')
-  .requiredOption('--user <username>', 'username')
-  .requiredOption('--password <password>', 'password')
+  .requiredOption('--vault <vault>', 'the vault URL, e.g. http://127.0.0.1:4100, or its name with --world')
+  .option('--user <username>', 'username')
+  .option('--password <password>', 'password')
+  .option('--world <dir>', WORLD_HELP)
+  .addHelpText('after', `\n${ENV_HELP}\n`)
   .option('--max-rows <n>', 'stop after this many rows', (v) => Number.parseInt(v, 10), 10_000)
   .option('--json', 'print the rows as JSON instead of a table', false)
   .argument('<query>', 'the VQL query, e.g. "SELECT id, name__v FROM case__v"')
   .action(
     async (
       query: string,
-      options: { vault: string; user: string; password: string; maxRows: number; json: boolean },
+      options: {
+        vault: string
+        user?: string
+        password?: string
+        world?: string
+        maxRows: number
+        json: boolean
+      },
     ) => {
       const { formatRows, runVqlCommand } = await import('./vql-command.js')
       const { rows, total } = await runVqlCommand({ ...options, query })
       process.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatRows(rows)}\n`)
       if (!options.json) process.stdout.write(`\n${rows.length} of ${total} rows\n`)
+    },
+  )
+
+program
+  .command('status')
+  .description(
+    "Each vault at a glance: its connections, their queues' depths and its open User Exception Messages",
+  )
+  .option('--world <dir>', `${WORLD_HELP}; every vault of the world, each as its admin`)
+  .option('--vault <vault>', 'only this vault: its URL, or its name with --world')
+  .option('--user <username>', 'an admin of --vault')
+  .option('--password <password>', 'password of --user')
+  .option('--json', 'print JSON instead of text', false)
+  .addHelpText('after', `\n${ENV_HELP}\n`)
+  .action(
+    async (options: { world?: string; vault?: string; user?: string; password?: string; json: boolean }) => {
+      const { formatStatuses, vaultStatuses } = await import('./status-command.js')
+      const statuses = await vaultStatuses(options)
+      process.stdout.write(
+        options.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${formatStatuses(statuses)}\n`,
+      )
+      if (statuses.some((s) => s.error !== undefined)) process.exitCode = 1
     },
   )
 

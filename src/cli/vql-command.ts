@@ -1,33 +1,9 @@
-import { LiaisonError } from '../platform/errors/index.js'
+import { VaultClient } from './vault-client.js'
+import { type LoginOptions, resolveLogin } from './world-credentials.js'
 
-const API_VERSION = 'v25.2'
-
-interface Envelope {
-  readonly responseStatus: string
-  readonly errors?: readonly { type: string; message: string }[]
+interface Page {
   readonly responseDetails?: { readonly total?: number; readonly next_page?: string }
   readonly data?: readonly Record<string, unknown>[]
-  readonly sessionId?: string
-}
-
-async function post(url: string, body: URLSearchParams, session?: string): Promise<Envelope> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(session === undefined ? {} : { authorization: session }),
-    },
-    body,
-  })
-  const envelope = (await response.json()) as Envelope
-  if (envelope.responseStatus === 'FAILURE' || envelope.responseStatus === 'EXCEPTION') {
-    const error = envelope.errors?.[0]
-    throw new LiaisonError(
-      'QUERY_INVALID',
-      `${error?.type ?? 'FAILURE'}: ${error?.message ?? 'the vault refused the call'}`,
-    )
-  }
-  return envelope
 }
 
 function cell(value: unknown): string {
@@ -54,31 +30,21 @@ export function formatRows(rows: readonly Record<string, unknown>[]): string {
 }
 
 /**
- * `liaison vql`: logs in to a vault over HTTP, runs one query, follows next_page to the end (or
- * to `maxRows`) and answers the rows.
+ * `liaison vql`: logs in to a vault over HTTP (flags, LIAISON_USER/LIAISON_PASSWORD or a world's
+ * world.json), runs one query, follows next_page to the end (or to `maxRows`) and answers the rows.
  */
-export async function runVqlCommand(options: {
-  readonly vault: string
-  readonly user: string
-  readonly password: string
-  readonly query: string
-  readonly maxRows: number
-}): Promise<{ rows: Record<string, unknown>[]; total: number }> {
-  const origin = options.vault.replace(/\/+$/, '')
-  const auth = await post(
-    `${origin}/api/${API_VERSION}/auth`,
-    new URLSearchParams({ username: options.user, password: options.password }),
-  )
-  const session = auth.sessionId!
-  let page = await post(
-    `${origin}/api/${API_VERSION}/query`,
-    new URLSearchParams({ q: options.query }),
-    session,
-  )
+export async function runVqlCommand(
+  options: LoginOptions & { readonly query: string; readonly maxRows: number },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ rows: Record<string, unknown>[]; total: number }> {
+  const login = resolveLogin(options, env)
+  const client = new VaultClient(login.url)
+  await client.login(login.username, login.password)
+  let page = (await client.call('POST', '/query', new URLSearchParams({ q: options.query }))) as Page
   const rows = [...(page.data ?? [])]
   const total = page.responseDetails?.total ?? rows.length
   while (rows.length < options.maxRows && page.responseDetails?.next_page !== undefined) {
-    page = await post(`${origin}${page.responseDetails.next_page}`, new URLSearchParams(), session)
+    page = (await client.call('POST', page.responseDetails.next_page, new URLSearchParams())) as Page
     rows.push(...(page.data ?? []))
   }
   return { rows: rows.slice(0, options.maxRows), total }

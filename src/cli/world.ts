@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
 import { medicalProfile, seedMedicalDemoData, seedMedicalDemoDocuments } from '../apps/medical/index.js'
 import { acceptConnectionToken, createPendingConnection } from '../connection/handshake/index.js'
+import { connectionVaultOf, INTEGRATION_POINTS, runPull } from '../connection/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { ProfileDefinition } from '../platform/metadata/index.js'
@@ -317,6 +318,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       for (const c of await v.vault.messaging.listConnections())
         if (c.status !== 'active__v')
           throw new Error(`Connection ${c.apiName} of ${v.vault.name} is ${c.status}, not active.`)
+    // B15: every CRM's Connection Countries exist before the world is announced. The nudges of the
+    // settings just written would come later, and a sandbox sends none to production (B3).
+    for (const c of await medical.vault.messaging.listConnections())
+      await runPull(connectionVaultOf(medical.vault), 'medical', {
+        connectionApiName: c.apiName,
+        integrationPoint: INTEGRATION_POINTS.connectionSettingsInbound,
+      })
     for (const v of running) await v.vault.startJobs()
     for (const [i, spec] of WORLD_VAULTS.entries()) {
       const { vault, url } = running[i]!

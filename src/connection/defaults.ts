@@ -5,3 +5,10 @@
  * nudge messages make the common case near-real-time). (Default: 1 minute)
  */
 export const SCHEDULED_PULL_INTERVAL_MS = 60_000
+
+/**
+ * B15: how soon after a connection is established the Medical Vault first reads the CRM's country
+ * filter. Not at once: the accepting CRM makes its side active only after Medical answered the
+ * handshake, and refuses signed calls until then.
+ */
+export const FIRST_COUNTRY_PULL_DELAY_MS = 3_000

@@ -4,7 +4,7 @@ import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
 import type { Vault } from '../platform/vault/index.js'
 import { grantConnectionReads } from './connection-grants.js'
-import { SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
+import { FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
   ensureDocumentTransferGroup,
@@ -137,7 +137,17 @@ export async function installMedicalCrmConnection(
   messaging.onConnectionEstablished(async (trx, connection) => {
     await seedConnectionConfiguration(trx, records, configurationActor(connection), connection, side)
     // The points were seeded just above, in the same transaction: their first pulls commit with them.
-    await schedulePulls(trx, vault, schedule, connection.id)
+    // B15: Medical reads a new CRM's country filter soon, not a whole interval later: a sandbox
+    // never nudges a production Medical Vault (B3), so until then its documents would not route.
+    await schedulePulls(
+      trx,
+      vault,
+      schedule,
+      connection.id,
+      side === 'medical'
+        ? { points: [INTEGRATION_POINTS.connectionSettingsInbound], delayMs: FIRST_COUNTRY_PULL_DELAY_MS }
+        : undefined,
+    )
   })
   vault.handleJobs(PULL_WATERMARK_TASK, pullWatermarkJob(vault, schedule))
   switch (side) {

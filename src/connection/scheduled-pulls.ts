@@ -43,30 +43,36 @@ export function pullJobKey(integrationPointId: string): string {
 
 /**
  * Schedules the next pull of each of the connection's integration points that the schedule pulls,
- * `intervalMs` from now, in the caller's transaction. Answers how many were scheduled.
+ * `intervalMs` from now, in the caller's transaction, except the points of `soon`, whose pull runs
+ * `soon.delayMs` from now (a new connection's first pulls). Answers how many were scheduled.
  */
 export async function schedulePulls(
   trx: Transaction<VaultDb>,
   vault: Pick<PullScheduleVault, 'clock' | 'jobs'>,
   schedule: Pick<PullSchedule, 'pulls' | 'intervalMs'>,
   connectionId: string,
+  soon: { readonly points: readonly string[]; readonly delayMs: number } = { points: [], delayMs: 0 },
 ): Promise<number> {
   const names = [...schedule.pulls.keys()]
   if (names.length === 0) return 0
   const points = await trx
     .selectFrom('integration_point__sys')
-    .select('id')
+    .select(['id', 'integration_point_api_name__sys'])
     .where('connection__sys', '=', connectionId)
     .where('integration_point_api_name__sys', 'in', names)
     .execute()
-  const runAt = new Date(vault.clock.now() + schedule.intervalMs)
+  const now = vault.clock.now()
   for (const point of points) {
     const integrationPointId = String(point.id)
+    const first = soon.points.includes(String(point.integration_point_api_name__sys))
     await vault.jobs.enqueue(
       trx,
       PULL_WATERMARK_TASK,
       { integrationPointId },
-      { jobKey: pullJobKey(integrationPointId), runAt },
+      {
+        jobKey: pullJobKey(integrationPointId),
+        runAt: new Date(now + (first ? soon.delayMs : schedule.intervalMs)),
+      },
     )
   }
   return points.length

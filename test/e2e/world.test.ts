@@ -87,7 +87,7 @@ describe('the embedded world (liaison up)', () => {
   it('starts four vaults, writes world.json only when all answer, and prints the table', async () => {
     const world = startWorld()
     const file = join(dir, 'world.json')
-    await expectEventually(() => expect(existsSync(file)).toBe(true), { timeoutMs: 120_000 })
+    await expectEventually(() => expect(existsSync(file)).toBe(true), { timeoutMs: 170_000 })
     first = JSON.parse(readFileSync(file, 'utf8')) as WorldFile
     expect(first.vaults.map((v) => [v.name, v.profile, v.environment])).toEqual([
       ['medical', 'medical', 'production'],
@@ -117,11 +117,25 @@ describe('the embedded world (liaison up)', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(logged.some((l) => l.vault === 'medical' && typeof l.reqId === 'string')).toBe(true)
     expect(world.output()).not.toContain('"reqId"')
+    // B15: every CRM's Connection Countries exist when world.json does, the sandbox's too (it sends
+    // no nudge to production: they came from the world's own country sync, not a scheduled pull).
+    const medicalSession = await login(medical.url, medical.admin.username, medical.admin.password)
+    const countries = await vql(
+      medical.url,
+      medicalSession,
+      "SELECT connection__sysr.api_name__sys, country__vr.abbreviation__v FROM connection_country__v WHERE status__v = 'active__v'",
+    )
+    expect(countries.responseStatus, JSON.stringify(countries)).toBe('SUCCESS')
+    const bySandbox = (countries.data as Record<string, unknown>[])
+      .filter((r) => r['connection__sysr.api_name__sys'] === 'medical_crm__v_crm_sandbox')
+      .map((r) => r['country__vr.abbreviation__v'])
+    expect(bySandbox.sort()).toEqual(['GLOBAL', 'US'].sort())
     // B16, B17: the demo documents reach each CRM by its country filter: crm-na (US, CA) all four,
-    // crm-eu (GB, DE, FR) only the Global one.
+    // crm-eu (GB, DE, FR) only the Global one, crm-sandbox (US) the US and Global ones.
     for (const [index, expected] of [
       [1, 4],
       [2, 1],
+      [3, 3],
     ] as const) {
       const crm = first.vaults[index]!
       const session = await login(crm.url, crm.admin.username, crm.admin.password)
@@ -141,7 +155,7 @@ describe('the embedded world (liaison up)', () => {
 
     world.child.kill('SIGINT')
     expect(await world.exited).toBe(0)
-  }, 150_000)
+  }, 240_000)
 
   it('restarts on the same data, answers liaison vql, then stops cleanly on SIGTERM', async () => {
     const medical = first.vaults[0]!

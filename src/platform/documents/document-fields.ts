@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { type ErrorCode, LiaisonError } from '../errors/index.js'
 import type { DocumentTypeDefinition, FieldDefinition, MetadataRegistry } from '../metadata/index.js'
+import { idsByKey, referenceKeys } from '../records/index.js'
 import type { VaultDb } from '../storage/index.js'
 
 function fail(code: ErrorCode, message: string): never {
@@ -85,16 +86,16 @@ export class DocumentFields {
         const object = this.#registry.object(field.object ?? '')
         const found = await db.selectFrom(object.name).select('id').where('id', 'in', unique).execute()
         const known = new Set(found.map((r) => String(r.id)))
-        const named = await this.#idsByName(
+        const named = await idsByKey(
           db,
-          object.name,
+          object,
           unique.filter((id) => !known.has(id)),
         )
         const missing = unique.filter((id) => !known.has(id) && !named.has(id))
         if (missing.length > 0)
           fail(
             'REFERENCE_NOT_FOUND',
-            `${where} refers to no ${object.name} record with id (or a name that only one record has) ${missing.join(', ')}.`,
+            `${where} refers to ${missing.join(', ')}, which names no ${object.name} record (tried ${['id', ...referenceKeys(object)].join(', ')}; a name must belong to one record only).`,
           )
         const resolved = [...new Set(unique.map((v) => named.get(v) ?? v))]
         return field.multiValue === true ? resolved : resolved[0]
@@ -131,33 +132,6 @@ export class DocumentFields {
         return text
       }
     }
-  }
-
-  /**
-   * Records named by their name (or, for countries, abbreviation) where an id was expected, as
-   * `curl -F country__v=US` sends them: a value only one record has maps to its id.
-   */
-  async #idsByName(
-    db: Kysely<VaultDb>,
-    objectName: string,
-    values: readonly string[],
-  ): Promise<Map<string, string>> {
-    const ids = new Map<string, string>()
-    if (values.length === 0) return ids
-    const object = this.#registry.object(objectName)
-    const keys = ['name__v', 'abbreviation__v'].filter((f) => object.fieldByName.has(f))
-    for (const key of keys) {
-      const rows = await db
-        .selectFrom(objectName)
-        .select(['id', key])
-        .where(key, 'in', [...values])
-        .execute()
-      for (const value of values) {
-        const matches = rows.filter((r) => r[key] === value)
-        if (matches.length === 1 && !ids.has(value)) ids.set(value, String(matches[0]!.id))
-      }
-    }
-    return ids
   }
 
   assertRequired(type: DocumentTypeDefinition, values: Readonly<Record<string, unknown>>): void {

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors/index.js'
 import type { CompiledField, CompiledMetadata } from '../metadata/index.js'
+import { nearestValues } from './nearest-values.js'
 
 /** A value as stored in an object table (see metadata/object-tables). */
 export type StoredValue = string | number | null
@@ -119,10 +120,10 @@ export function parseFieldValue(
       const allowed = new Set(picklist?.values.map((v) => v.name) ?? [])
       const unknown = names.filter((n) => !allowed.has(n))
       if (unknown.length > 0) {
-        const sample = [...allowed].slice(0, 8).join(', ')
+        const nearest = nearestValues(unknown[0]!, [...allowed], 5)
         return fail(
           'PICKLIST_VALUE_UNKNOWN',
-          `${where} has no picklist value ${unknown.map((u) => `"${u}"`).join(', ')}; allowed values include ${sample}${allowed.size > 8 ? ', …' : ''}.`,
+          `${where} has no picklist value ${unknown.map((u) => `"${u}"`).join(', ')}; the nearest allowed values are ${nearest.join(', ')}${allowed.size > nearest.length ? ` (${allowed.size} in all: GET /api/{version}/metadata/vobjects/{object} lists them)` : ''}.`,
         )
       }
       if (field.multiValue !== true && names.length > 1)

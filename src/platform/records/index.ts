@@ -23,3 +23,4 @@ export {
   type WriteOptions,
 } from './record-types.js'
 export type { RecordWriter } from './record-writer.js'
+export { idsByKey, referenceKeys } from './reference-keys.js'

@@ -43,9 +43,11 @@ export async function availableActions(
     .map((a): AvailableAction => ({ name: a.name, label: a.label, type: 'object_action' }))
   if (object.lifecycle === undefined) return objectActions
   const state = String(row.state__v)
+  // An object action may carry a lifecycle action's name (reprocess__sys): it is what runs, listed once.
+  const overridden = new Set(ctx.extensions.objectActions(objectName).map((a) => a.name))
   return [
     ...object.lifecycle.actions
-      .filter((a) => a.from.includes(state))
+      .filter((a) => a.from.includes(state) && !overridden.has(a.name))
       .map(
         (a): AvailableAction => ({
           name: a.name,
@@ -69,10 +71,29 @@ export async function runAction(
   const object = ctx.registry.object(objectName)
   assertBatchSize(ids)
   const objectAction = ctx.extensions.objectAction(objectName, actionName)
-  if (objectAction !== undefined) return runObjectAction(ctx, actor, object, ids, objectAction)
-  lifecycleAction(ctx, object, actionName)
-  assertRecordAccess(ctx, actor, objectName, 'edit')
-  return inTransaction(ctx, async (trx) => transition(ctx, trx, actor, objectName, ids, actionName))
+  const results =
+    objectAction !== undefined
+      ? await runObjectAction(ctx, actor, object, ids, objectAction)
+      : await (async () => {
+          lifecycleAction(ctx, object, actionName)
+          assertRecordAccess(ctx, actor, objectName, 'edit')
+          return inTransaction(ctx, async (trx) => transition(ctx, trx, actor, objectName, ids, actionName))
+        })()
+  // One result per id in input order: a failed item names the record it is about.
+  return results.map((r, i) =>
+    r.responseStatus === 'FAILURE' && r.id === undefined ? { ...r, id: ids[i]! } : r,
+  )
+}
+
+/** The actions that lead from a state to one an action runs from (`start__v` before `close__v`). */
+function actionsLeadingTo(
+  lifecycle: NonNullable<CompiledObject['lifecycle']>,
+  state: string,
+  action: LifecycleActionDefinition,
+): string[] {
+  return lifecycle.actions
+    .filter((a) => a.from.includes(state) && action.from.includes(a.to))
+    .map((a) => a.name)
 }
 
 /**
@@ -106,12 +127,13 @@ export async function transition(
     const state = String(row.state__v)
     if (done.has(id) || !action.from.includes(state)) {
       const label = lifecycle.stateByName.get(state)?.label ?? state
+      const first = actionsLeadingTo(lifecycle, state, action)
       results.push({
         responseStatus: 'FAILURE',
         errors: [
           apiError(
             'ACTION_NOT_ALLOWED_IN_STATE',
-            `${action.label} (${action.name}) is not available for ${object.label} ${String(row.name__v ?? id)} in state ${label}; it runs from ${action.from.join(', ')}.`,
+            `${action.label} (${action.name}) is not available for ${object.label} ${String(row.name__v ?? id)} in state ${label}; it runs from ${action.from.join(', ')}.${first.length > 0 && !done.has(id) ? ` Run ${first.join(' or ')} first.` : ''}`,
           ),
         ],
       })

@@ -3,6 +3,7 @@ import type { CompiledField, CompiledMetadata, CompiledObject } from '../metadat
 import type { VaultDb } from '../storage/index.js'
 import type { RecordDraft } from './record-input.js'
 import { apiError } from './record-types.js'
+import { idsByKey, referenceKeys } from './reference-keys.js'
 import { inChunks } from './stored-rows.js'
 
 function live(drafts: readonly RecordDraft[]): RecordDraft[] {
@@ -101,13 +102,23 @@ async function checkReferences(
     for (const part of inChunks([...wanted]))
       for (const row of await trx.selectFrom(target.name).select('id').where('id', 'in', part).execute())
         found.add(String(row.id))
+    // A record named where its id was expected (`mx__v`, `MX`, `Mexico`) is written as its id.
+    const named = await idsByKey(
+      trx,
+      target,
+      [...wanted].filter((v) => !found.has(v)),
+    )
+    const tried = ['id', ...referenceKeys(target)].join(', ')
     for (const d of live(drafts)) {
       const v = d.values.get(field.name)
-      if (typeof v === 'string' && !found.has(v))
+      if (typeof v !== 'string' || found.has(v)) continue
+      const id = named.get(v)
+      if (id !== undefined) d.values.set(field.name, id)
+      else
         d.errors.push(
           apiError(
             'REFERENCE_NOT_FOUND',
-            `Field ${field.name} refers to ${v}, which is not a ${target.name} record.`,
+            `Field ${field.name} refers to ${v}, which names no ${target.name} record (tried ${tried}; a name must belong to one record only).`,
           ),
         )
     }

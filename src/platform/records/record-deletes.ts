@@ -64,7 +64,7 @@ export async function deleteRecords(
     await auditWrite(ctx, trx, actor, audit)
     return ids.map((id, i) =>
       errors[i]!.length > 0
-        ? { responseStatus: 'FAILURE' as const, errors: errors[i]! }
+        ? { responseStatus: 'FAILURE' as const, id: String(id), errors: errors[i]! }
         : { responseStatus: 'SUCCESS' as const, id: String(id) },
     )
   })

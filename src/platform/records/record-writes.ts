@@ -318,7 +318,11 @@ async function updateDrafts(
   const results: RecordResult[] = []
   for (const d of drafts) {
     if (d.errors.length > 0 || d.id === undefined) {
-      results.push({ responseStatus: 'FAILURE', errors: d.errors })
+      results.push({
+        responseStatus: 'FAILURE',
+        ...(d.id === undefined ? {} : { id: d.id }),
+        errors: d.errors,
+      })
       continue
     }
     const row: StoredRow = existing.get(d.id)!
@@ -340,7 +344,7 @@ async function updateDrafts(
     }
     const refusal = ctx.extensions.refusal(object.name, row, { operation: 'edit', fields: names }, actor)
     if (refusal !== undefined) {
-      results.push({ responseStatus: 'FAILURE', errors: [apiError('RECORD_LOCKED', refusal)] })
+      results.push({ responseStatus: 'FAILURE', id: d.id, errors: [apiError('RECORD_LOCKED', refusal)] })
       continue
     }
     await trx
