@@ -102,6 +102,9 @@ describe('messages a newcomer meets', () => {
     })
     // Vault names actions Objectaction.{object}.{action} or Objectlifecyclestateuseraction.{object}.{state}.{action}.
     const names = (actions.body.data as Json[]).map((a) => String(a.name))
-    expect(names.filter((n) => n.endsWith('.reprocess__sys')), JSON.stringify(names)).toHaveLength(1)
+    expect(
+      names.filter((n) => n.endsWith('.reprocess__sys')),
+      JSON.stringify(names),
+    ).toHaveLength(1)
   })
 })
