@@ -1,5 +1,6 @@
 import Fastify from 'fastify'
 import { CompiledQuery, type Kysely } from 'kysely'
+import { vqlContextFor } from '../src/api/query-answer.js'
 import { medicalProfile } from '../src/apps/medical/index.js'
 import { serveVault } from '../src/cli/vault-server.js'
 import type { VaultDb } from '../src/platform/storage/index.js'
@@ -91,18 +92,8 @@ async function world(count: number, options: BenchOptions): Promise<World> {
   const actor = { userId: user.userId, userName: user.username, securityProfile: user.securityProfile }
   return {
     url: served.url,
-    // The same context as src/api/query.routes.ts gives runVql for this session: permission
-    // checks, record scope and target providers included.
-    context: {
-      storage: vault.storage,
-      metadata: vault.metadata.current,
-      clock: vault.clock,
-      userId: actor.userId,
-      canRead: (objectName) => vault.records.canAccess(actor, objectName, 'read'),
-      recordScope: (objectName) => vault.records.recordScope(actor, objectName),
-      readRefusal: (objectName) => vault.records.accessRefusal(actor, objectName, 'read'),
-      targetProviders: vault.vqlTargets,
-    },
+    // The context the query route gives runVql for this session (permissions, record scope, targets).
+    context: vqlContextFor(vault, actor),
     session: sessionId,
     db: served.vault.storage.db,
     async close() {

@@ -1,18 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { LiaisonError } from '../platform/errors/index.js'
+import type { RecordActor } from '../platform/records/index.js'
 import { type CsvValue, formatCsv } from '../platform/records/index.js'
+import type { Vault } from '../platform/vault/index.js'
 import type { VqlContext, VqlResponse } from '../platform/vql/index.js'
 import { send } from './envelope.js'
 import { sessionOf } from './guards.js'
 
 /**
- * The VQL context of the signed-in caller: the one query path of the API (VQL, record
- * collections, users), with the caller's read permissions and record scope (own user, a
- * connection's own records).
+ * The VQL context of an actor in a vault: the one query path of the API (VQL, record collections,
+ * users), with the actor's read permissions and record scope (own user, a connection's own records).
  */
-export function vqlContextOf(request: FastifyRequest): VqlContext {
-  const { actor } = sessionOf(request)
-  const vault = request.server.vault
+export function vqlContextFor(vault: Vault, actor: RecordActor): VqlContext {
   return {
     storage: vault.storage,
     metadata: vault.metadata.current,
@@ -23,6 +22,11 @@ export function vqlContextOf(request: FastifyRequest): VqlContext {
     readRefusal: (objectName) => vault.records.accessRefusal(actor, objectName, 'read'),
     targetProviders: vault.vqlTargets,
   }
+}
+
+/** The VQL context of the signed-in caller of a request. */
+export function vqlContextOf(request: FastifyRequest): VqlContext {
+  return vqlContextFor(request.server.vault, sessionOf(request).actor)
 }
 
 /** Whether the client asked for CSV (`Accept: text/csv`), as Vault answers query results and record lists. */
