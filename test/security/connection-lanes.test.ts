@@ -113,7 +113,7 @@ afterAll(async () => {
 })
 
 describe('each connection stays in its lane', () => {
-  it('security: each connection calls back as its own integration user, which cannot log in with a password', async () => {
+  it('security: each connection calls back as its own integration user, which cannot log in with a password (B2)', async () => {
     const users = [na, eu, sandbox].map((crm) => on[crm.name]!.onMedical.localIntegrationUserId)
     expect(new Set(users).size).toBe(3)
     // Even with the right password, an integration user gets no session.
@@ -131,7 +131,7 @@ describe('each connection stays in its lane', () => {
     expect(JSON.stringify(body)).toContain('integration user')
   })
 
-  it("security: a CRM's signed VQL reads only its own connection's case requests and no other Medical data", async () => {
+  it("security: a CRM's signed VQL reads only its own connection's case requests and no other Medical data (B2)", async () => {
     const fromNa = await signedQuery(na, 'SELECT id, crm_id__v, crm_org__v FROM case_request__v')
     expect(fromNa.responseStatus, JSON.stringify(fromNa)).toBe('SUCCESS')
     expect((fromNa.data as Json[]).map((r) => r.crm_id__v)).toEqual([naInquiry])
@@ -154,7 +154,7 @@ describe('each connection stays in its lane', () => {
     }
   })
 
-  it('security: a sandbox CRM reads none of the production Medical Vault’s case data, only its content', async () => {
+  it('security: a sandbox CRM reads none of the production Medical Vault’s case data, only its content (B3)', async () => {
     for (const q of [
       'SELECT id FROM case_request__v',
       'SELECT id FROM case__v',
@@ -222,7 +222,7 @@ describe('each connection stays in its lane', () => {
     expect(await caseRequestOf(na, naInquiry)).toEqual(request)
   })
 
-  it('security: a pulled case request is applied only to an inquiry this CRM transferred and whose case matches', async () => {
+  it('security: a pulled case request is applied only to an inquiry this CRM transferred and whose case matches (B12, B13)', async () => {
     // Written past every guard (as a compromised process or a restored backup could): case
     // requests of crm-eu's connection that point at its never-transferred draft, and at its
     // transferred inquiry under another case.
