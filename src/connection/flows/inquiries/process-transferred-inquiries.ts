@@ -14,7 +14,7 @@ import { medicalLookupResolvers } from '../shared/medical-lookups.js'
 import { INQUIRY_BASE_FIELDS, type ReceiveOutcome, receiveInquiries } from './receive-inquiry.js'
 
 /** Inquiries written per transaction while processing one message. */
-export const ITEMS_PER_TRANSACTION = 25
+export const ITEMS_PER_TRANSACTION = 100
 
 /**
  * The Medical Vault's processor for Transfer to Medical messages: one VQL callback for all items,
