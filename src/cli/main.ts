@@ -122,6 +122,10 @@ program
   )
   .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
   .option('--key-file <path>', KEY_FILE_HELP)
+  .option(
+    '--metrics-token <token>',
+    'token a Prometheus scraper sends to GET /metrics as Authorization: Bearer {token} (or LIAISON_METRICS_TOKEN); without one, only an admin session reads the metrics',
+  )
   .action(
     async (options: {
       profile: string
@@ -134,6 +138,7 @@ program
       blobDir?: string
       maxFileMb: number
       keyFile?: string
+      metricsToken?: string
     }) => {
       const [
         { crmProfile },
@@ -179,7 +184,7 @@ program
         options.port,
         options.host,
         createCliLogger(),
-        publicUrl,
+        { publicUrl, metricsToken: options.metricsToken ?? process.env.LIAISON_METRICS_TOKEN },
       )
       const people = await server.ensurePeople(served.vault, [])
       await server.forgetLegacyPasswords(served.vault)

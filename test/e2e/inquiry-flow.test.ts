@@ -134,6 +134,30 @@ describe('Medical inquiries between the embedded CRMs and the Medical Vault, ove
     )
   })
 
+  it('GET /metrics of the CRM shows the transfer delivered, with its delivery time, and nothing waiting', async () => {
+    const id = await newInquiry('crm-na')
+    await transfer('crm-na', id)
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['success__v']),
+      { timeoutMs: 15_000 },
+    )
+    const response = await fetch(`${vault('crm-na').url}/metrics`, {
+      headers: { authorization: await session('crm-na', 'admin') },
+    })
+    const text = await response.text()
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('liaison_message_delivery_seconds_count{') &&
+          l.includes('integration_point="medical_inquiry_outbound__v"'),
+      )
+    expect(Number(line?.split(' ').at(-1)), text.slice(0, 400)).toBeGreaterThanOrEqual(1)
+    expect(text).not.toMatch(
+      /liaison_queue_waiting_messages\{[^}]*integration_point="medical_inquiry_outbound__v"[^}]*\} [1-9]/,
+    )
+  })
+
   it('B5: an incomplete inquiry is refused with what is missing, and nothing is sent', async () => {
     const id = await newInquiry('crm-na', { email__v: null })
     const action = await transfer('crm-na', id)

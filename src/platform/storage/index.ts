@@ -3,6 +3,7 @@ export {
   createPostgresPool,
   type DatabaseConfig,
   parseDatabaseUrl,
+  type PoolUsage,
   type Storage,
 } from './database.js'
 export type {
@@ -13,7 +14,7 @@ export type {
 } from './full-text-search.js'
 export { escapeLike } from './full-text-search.js'
 export { holdRecord } from './hold-record.js'
-export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest } from './migrations.js'
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest, schemaVersion } from './migrations.js'
 export {
   COLUMN_TYPES,
   type ColumnType,
