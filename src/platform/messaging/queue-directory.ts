@@ -169,7 +169,10 @@ export class QueueDirectory {
         .where('state', 'in', [waiting, failed])
         .groupBy(['connection_id', 'integration_point', 'state'])
         .execute()
-      const byPoint = new Map<string, { connection: string; point: string; waiting: number; oldest: string | null; failed: number }>()
+      const byPoint = new Map<
+        string,
+        { connection: string; point: string; waiting: number; oldest: string | null; failed: number }
+      >()
       for (const row of rows) {
         const connection = names.get(String(row.connection_id)) ?? String(row.connection_id)
         const key = `${connection} ${String(row.integration_point)}`

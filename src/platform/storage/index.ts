@@ -2,8 +2,8 @@ export {
   createDatabase,
   createPostgresPool,
   type DatabaseConfig,
-  parseDatabaseUrl,
   type PoolUsage,
+  parseDatabaseUrl,
   type Storage,
 } from './database.js'
 export type {
@@ -14,7 +14,13 @@ export type {
 } from './full-text-search.js'
 export { escapeLike } from './full-text-search.js'
 export { holdRecord } from './hold-record.js'
-export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest, schemaVersion } from './migrations.js'
+export {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type Migration,
+  migrateToLatest,
+  schemaVersion,
+} from './migrations.js'
 export {
   COLUMN_TYPES,
   type ColumnType,
