@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
+import { operatorMessage } from './startup-errors.js'
 
 // Each command loads what it runs when it runs, so `liaison --help` answers without loading the
 // vault engine, Fastify and the database drivers.
@@ -366,6 +367,6 @@ program
   })
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(`${operatorMessage(error)}\n`)
   process.exit(1)
 })
