@@ -10,12 +10,14 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('GraphileJobQueue (LIAISON_DB=postg
       new GraphileJobQueue(storage, {
         // Jobs due later (runAt, retries) are found by polling; LISTEN/NOTIFY covers new ones.
         pollIntervalMs: 100,
+        retry: { baseMs: 50, capMs: 1_000, jitter: 0.2 },
         log: () => {},
         onError: (error) => {
           throw error
         },
       }),
-    // graphile-worker's own back-off: e^1 ≈ 2.7 s, then e^2 ≈ 7.4 s (not configurable).
-    { retries: { maxAttempts: 3, minGapsMs: [2_500, 7_000], timeoutMs: 30_000 } },
+    // The same policy and figures as the embedded runner's contract run: 50 ms doubling, less 20 %
+    // jitter (graphile finds a retry due later by its poll, so the gaps are at least these).
+    { retries: { maxAttempts: 4, minGapsMs: [40, 80, 160], timeoutMs: 10_000 } },
   )
 })
