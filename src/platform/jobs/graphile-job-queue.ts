@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import {
   type Job,
   type JobHelpers,
@@ -8,6 +9,7 @@ import {
   run,
   runMigrations,
   type TaskList,
+  type WorkerEvents,
 } from 'graphile-worker'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
@@ -21,6 +23,7 @@ import {
   retryDelayMs,
 } from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
+import { RunnerLeases } from './graphile-runner-leases.js'
 import type { DeadJob, EnqueueOptions, JobContext, JobHandlers, JobQueue } from './job-queue.js'
 import type { JobTask } from './job-task.js'
 import { describeError, reportRunnerError } from './runner-errors.js'
@@ -43,6 +46,12 @@ export interface GraphileJobQueueOptions {
    * about a failed attempt: those are normal retries, and a job that used its attempts reaches onDead.)
    */
   readonly log?: (level: GraphileLogLevel, message: string) => void
+  /**
+   * Jobs locked by a runner whose process died are released this soon (its lease, see
+   * RunnerLeases): looked for every `sweepMs`, among locks older than `graceMs`.
+   * (Default: every 15 s, locks older than 30 s: a dead runner's jobs run again within a minute)
+   */
+  readonly deadRunners?: { readonly sweepMs?: number; readonly graceMs?: number }
   /** Delays between attempts, as the embedded runner's. (Default: DESIGN.md's, DEFAULT_RETRY_POLICY) */
   readonly retry?: Partial<RetryPolicy>
 }
@@ -74,6 +83,11 @@ function unwrapPayload(
   }
   return { payload, retry: { before: 0, max: job.max_attempts } }
 }
+
+/** How often each process looks for jobs locked by runners that died. */
+const DEAD_RUNNER_SWEEP_MS = 15_000
+/** Locks younger than this are never taken back. */
+const DEAD_RUNNER_GRACE_MS = 30_000
 
 /** Held while graphile-worker installs or upgrades its schema, so starters queue rather than race. */
 const GRAPHILE_INSTALL_LOCK = 731_1947
@@ -120,7 +134,8 @@ function queueNameFor(options: EnqueueOptions): string | null {
  *   the policy's delay, with the attempts so far in its payload (`__liaison_retry`), and completes
  *   its own row. A row's own graphile retries remain only for a process that died mid-attempt; the
  *   attempt that uses the last one fails its row for good, and onDead hears of it.
- * - A job locked by a process that died is released after graphile's 4-hour lock expiry.
+ * - A job locked by a process that died is released within a minute by the other processes
+ *   (RunnerLeases), not after graphile's 4-hour lock expiry.
  * - run_at defaults to the database's now(), not the Clock.
  * - Dead jobs (attempts used) stay in graphile's table, as in ours; graphile-worker's cleanup can delete them.
  * - A job that fails while close() runs may lose its failure record to graphile's shutdown race
@@ -136,6 +151,8 @@ export class GraphileJobQueue implements JobQueue {
   readonly #onError: (error: unknown) => void
   readonly #logger: Logger
   readonly #retry: RetryPolicy
+  readonly #deadRunners: { readonly sweepMs: number; readonly graceMs: number }
+  #leases: RunnerLeases | undefined
   #installed: Promise<void> | undefined
   #runner: Runner | undefined
   #state: 'new' | 'running' | 'closed' = 'new'
@@ -157,6 +174,10 @@ export class GraphileJobQueue implements JobQueue {
     this.#pollIntervalMs = options.pollIntervalMs ?? JOB_POLL_INTERVAL_MS
     this.#onError = options.onError ?? reportRunnerError
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+    this.#deadRunners = {
+      sweepMs: options.deadRunners?.sweepMs ?? DEAD_RUNNER_SWEEP_MS,
+      graceMs: options.deadRunners?.graceMs ?? DEAD_RUNNER_GRACE_MS,
+    }
     const log = options.log ?? defaultLog(this.#onError)
     this.#logger = new Logger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
       if (options.log === undefined && meta?.['failure'] === true) return
@@ -219,9 +240,18 @@ export class GraphileJobQueue implements JobQueue {
       }
     }
     if (Object.keys(taskList).length === 0) return
+    const leases = new RunnerLeases(this.#workerPool(), { ...this.#deadRunners, onError: this.#onError })
+    this.#leases = leases
+    const events: WorkerEvents = new EventEmitter()
+    // A pool holds its lease from its creation, before it locks a job, for as long as it runs.
+    const leased: Promise<void>[] = []
+    events.on('pool:create', ({ workerPool }: { workerPool: { id: string } }) => {
+      leased.push(leases.hold(workerPool.id).catch(this.#onError))
+    })
     this.#runner = await run(
       {
         pgPool: this.#workerPool(),
+        events,
         concurrency: this.#concurrency,
         noHandleSignals: true,
         taskList,
@@ -232,6 +262,8 @@ export class GraphileJobQueue implements JobQueue {
       // No crontab: without this graphile-worker would read ./crontab from the working directory.
       [],
     )
+    await Promise.all(leased)
+    leases.start()
     if (onDead !== undefined)
       // Emitted once, on the attempt that used the last one; the job stays in graphile's table as failed.
       this.#runner.events.on('job:failed', ({ job, error }) => {
@@ -310,6 +342,7 @@ export class GraphileJobQueue implements JobQueue {
       await runner.stop()
       await this.#releaseAfterStop()
     }
+    await this.#leases?.close()
     await Promise.allSettled([...this.#deadNotices])
     const pool = this.#pool
     this.#pool = undefined
@@ -334,7 +367,8 @@ export class GraphileJobQueue implements JobQueue {
   }
 
   #workerPool(): ReturnType<typeof createPostgresPool> {
-    this.#pool ??= createPostgresPool(this.#connectionString, this.#concurrency + 2)
+    // The concurrency, graphile's own two, and the connection that holds the runner's lease.
+    this.#pool ??= createPostgresPool(this.#connectionString, this.#concurrency + 3)
     return this.#pool
   }
 

@@ -27,6 +27,10 @@ export interface Storage {
   close(): Promise<void>
 }
 
+/** A PostgreSQL pool and one of its connections, for the parts that hold their own (job runners). */
+export type PostgresPool = pg.Pool
+export type PostgresPoolClient = pg.PoolClient
+
 export interface PoolUsage {
   readonly max: number
   readonly open: number

@@ -3,6 +3,8 @@ export {
   createPostgresPool,
   type DatabaseConfig,
   type PoolUsage,
+  type PostgresPool,
+  type PostgresPoolClient,
   parseDatabaseUrl,
   type Storage,
 } from './database.js'
