@@ -21,6 +21,21 @@ function megabytes(value: string): number {
   return n
 }
 
+function poolMax(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1_000)
+    throw new InvalidArgumentError('--pool-max is a whole number of connections from 1 to 1000')
+  return n
+}
+
+const POOL_MAX_HELP =
+  "most PostgreSQL connections this process opens for the vault's own work (default 10); the job runner on PostgreSQL opens up to its concurrency + 3 more"
+
+/** The --db address with the --pool-max of a PostgreSQL database. */
+function withPoolMax<D extends { readonly kind: string }>(database: D, max: number | undefined): D {
+  return max === undefined || database.kind !== 'postgres' ? database : { ...database, poolSize: max }
+}
+
 const KEY_FILE_HELP =
   "the vault's private signing key file, created 0600 on first start; every process of the vault uses the same one (default: PATH.key beside a sqlite:PATH database; required with postgres://)"
 
@@ -123,6 +138,7 @@ program
   )
   .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
   .option('--key-file <path>', KEY_FILE_HELP)
+  .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
   .option(
     '--metrics-token <token>',
     'token a Prometheus scraper sends to GET /metrics as Authorization: Bearer {token} (or LIAISON_METRICS_TOKEN); without one, only an admin session reads the metrics',
@@ -140,6 +156,7 @@ program
       maxFileMb: number
       keyFile?: string
       metricsToken?: string
+      poolMax?: number
     }) => {
       const [
         { crmProfile },
@@ -160,7 +177,7 @@ program
         import('./data-folder.js'),
         import('../api/index.js'),
       ])
-      const database = parseDatabaseUrl(options.db)
+      const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
       assertWritableDatabase(database)
       // Checked before the vault opens, so a typo costs no start-up.
       const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
@@ -245,7 +262,8 @@ program
   .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .option('--key-file <path>', KEY_FILE_HELP)
-  .action(async (options: { db: string; keyFile?: string }) => {
+  .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
+  .action(async (options: { db: string; keyFile?: string; poolMax?: number }) => {
     const [
       { runWorker },
       { parseDatabaseUrl },
@@ -259,7 +277,7 @@ program
       import('./cli-logger.js'),
       import('./data-folder.js'),
     ])
-    const database = parseDatabaseUrl(options.db)
+    const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
     assertWritableDatabase(database)
     const logger = createCliLogger()
     const worker = await runWorker(
