@@ -198,7 +198,12 @@ export async function syncApprovedEmail(
         source_global_id__v: `${connection.remoteVaultId}_${id}`,
       }
       if (values.name__v === null || values.name__v === undefined) values.name__v = row.name__v
-      if (!isRelated) approvedValues.set(id, { ...(applied.values.get('approved_document__v') ?? {}) })
+      if (!isRelated) {
+        const approved = { ...(applied.values.get('approved_document__v') ?? {}) }
+        // An unset crm_hidden__v shows the content, as No does.
+        if (approved.hidden__v === null) approved.hidden__v = false
+        approvedValues.set(id, approved)
+      }
       const file = await fileOf(context, row, shown.get(id))
       if (file instanceof LiaisonError) {
         failures.push({
