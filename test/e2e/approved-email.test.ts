@@ -471,6 +471,25 @@ describe('B19: Approved Email to the routed CRMs', () => {
       { timeoutMs: SECONDS },
     )
     expect((await crossLinks(crms.A, related))[0]).toMatchObject({ type__v: 'medical_response__v' })
+    // A relationship added to the approved version brings its document along too.
+    const laterForm = new FormData()
+    for (const [name, value] of Object.entries({
+      name__v: 'Cholecap reference added later',
+      type__v: 'reference_document__v',
+      lifecycle__v: 'medical_content_lifecycle__v',
+    }))
+      laterForm.append(name, value)
+    laterForm.append('file', html('added later'), 'later.html')
+    const later = await medical.call('POST', '/objects/documents', laterForm)
+    expect(later.responseStatus, JSON.stringify(later)).toBe('SUCCESS')
+    const added = await medical.call('POST', `/objects/documents/${withRelated}/versions/1/0/relationships`, {
+      target_doc_id__v: Number(later.id),
+      relationship_type__v: 'related_document__v',
+    })
+    expect(added.responseStatus, JSON.stringify(added)).toBe('SUCCESS')
+    await expectEventually(async () => expect(await crossLinks(crms.A, Number(later.id))).toHaveLength(1), {
+      timeoutMs: SECONDS,
+    })
     // A new version of the related document follows to its CrossLink.
     const next = new FormData()
     next.append('file', html('safety data v2'), 'safety-v2.html')
