@@ -490,6 +490,14 @@ describe('B19: Approved Email to the routed CRMs', () => {
     await expectEventually(async () => expect(await crossLinks(crms.A, Number(later.id))).toHaveLength(1), {
       timeoutMs: SECONDS,
     })
+    // B20: deleted in the Medical Vault, its CrossLink is obsoleted, not deleted.
+    const gone = await medical.call('DELETE', `/objects/documents/${String(later.id)}`)
+    expect(gone.responseStatus, JSON.stringify(gone)).toBe('SUCCESS')
+    await expectEventually(
+      async () =>
+        expect((await crossLinks(crms.A, Number(later.id)))[0]).toMatchObject({ state__v: 'obsolete__v' }),
+      { timeoutMs: SECONDS },
+    )
     // A new version of the related document follows to its CrossLink.
     const next = new FormData()
     next.append('file', html('safety data v2'), 'safety-v2.html')

@@ -44,16 +44,24 @@ async function publishedIds(trx: Trx, ids: readonly number[]): Promise<Set<numbe
 /** Published Approved Email sources among these ids, with their countries. */
 async function publishedSources(vault: FlowVault, trx: Trx, ids: readonly number[]): Promise<RoutedSource[]> {
   if (ids.length === 0) return []
-  const docs = (await vault.documents.latestOwnVersions(trx, { ids: [...ids] })).filter((d) =>
-    (APPROVED_EMAIL_TYPES as readonly string[]).includes(d.type),
-  )
+  // Cheap first: every Medical document change passes here, and most are not Approved Email.
+  const candidates = await trx
+    .selectFrom('document')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .where('type__v', 'in', [...APPROVED_EMAIL_TYPES])
+    .execute()
+  if (candidates.length === 0) return []
   const published = await publishedIds(
     trx,
-    docs.map((d) => d.id),
+    candidates.map((d) => Number(d.id)),
   )
-  return docs
-    .filter((d) => published.has(d.id))
-    .map((d) => ({ id: d.id, countries: countriesOfFields(d.fields) }))
+  if (published.size === 0) return []
+  // latestOwnVersions leaves CrossLinks out: a CrossLink is never sent on.
+  return (await vault.documents.latestOwnVersions(trx, { ids: [...published] })).map((d) => ({
+    id: d.id,
+    countries: countriesOfFields(d.fields),
+  }))
 }
 
 /** Writes one Approved Email notice per connection for the sources it routes to (ids only). */
@@ -108,10 +116,27 @@ export function queueApprovedEmailChange(vault: ApprovedEmailVault): DocumentCha
   return async (trx, change) => {
     const ids = [change.documentId, ...(await templatesRelatedTo(trx, change.documentId))]
     const sources = await publishedSources(vault, trx, [...new Set(ids)])
-    if (sources.length === 0) return
+    if (sources.length === 0) {
+      if (change.kind === 'delete') await sendDeletion(trx, vault, change.documentId)
+      return
+    }
     const table = await routingTableFor(vault, trx, INTEGRATION_POINTS.approvedEmailOutbound)
     await sendSources(trx, vault, sources, table)
   }
+}
+
+/**
+ * B20 for related documents: a deleted document may have travelled as a template's related
+ * document, but its relationships are gone by now (deleted before this hook runs), so its id goes
+ * to every connection Approved Email sends to; a CRM that shows it obsoletes its CrossLink, the
+ * others find nothing to do. An Approved Email document never published had nothing to withdraw.
+ */
+async function sendDeletion(trx: Trx, vault: ApprovedEmailVault, id: number): Promise<void> {
+  const [doc] = await vault.documents.latestOwnVersions(trx, { ids: [id] })
+  if (doc === undefined || (APPROVED_EMAIL_TYPES as readonly string[]).includes(doc.type)) return
+  const table = await routingTableFor(vault, trx, INTEGRATION_POINTS.approvedEmailOutbound)
+  const everywhere = table.globalCountryId === undefined ? [] : [table.globalCountryId]
+  await sendSources(trx, vault, [{ id, countries: everywhere }], table)
 }
 
 /** Every published Approved Email source the connection's countries route to, sent to it again. */
