@@ -284,6 +284,34 @@ describe('B19: Approved Email to the routed CRMs', () => {
     expect(await approvedDocuments(crms.A, two)).toEqual([])
   })
 
+  it('B11, B19: a product the CRM does not have gets no record and raises a User Exception item naming the document; the other products go through', async () => {
+    const [orphan] = await medical.vault.records.create(SYSTEM_ACTOR, 'product__v', [
+      { name__v: 'Orphanol', external_id__v: 'PRD-ORPHAN' },
+    ])
+    product.Orphanol = orphan!.id!
+    const mixed = await upload(
+      emailDocument('Orphanol and Cholecap', ['MX'], ['Orphanol', 'Cholecap']),
+      'mixed',
+    )
+    const only = await upload(emailDocument('Orphanol only', ['MX'], ['Orphanol']), 'only')
+    await stage(mixed)
+    await stage(only)
+    await expectEventually(
+      async () => {
+        expect(await statusByProduct('C', mixed)).toEqual({ 'PRD-CHOLECAP': 'staged__v' })
+        const items = await crms.C.node.query(
+          `SELECT item_key__sys, error_message__sys FROM exception_item__sys WHERE item_key__sys CONTAINS ('${mixed}', '${only}')`,
+        )
+        expect(new Set(items.map((i) => i.item_key__sys))).toEqual(new Set([String(mixed), String(only)]))
+        expect(String(items[0]!.error_message__sys)).toContain('medical_product_to_product__v')
+      },
+      { timeoutMs: SECONDS },
+    )
+    // A source whose only product cannot be mapped is not offered for every product instead.
+    expect(await approvedDocuments(crms.C, only)).toEqual([])
+    expect(await crossLinks(crms.C, only)).toHaveLength(1)
+  })
+
   it('B19: a product added gives a new record; a product removed expires its record; nothing is deleted', async () => {
     await edit(template, { product__v: `${product.Cholecap},${product.Restolip}` })
     await expectEventually(

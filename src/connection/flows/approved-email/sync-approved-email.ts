@@ -248,6 +248,7 @@ export async function syncApprovedEmail(
         crossLink: links.get(source.id)?.id,
         status: source.version.status,
         values,
+        sourceHasProducts: listOf(source.row.product__v).length > 0,
         countries: routedCountryCodes(
           listOf(source.row.country__v).map((c) => abbreviations.get(c) ?? ''),
           filter,
@@ -346,6 +347,8 @@ interface ApprovedDocumentTarget {
   readonly status: ApprovedDocumentStatus
   readonly values: Readonly<Record<string, unknown>> | undefined
   readonly countries: readonly string[]
+  /** The source names products (mapped or not): then no record goes without a product. */
+  readonly sourceHasProducts?: boolean
 }
 
 /**
@@ -372,7 +375,10 @@ async function writeApprovedDocuments(
       existing.map((r) => [r.product__v == null ? '' : String(r.product__v), String(r.id)]),
     )
     const values = target.values
-    const products = values === undefined ? [...byProduct.keys()] : productsOf(values.product__v)
+    const products =
+      values === undefined
+        ? [...byProduct.keys()]
+        : productsOf(values.product__v, target.sourceHasProducts === true)
     const common: Record<string, unknown> = {
       ...(values ?? {}),
       link__v: target.link,
@@ -401,9 +407,15 @@ async function writeApprovedDocuments(
   })
 }
 
-function productsOf(value: unknown): string[] {
+/**
+ * The CRM products to keep a record for: the mapped ones; none mapped from a source without
+ * products is the one record with an empty product, but a source whose products this CRM cannot
+ * map (each an exception item) gets no record rather than one that offers it for every product.
+ */
+function productsOf(value: unknown, sourceHasProducts: boolean): string[] {
   const products = [...new Set(listOf(value))]
-  return products.length === 0 ? [''] : products
+  if (products.length > 0) return products
+  return sourceHasProducts ? [] : ['']
 }
 
 function assertWritten(
