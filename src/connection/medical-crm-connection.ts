@@ -15,10 +15,14 @@ import {
   processTransferredInquiries,
   pullAccounts,
   pullCaseRequests,
+  queueClmChange,
   queueDocumentChange,
   queueDocumentsOfNewCountries,
   queueDocumentsOfTransferGroup,
+  queuePresentationsOfNewCountries,
+  receiveClm,
   receiveDocuments,
+  resendOnClmSwitchedOn,
   resendOnTransferSwitchedOn,
   routeDocumentsJob,
   syncConnectionCountries,
@@ -165,6 +169,8 @@ export async function installMedicalCrmConnection(
       records.addChangeHook('connection_settings__v', nudgeConnectionCountries(vault))
       // B17, B20: the Medical Vault's document notices become CrossLinks here.
       messaging.registerProcessor(INTEGRATION_POINTS.documentTransferOutbound, receiveDocuments(vault))
+      // B18: the Medical Vault's CLM notices become presentations, key messages and slide order here.
+      messaging.registerProcessor(INTEGRATION_POINTS.clmOutbound, receiveClm(vault))
       break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
@@ -183,6 +189,10 @@ export async function installMedicalCrmConnection(
       records.addChangeHook('document_type_group__v', queueDocumentsOfTransferGroup(vault))
       records.addChangeHook('integration_point__sys', resendOnTransferSwitchedOn(vault))
       vault.handleJobs(ROUTE_DOCUMENTS_TASK, routeDocumentsJob(vault))
+      // B18: presentation and slide changes notify the routed CRMs in their own transaction.
+      vault.documents.addChangeHook(queueClmChange(vault))
+      records.addChangeHook('connection_country__v', queuePresentationsOfNewCountries(vault))
+      records.addChangeHook('integration_point__sys', resendOnClmSwitchedOn(vault))
       break
     default:
       assertNever(side, 'connection side')

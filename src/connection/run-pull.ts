@@ -1,6 +1,6 @@
 import { LiaisonError } from '../platform/errors/index.js'
 import { describeConnectionStatus } from '../platform/messaging/index.js'
-import { resendRoutedDocuments } from './flows/index.js'
+import { resendPresentations, resendRoutedDocuments } from './flows/index.js'
 import { PULL_WATERMARK_TASK } from './job-tasks/index.js'
 import { type ConnectionVault, scheduledPulls } from './medical-crm-connection.js'
 import { type ConnectionSide, INTEGRATION_POINTS } from './rules/index.js'
@@ -20,6 +20,11 @@ function pullRunners(vault: ConnectionVault, side: ConnectionSide): Map<string, 
   if (side === 'medical')
     runners.set(INTEGRATION_POINTS.documentTransferOutbound, async (connection) => ({
       ...(await resendRoutedDocuments(vault, connection.id)),
+    }))
+  // B18: Medical sends a connection the presentations it should have again.
+  if (side === 'medical')
+    runners.set(INTEGRATION_POINTS.clmOutbound, async (connection) => ({
+      ...(await resendPresentations(vault, connection.id)),
     }))
   return runners
 }

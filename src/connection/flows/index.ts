@@ -6,10 +6,23 @@ export {
 } from './accounts/pull-accounts.js'
 export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
 export { pullCaseRequests } from './case-status/pull-case-requests.js'
+export {
+  type BadSlide,
+  type PresentationPlan,
+  planPresentations,
+  type SourceNode,
+} from './clm/clm-publication.js'
+export {
+  CLM_ORDERING_KEY,
+  clmRoutingTable,
+  queueClmChange,
+  queuePresentationsOfNewCountries,
+  resendOnClmSwitchedOn,
+  resendPresentations,
+} from './clm/queue-clm-changes.js'
+export { CLM_BASE_FIELDS, clmFieldRules, readClmSource, receiveClm } from './clm/receive-clm.js'
 export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'
 export { type CountrySyncResult, syncConnectionCountries } from './countries/sync-connection-countries.js'
-export { crmDocumentLookups } from './documents/crm-document-lookups.js'
-export { connectionsForDocument, countriesOfFields, type RoutingTable } from './documents/document-routing.js'
 export {
   DOCUMENT_TRANSFER_GROUP_TYPES,
   ensureDocumentTransferGroup,
@@ -48,4 +61,6 @@ export {
   codeOfAbbreviation,
   GLOBAL_ABBREVIATION,
 } from './shared/country-codes.js'
+export { crmDocumentLookups } from './shared/crm-document-lookups.js'
+export { connectionsForDocument, countriesOfFields, type RoutingTable } from './shared/document-routing.js'
 export { medicalLookupResolvers } from './shared/medical-lookups.js'

@@ -62,7 +62,14 @@ export const INTEGRATION_POINTS = {
   documentTransferOutbound: 'document_transfer_outbound__v',
   /** B17: the CRM's CrossLinks built from those documents. */
   documentTransferInbound: 'document_transfer_inbound__v',
+  /** B18: the Medical Vault's notice that routed multichannel presentations (or their slides) changed. */
+  clmOutbound: 'clm_outbound__v',
+  /** B18: the CRM's CLM presentations, key messages and slide order built from them. */
+  clmInbound: 'clm_inbound__v',
 } as const
+
+/** B18: the CRM's integration rule whose field rules map a presentation's and its slides' metadata. */
+export const CLM_RULE = 'clm_integration_rule__v'
 
 /** `document_type_group__v.api_name__v` of the group whose types Document Transfer sends (B17). */
 export const DOCUMENT_TRANSFER_GROUP = 'medical_crm_connection__v'
@@ -179,6 +186,44 @@ const CROSSLINK_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
   ...(lookup === undefined ? {} : { referenceLookup: lookup }),
 }))
 
+/** B18: CLM Presentation fields from the binder, beside the CrossLink metadata of binder and slides. */
+const CLM_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
+  ...CROSSLINK_FROM_DOCUMENT,
+  {
+    targetObject: 'clm_presentation__v',
+    targetField: 'product__v',
+    queryObject: 'documents',
+    queryField: 'product__v',
+    referenceLookup: 'medical_product_to_product__v',
+  },
+]
+
+/** B18: the CLM integration on each side (one point each way of the notice). */
+const CLM_INTEGRATION: Readonly<Record<ConnectionSide, IntegrationDefinition>> = {
+  medical: {
+    apiName: 'clm_integration__v',
+    name: 'CLM',
+    points: [
+      {
+        apiName: INTEGRATION_POINTS.clmOutbound,
+        direction: 'outbound__sys',
+        description: 'Multichannel presentations and their slides, routed to Vault CRM by country',
+      },
+    ],
+  },
+  crm: {
+    apiName: 'clm_integration__v',
+    name: 'CLM',
+    points: [
+      {
+        apiName: INTEGRATION_POINTS.clmInbound,
+        direction: 'inbound__sys',
+        description: 'CLM Presentations, Key Messages and slide order from Medical Vault presentations',
+      },
+    ],
+  },
+}
+
 export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfiguration>> = Object.freeze({
   medical: {
     integrations: [
@@ -230,6 +275,7 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      CLM_INTEGRATION.medical,
     ],
     rules: [
       {
@@ -315,6 +361,7 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      CLM_INTEGRATION.crm,
     ],
     rules: [
       {
@@ -332,6 +379,15 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         active: true,
         description: 'CrossLink metadata from the Medical document; add field rules to transfer more fields.',
         fieldRules: CROSSLINK_FROM_DOCUMENT,
+      },
+      {
+        apiName: CLM_RULE,
+        integrationPoint: INTEGRATION_POINTS.clmInbound,
+        primaryQueryObject: 'documents',
+        active: true,
+        description:
+          'CLM Presentation product and the CrossLink metadata of a presentation and its slides, from the Medical documents.',
+        fieldRules: CLM_FROM_DOCUMENT,
       },
     ],
   },

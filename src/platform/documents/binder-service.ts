@@ -142,7 +142,97 @@ export class BinderService {
           description: `Added document ${documentId} to binder ${binderId} at position ${order}`,
         },
       ])
+      await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
       return { id: Number(inserted.id), order }
+    })
+  }
+
+  /** The node of a binder, or RECORD_NOT_FOUND naming the binder's nodes. */
+  async #node(db: Kysely<VaultDb>, binderId: number, nodeId: number): Promise<{ document_id: number }> {
+    await this.#binder(db, binderId)
+    const node = await db
+      .selectFrom('binder_node')
+      .select(['id', 'document_id'])
+      .where('binder_id', '=', binderId)
+      .where('id', '=', nodeId)
+      .executeTakeFirst()
+    if (node === undefined)
+      fail(
+        'RECORD_NOT_FOUND',
+        `Binder ${binderId} has no node ${nodeId}; GET /objects/binders/${binderId} lists its nodes.`,
+      )
+    return { document_id: Number(node.document_id) }
+  }
+
+  /** Removes one node from a binder (the document itself stays). */
+  async removeNode(actor: DocumentActor, binderId: number, nodeId: number): Promise<void> {
+    await this.#writes.transaction(async (db) => {
+      const node = await this.#node(db, binderId, nodeId)
+      await db.deleteFrom('binder_node').where('id', '=', nodeId).execute()
+      await this.#writes.audit(db, actor, [
+        {
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(binderId),
+          fieldName: 'binder_node',
+          oldValue: `${node.document_id}`,
+          newValue: null,
+          description: `Removed document ${node.document_id} from binder ${binderId}`,
+        },
+      ])
+      await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
+    })
+  }
+
+  /**
+   * Moves one node to position `order__v` (1 = first; past the end = last); the binder's nodes are
+   * numbered 1, 2, 3 … again in their new order.
+   */
+  async moveNode(actor: DocumentActor, binderId: number, nodeId: number, rawOrder: unknown): Promise<number> {
+    if (rawOrder === undefined || rawOrder === '')
+      fail('PARAMETER_MISSING', 'Send order__v, the position (from 1) to move the node to.')
+    const wanted = positiveWhole(rawOrder)
+    if (wanted === undefined)
+      fail('FIELD_TYPE', `order__v must be a whole number from 1, got "${String(rawOrder)}".`)
+    return this.#writes.transaction(async (db) => {
+      const node = await this.#node(db, binderId, nodeId)
+      const nodes = await db
+        .selectFrom('binder_node')
+        .select(['id', 'order__v'])
+        .where('binder_id', '=', binderId)
+        .orderBy('order__v')
+        .execute()
+      const others = nodes.filter((n) => Number(n.id) !== nodeId)
+      const position = Math.min(wanted, others.length + 1)
+      const ids = [...others.slice(0, position - 1), { id: nodeId }, ...others.slice(position - 1)].map((n) =>
+        Number(n.id),
+      )
+      // Two steps, so the unique position of each node holds at every statement.
+      for (const [i, id] of ids.entries())
+        await db
+          .updateTable('binder_node')
+          .set({ order__v: -(i + 1) })
+          .where('id', '=', id)
+          .execute()
+      await db
+        .updateTable('binder_node')
+        .set((eb) => ({ order__v: eb.neg(eb.ref('order__v')) }))
+        .where('binder_id', '=', binderId)
+        .where('order__v', '<', 0)
+        .execute()
+      await this.#writes.audit(db, actor, [
+        {
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(binderId),
+          fieldName: 'binder_node',
+          oldValue: null,
+          newValue: `${node.document_id}@${position}`,
+          description: `Moved document ${node.document_id} to position ${position} of binder ${binderId}`,
+        },
+      ])
+      await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
+      return position
     })
   }
 

@@ -23,7 +23,9 @@ import { DocumentSearch } from './document-search.js'
 import type {
   CrossLinkOutcome,
   CrossLinkRef,
+  DocumentAction,
   DocumentActor,
+  DocumentChange,
   DocumentChangeHook,
   DocumentDraft,
   DocumentFieldValues,
@@ -58,6 +60,7 @@ export class DocumentService {
   readonly #edits: DocumentEdits
   readonly #lifecycle: DocumentLifecycle
   readonly #crossLinks: CrossLinkSync
+  readonly #actions = new Map<string, DocumentAction>()
   /** The file store; the blob of every version lives here. */
   readonly blobs: BlobStore
 
@@ -90,6 +93,30 @@ export class DocumentService {
   /** Adds a hook told of every document change, in the writing transaction. */
   addChangeHook(hook: DocumentChangeHook): void {
     this.#parts.hooks.add(hook)
+  }
+
+  /** Tells the change hooks of a change made in the caller's transaction (a binder's nodes, say). */
+  notifyChangeIn(trx: Transaction<VaultDb>, change: DocumentChange): Promise<void> {
+    return this.#parts.hooks.notify(trx, change)
+  }
+
+  /** Adds a document action (`POST /objects/documents/{id}/actions/{name}`); a higher layer names it. */
+  addDocumentAction(name: string, action: DocumentAction): void {
+    if (this.#actions.has(name)) throw new LiaisonError('INTERNAL', `Document action ${name} is added twice.`)
+    this.#actions.set(name, action)
+  }
+
+  /** Runs a document action on a document; an action this vault lacks is ACTION_UNKNOWN. */
+  async runDocumentAction(actor: DocumentActor, id: number, name: string): Promise<Record<string, unknown>> {
+    const action = this.#actions.get(name)
+    if (action === undefined) {
+      const known = [...this.#actions.keys()].join(', ')
+      throw new LiaisonError(
+        'ACTION_UNKNOWN',
+        `Documents have no action ${name}${known === '' ? '' : `; their actions are ${known}`}.`,
+      )
+    }
+    return action(actor, id)
   }
 
   /** The document types of this vault. */

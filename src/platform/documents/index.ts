@@ -15,6 +15,7 @@ export {
   type CrossLinkOutcome,
   type CrossLinkRef,
   DOCUMENT_FILE_MAX_BYTES_DEFAULT,
+  type DocumentAction,
   type DocumentActor,
   type DocumentChange,
   type DocumentChangeHook,

@@ -7,7 +7,7 @@ import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { yieldToEventLoop } from '../flow-ports.js'
 import { GLOBAL_ABBREVIATION } from '../shared/country-codes.js'
-import { connectionsForDocument, type RoutingTable } from './document-routing.js'
+import { connectionsForDocument, type RoutingTable } from '../shared/document-routing.js'
 
 /**
  * B16 on the Medical side. A document change is written to the routing queue (`document_change`)
