@@ -85,6 +85,31 @@ export async function binderRoutes(base: FastifyInstance): Promise<void> {
     },
   )
 
+  app.post(
+    '/objects/binders/:id',
+    {
+      config: documentAccess('edit'),
+      schema: {
+        summary:
+          'Create a binder version: the next minor version, in the starting state, fields carried over',
+        tags: ['documents'],
+        params: DOCUMENT_PARAMS,
+        response: idAnswer({ id: 3, major_version_number__v: 1, minor_version_number__v: 1 }),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const version = await app.vault.binders.addVersion(sessionOf(request).actor, id)
+      return send(reply, {
+        responseStatus: 'SUCCESS',
+        responseMessage: 'successfully created binder version',
+        id,
+        major_version_number__v: version.major,
+        minor_version_number__v: version.minor,
+      })
+    },
+  )
+
   app.put(
     '/objects/binders/:id/documents/:node_id',
     {

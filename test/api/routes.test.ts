@@ -105,6 +105,7 @@ describe('every route of the API', () => {
       'POST /api/:version/objects/binders': 'create documents',
       'POST /api/:version/objects/binders/:id/documents': 'edit documents',
       'PUT /api/:version/objects/binders/:id/documents/:node_id': 'edit documents',
+      'POST /api/:version/objects/binders/:id': 'edit documents',
       'DELETE /api/:version/objects/binders/:id/documents/:node_id': 'edit documents',
       'POST /api/:version/objects/documents/:id/actions/:action': 'create documents',
       'POST /api/:version/objects/documents/:id/versions/:major/:minor/relationships': 'edit documents',

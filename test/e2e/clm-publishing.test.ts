@@ -176,9 +176,10 @@ async function published(crm: Crm, binderId: number, slides: readonly number[], 
 }
 
 async function openClmExceptions(crm: Crm): Promise<Json[]> {
-  return crm.node.query(
-    `SELECT id, error_message__sys FROM exception_message__sys WHERE state__v = 'open__sys' AND integration_point__sys IN (SELECT id FROM integration_point__sys WHERE integration_point_api_name__sys = '${INTEGRATION_POINTS.clmInbound}')`,
+  const rows = await crm.node.query(
+    "SELECT id, error_message__sys FROM exception_message__sys WHERE state__v = 'open__sys' ORDER BY created_date__v, id",
   )
+  return rows.filter((r) => / CLM items? from /.test(String(r.error_message__sys)))
 }
 
 /** Waits until the Medical Vault has sent everything and every CRM has processed what it received. */
@@ -290,5 +291,282 @@ describe('B18: CLM publishing', () => {
     for (const s of slides) await approve(s)
     await approve(deck)
     for (const crm of [crms.A, crms.B]) await published(crm, deck, slides, '1.0')
+  })
+
+  it("B18: reorder and remove slides in a new binder version, then re-approve: the CRMs hold the new order (display order 1, 2 …) and version, and the removed slide's key message is withdrawn", async () => {
+    const [first, second, third] = slides as [number, number, number]
+    ok(await medical.call('POST', `/objects/binders/${deck}`))
+    await published(crms.A, deck, slides, '1.1')
+    const nodes = await nodesOf(deck)
+    const nodeOf = (doc: number) => nodes.find((n) => n.document_id__v === doc)!.id
+    ok(await medical.call('PUT', `/objects/binders/${deck}/documents/${nodeOf(third)}`, { order__v: 1 }))
+    await published(crms.A, deck, [third, first, second], '1.1')
+    ok(await medical.call('DELETE', `/objects/binders/${deck}/documents/${nodeOf(second)}`))
+    await approve(deck)
+    for (const crm of [crms.A, crms.B]) {
+      await published(crm, deck, [third, first], '2.0')
+      await expectEventually(
+        async () =>
+          expect((await keyMessages(crm, second)).map((k) => k.status__v)).toEqual([['withdrawn__v']]),
+        { timeoutMs: SECONDS },
+      )
+      // B20: the removed slide's CrossLink is obsoleted, never deleted.
+      expect((await crossLink(crm, second))?.state__v).toBe('obsolete__v')
+      expect((await crossLink(crm, first))?.state__v).toBe('approved__v')
+    }
+  })
+
+  it('B18: a new approved version of a slide with no update method updates its key message in place', async () => {
+    const first = slides[0]!
+    const [before] = await keyMessages(crms.A, first)
+    await newVersion(first, 'Cholecap Intro v2')
+    await approve(first)
+    await expectEventually(
+      async () => {
+        const kms = await keyMessages(crms.A, first)
+        expect(kms.map((k) => [k.id, k.version__v, k.status__v])).toEqual([
+          [before!.id, '2.0', ['active__v']],
+        ])
+        expect((await crossLink(crms.A, first))?.major_version_number__v).toBe(2)
+      },
+      { timeoutMs: SECONDS },
+    )
+    await published(crms.A, deck, [slides[2]!, first], '2.0')
+  })
+
+  it('B18: with crm_slide_update_method__v = new_key_message__v a new approved slide version gets a new key message, the presentation moves to it and the old one is withdrawn', async () => {
+    const third = slides[2]!
+    await update(third, { crm_slide_update_method__v: 'new_key_message__v' })
+    const [old] = await keyMessages(crms.A, third)
+    await newVersion(third, 'Cholecap Safety v2')
+    await approve(third)
+    for (const crm of [crms.A, crms.B])
+      await expectEventually(
+        async () => {
+          const kms = await keyMessages(crm, third)
+          expect(kms.map((k) => [k.version__v, k.status__v])).toEqual([
+            [expect.any(String), ['withdrawn__v']],
+            ['2.0', ['active__v']],
+          ])
+          const p = (await presentation(crm, deck))!
+          const rows = await crm.node.query(
+            `SELECT key_message__v, display_order__v FROM clm_presentation_slide__v WHERE clm_presentation__v = '${String(p.id)}' ORDER BY display_order__v`,
+          )
+          expect(rows[0]).toEqual({ key_message__v: kms[1]!.id, display_order__v: 1 })
+        },
+        { timeoutMs: SECONDS },
+      )
+    expect((await keyMessages(crms.A, third))[0]!.id).toBe(old!.id)
+  })
+
+  it('B18: one slide in two presentations is one key message; withdrawn from one (Publish for CRM (CLM) = No) it stays active for the other; when the other goes obsolete it is withdrawn too, and nothing is deleted', async () => {
+    const shared = await slide('Shared MoA')
+    const one = await binder('Deck one', ['US'])
+    const two = await binder('Deck two', ['US'])
+    await addNode(one, shared)
+    await addNode(two, shared)
+    await published(crms.A, one, [shared])
+    await published(crms.A, two, [shared])
+    expect(await keyMessages(crms.A, shared)).toHaveLength(1)
+    await update(one, { clm_content__v: 'false' })
+    await expectEventually(
+      async () => expect((await presentation(crms.A, one))?.status__v).toEqual(['withdrawn__v']),
+      { timeoutMs: SECONDS },
+    )
+    await settled()
+    expect((await keyMessages(crms.A, shared)).map((k) => k.status__v)).toEqual([['active__v']])
+    expect((await crossLink(crms.A, one))?.state__v).toBe('obsolete__v')
+    expect((await crossLink(crms.A, shared))?.state__v).not.toBe('obsolete__v')
+    // Nothing is hard-deleted: the withdrawn presentation keeps its slide order.
+    expect((await slideOrder(crms.A, one)).slides).toEqual([shared])
+    await approve(two)
+    await action(two, 'make_obsolete__v')
+    await expectEventually(
+      async () => {
+        expect((await presentation(crms.A, two))?.status__v).toEqual(['withdrawn__v'])
+        expect((await keyMessages(crms.A, shared)).map((k) => k.status__v)).toEqual([['withdrawn__v']])
+        expect((await crossLink(crms.A, shared))?.state__v).toBe('obsolete__v')
+      },
+      { timeoutMs: SECONDS },
+    )
+  })
+
+  it('B18: a bad slide keeps every presentation using it from being updated and raises one exception item naming the slide and the presentations; after the fix they publish and reprocessing succeeds', async () => {
+    const good = await slide('Dosing table')
+    const bad = await slide('Draft chart')
+    const three = await binder('Deck three', ['US'])
+    const four = await binder('Deck four', ['US'])
+    for (const b of [three, four]) {
+      await addNode(b, good)
+      await addNode(b, bad)
+    }
+    await published(crms.A, three, [good, bad])
+    await published(crms.A, four, [good, bad])
+    await settled()
+    const before = (await openClmExceptions(crms.A)).length
+    await update(bad, { clm_content__v: 'false' })
+    // An unrelated change of the presentation is held back too.
+    await addNode(three, await slide('Late addition'))
+    await settled()
+    const exceptions = await openClmExceptions(crms.A)
+    expect(exceptions, JSON.stringify(exceptions)).toHaveLength(before + 1)
+    const items = await crms.A.node.query(
+      `SELECT item_key__sys, error_message__sys FROM exception_item__sys WHERE exception_message__sys = '${String(exceptions.at(-1)!.id)}'`,
+    )
+    expect(items).toHaveLength(1)
+    expect(items[0]!.item_key__sys).toBe(String(bad))
+    expect(String(items[0]!.error_message__sys)).toContain('Draft chart')
+    expect(String(items[0]!.error_message__sys)).toContain('Deck three')
+    expect(String(items[0]!.error_message__sys)).toContain('Deck four')
+    expect((await slideOrder(crms.A, three)).slides).toEqual([good, bad])
+    await update(bad, { clm_content__v: 'true' })
+    await settled()
+    expect((await slideOrder(crms.A, three)).slides).toHaveLength(3)
+    const reprocessed = await crms.A.node.call(
+      'POST',
+      `/vobjects/exception_message__sys/${String(exceptions.at(-1)!.id)}/actions/reprocess__sys`,
+    )
+    expect(reprocessed.responseStatus, JSON.stringify(reprocessed)).toBe('SUCCESS')
+    await settled()
+    await expectEventually(
+      async () =>
+        expect(
+          (
+            await crms.A.node.query(
+              `SELECT state__v FROM exception_message__sys WHERE id = '${String(exceptions.at(-1)!.id)}'`,
+            )
+          )[0]!.state__v,
+        ).not.toEqual(['open__sys']),
+      { timeoutMs: SECONDS },
+    )
+  })
+
+  it('B18: a CRM that is unreachable during approval catches up once it is back', async () => {
+    const s = await slide('Outage slide')
+    const b = await binder('Outage deck', ['US'])
+    await addNode(b, s)
+    await published(crms.B, b, [s], '0.1')
+    await crms.B.node.stop()
+    await approve(s)
+    await approve(b)
+    await published(crms.A, b, [s], '1.0')
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    await crms.B.node.restart()
+    await expectEventually(async () => expect((await presentation(crms.B, b))?.version__v).toBe('1.0'), {
+      timeoutMs: 30_000,
+    })
+  })
+
+  it('B18: a notice delivered twice, or late (one for 1.0 arriving after 2.0), changes nothing', async () => {
+    await settled()
+    const count = async () =>
+      Number(
+        (
+          await crms.A.node.vault.storage.db
+            .selectFrom('audit_trail')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    const before = await count()
+    const state = [await presentation(crms.A, deck), await slideOrder(crms.A, deck)]
+    // The Medical Vault sends the same notice again twice, as a retry or a late duplicate would.
+    for (let i = 0; i < 2; i++)
+      await medical.vault.storage.db.transaction().execute((trx) =>
+        medical.vault.messaging.enqueueOutbound(trx, {
+          connectionId: crms.A.onMedical.id,
+          integrationPoint: INTEGRATION_POINTS.clmOutbound,
+          items: [String(deck)],
+          orderingKey: 'clm',
+        }),
+      )
+    await settled()
+    expect([await presentation(crms.A, deck), await slideOrder(crms.A, deck)]).toEqual(state)
+    expect(await count()).toBe(before)
+  })
+
+  it('B18: create_presentation__v splits a PDF into a draft binder of one-page slides in page order, which publishes; a non-PDF is INVALID_DATA and creates nothing', async () => {
+    const form = new FormData()
+    for (const [k, v] of Object.entries({
+      name__v: 'Cholecap brochure',
+      type__v: 'reference_document__v',
+      lifecycle__v: 'medical_content_lifecycle__v',
+      country__v: country.US!,
+      product__v: cholecap,
+    }))
+      form.append(k, v)
+    form.append(
+      'file',
+      new Blob([await pdfBytes(['Page one', 'Page two', 'Page three'])], { type: 'application/pdf' }),
+      'brochure.pdf',
+    )
+    const source = Number(ok(await medical.call('POST', '/objects/documents', form)).id)
+    const answer = ok(
+      await medical.call('POST', `/objects/documents/${source}/actions/create_presentation__v`),
+    )
+    const binderId = Number(answer.binder_id)
+    const view = ok(await medical.call('GET', `/objects/binders/${binderId}`))
+    expect(view.document).toMatchObject({
+      name__v: 'Cholecap brochure',
+      type__v: 'multichannel_presentation__v',
+      state__v: 'draft__v',
+      clm_content__v: true,
+      country__v: [country.US],
+      product__v: [cholecap],
+    })
+    const nodes = await nodesOf(binderId)
+    expect(nodes).toHaveLength(3)
+    for (const [i, node] of nodes.entries()) {
+      const doc = ok(await medical.call('GET', `/objects/documents/${node.document_id__v}`)).document as Json
+      expect(doc).toMatchObject({
+        type__v: 'multichannel_slide__v',
+        state__v: 'draft__v',
+        clm_content__v: true,
+      })
+      const file = await medical.download(`/objects/documents/${node.document_id__v}/file`)
+      const pdf = await PDFDocument.load(new Uint8Array(await file.arrayBuffer()))
+      expect(pdf.getPageCount(), `slide ${i + 1}`).toBe(1)
+    }
+    await published(
+      crms.A,
+      binderId,
+      nodes.map((n) => n.document_id__v),
+    )
+    const text = new FormData()
+    for (const [k, v] of Object.entries({
+      name__v: 'Plain notes',
+      type__v: 'reference_document__v',
+      lifecycle__v: 'medical_content_lifecycle__v',
+    }))
+      text.append(k, v)
+    text.append('file', new Blob(['just text'], { type: 'text/plain' }), 'notes.txt')
+    const notes = Number(ok(await medical.call('POST', '/objects/documents', text)).id)
+    const documentsBefore = await medical.query('SELECT id FROM documents')
+    const refused = await medical.call('POST', `/objects/documents/${notes}/actions/create_presentation__v`)
+    expect(refused.responseStatus).toBe('FAILURE')
+    expect((refused.errors as Json[])[0]!.type).toBe('INVALID_DATA')
+    const onBinder = await medical.call(
+      'POST',
+      `/objects/documents/${binderId}/actions/create_presentation__v`,
+    )
+    expect(onBinder.responseStatus).toBe('FAILURE')
+    expect(await medical.query('SELECT id FROM documents')).toEqual(documentsBefore)
+  })
+
+  it('B18: the dry run of the CLM rule shows what a presentation would get in a CRM, writing nothing', async () => {
+    const body = ok(
+      await crms.A.node.call(
+        'POST',
+        `/services/connections/${crms.A.onCrm.apiName}/rules/clm_integration_rule__v/dry_run`,
+        { source_id: String(deck) },
+      ),
+    )
+    const crmProduct = (
+      await crms.A.node.query("SELECT id FROM product__v WHERE external_id__v = 'PRD-CHOLECAP'")
+    )[0]!
+    expect((body.data as Json).target).toMatchObject({
+      clm_presentation__v: { product__v: crmProduct.id },
+      documents: expect.objectContaining({ name__v: 'Cholecap launch deck' }),
+    })
   })
 })

@@ -147,6 +147,15 @@ export class BinderService {
     })
   }
 
+  /**
+   * Adds the binder's next minor version (Vault's Create Binder Version): its fields carried over,
+   * in the lifecycle's starting state, so it can go through review and approval again.
+   */
+  async addVersion(actor: DocumentActor, binderId: number): Promise<{ major: number; minor: number }> {
+    await this.#binder(this.#storage.db, binderId)
+    return this.#documents.addVersion(actor, binderId)
+  }
+
   /** The node of a binder, or RECORD_NOT_FOUND naming the binder's nodes. */
   async #node(db: Kysely<VaultDb>, binderId: number, nodeId: number): Promise<{ document_id: number }> {
     await this.#binder(db, binderId)

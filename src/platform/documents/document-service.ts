@@ -184,7 +184,7 @@ export class DocumentService {
   }
 
   /** Adds the next minor version with a new file; it starts in the lifecycle's starting state. */
-  addVersion(actor: DocumentActor, id: number, file: DocumentFile): Promise<DocumentVersionNumber> {
+  addVersion(actor: DocumentActor, id: number, file?: DocumentFile): Promise<DocumentVersionNumber> {
     return this.#edits.addVersion(actor, id, file)
   }
 

@@ -295,9 +295,12 @@ async function withdraw(ctx: Context, binderId: string): Promise<void> {
   await obsoleteCrossLinks(ctx, [binderId, ...slideIdsOf(ctx, withdrawnLinks)])
 }
 
-/** The bad slides not already reported in an open exception of this connection. */
-async function unreported(ctx: Context, items: readonly FailedItem[]): Promise<FailedItem[]> {
-  if (items.length === 0) return []
+/**
+ * The bad slides not already reported: an open exception item of this connection for the slide that
+ * names every presentation it blocks now (a later notice of one of them does not report it again).
+ */
+async function unreported(ctx: Context, badSlides: readonly BadSlide[]): Promise<FailedItem[]> {
+  if (badSlides.length === 0) return []
   const open = await ctx.vault.storage.db
     .selectFrom('exception_item__sys as i')
     .innerJoin('exception_message__sys as m', 'm.id', 'i.exception_message__sys')
@@ -307,15 +310,29 @@ async function unreported(ctx: Context, items: readonly FailedItem[]): Promise<F
     .where(
       'i.item_key__sys',
       'in',
-      items.map((i) => i.key),
+      badSlides.map((b) => b.slideId),
     )
     .execute()
-  const seen = new Set(open.map((r) => `${String(r.item_key__sys)}\n${String(r.error_message__sys)}`))
-  return items.filter((i) => !seen.has(`${i.key}\n${i.message}`))
+  return badSlides
+    .filter(
+      (bad) =>
+        !open.some(
+          (item) =>
+            String(item.item_key__sys) === bad.slideId &&
+            [...bad.presentations].every(([id, name]) =>
+              String(item.error_message__sys).includes(presentationLabel(id, name)),
+            ),
+        ),
+    )
+    .map(badSlideItem)
+}
+
+function presentationLabel(id: string, name: string): string {
+  return `"${name}" (${id})`
 }
 
 function badSlideItem(bad: BadSlide): FailedItem {
-  const names = [...bad.presentations].map(([id, name]) => `"${name}" (${id})`).join(', ')
+  const names = [...bad.presentations].map(([id, name]) => presentationLabel(id, name)).join(', ')
   return {
     key: bad.slideId,
     errorCode: 'INVALID_DATA',
@@ -376,7 +393,7 @@ export function receiveClm(vault: FlowVault): MessageProcessor {
         failures.push({ key: plan.binderId, errorCode: error.code, message: error.message })
       }
     }
-    const items = [...failures, ...(await unreported(ctx, badSlides.map(badSlideItem)))]
+    const items = [...failures, ...(await unreported(ctx, badSlides))]
     if (items.length > 0)
       await db.transaction().execute((trx) =>
         recordException(trx, vault.records, connection.apiName, {
