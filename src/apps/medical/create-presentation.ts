@@ -42,21 +42,20 @@ export async function splitPdfPages(bytes: Uint8Array, documentId: number): Prom
       'FILE_UNREADABLE',
       `The file of document ${documentId} is not a PDF; create_presentation__v makes one slide per page of a PDF. Upload a PDF version first.`,
     )
-  let source: PDFDocument
+  const pages: Uint8Array[] = []
   try {
-    source = await PDFDocument.load(bytes, { updateMetadata: false })
+    const source = await PDFDocument.load(bytes, { updateMetadata: false })
+    for (const index of source.getPageIndices()) {
+      const page = await PDFDocument.create({ updateMetadata: false })
+      const [copied] = await page.copyPages(source, [index])
+      page.addPage(copied!)
+      pages.push(await page.save())
+    }
   } catch (error) {
     throw new LiaisonError(
       'FILE_UNREADABLE',
       `The PDF of document ${documentId} cannot be read (${error instanceof Error ? error.message : String(error)}); upload it again as a valid PDF.`,
     )
-  }
-  const pages: Uint8Array[] = []
-  for (const index of source.getPageIndices()) {
-    const page = await PDFDocument.create({ updateMetadata: false })
-    const [copied] = await page.copyPages(source, [index])
-    page.addPage(copied!)
-    pages.push(await page.save())
   }
   if (pages.length === 0)
     throw new LiaisonError(
