@@ -144,7 +144,7 @@ describe('the embedded world (liaison up)', () => {
           const body = await vql(
             crm.url,
             session,
-            'SELECT id, status__v FROM documents WHERE crosslink__v = true AND status__v = STEADYSTATE()',
+            "SELECT id, status__v FROM documents WHERE crosslink__v = true AND type__v = 'reference_document__v' AND status__v = STEADYSTATE()",
           )
           expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
           expect((body.data as unknown[]).length).toBe(expected)
@@ -152,6 +152,22 @@ describe('the embedded world (liaison up)', () => {
         { timeoutMs: 20_000 },
       )
     }
+
+    // B18: the demo presentation (US) reaches crm-na: one active CLM Presentation with three slides in order.
+    const na = first.vaults[1]!
+    const naSession = await login(na.url, na.admin.username, na.admin.password)
+    await expectEventually(
+      async () => {
+        const body = await vql(
+          na.url,
+          naSession,
+          "SELECT display_order__v, key_message__vr.status__v FROM clm_presentation_slide__v WHERE clm_presentation__vr.name__v = 'Cardiora CLM Launch Deck' AND clm_presentation__vr.status__v = 'active__v' ORDER BY display_order__v",
+        )
+        expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+        expect((body.data as Record<string, unknown>[]).map((r) => r.display_order__v)).toEqual([1, 2, 3])
+      },
+      { timeoutMs: 20_000 },
+    )
 
     world.child.kill('SIGINT')
     expect(await world.exited).toBe(0)

@@ -7,5 +7,5 @@ export {
   splitPdfPages,
 } from './create-presentation.js'
 export { seedMedicalDemoData } from './medical-demo-data.js'
-export { seedMedicalDemoDocuments } from './medical-demo-documents.js'
+export { seedMedicalDemoDocuments, seedMedicalDemoPresentation } from './medical-demo-documents.js'
 export { medicalProfile } from './medical-profile.js'
