@@ -4,7 +4,7 @@ import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
 import type { Vault } from '../platform/vault/index.js'
 import { grantConnectionReads } from './connection-grants.js'
-import { FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
+import { CLM_RESEND_WINDOW_MS, FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
   ensureDocumentTransferGroup,
@@ -24,6 +24,7 @@ import {
   receiveDocuments,
   resendOnClmSwitchedOn,
   resendOnTransferSwitchedOn,
+  resendRecentPresentations,
   routeDocumentsJob,
   syncConnectionCountries,
   transferredInquiryGuard,
@@ -109,6 +110,13 @@ export function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<stri
         [
           INTEGRATION_POINTS.connectionSettingsInbound,
           async (connection) => ({ ...(await syncConnectionCountries(vault, connection)) }),
+        ],
+        // B18's safety net: presentations changed lately go again (the change hook is the fast path).
+        [
+          INTEGRATION_POINTS.clmOutbound,
+          async (connection) => ({
+            ...(await resendRecentPresentations(vault, connection.id, CLM_RESEND_WINDOW_MS)),
+          }),
         ],
       ])
     default:

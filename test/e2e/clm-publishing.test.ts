@@ -6,6 +6,8 @@ import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { resendRecentPresentations } from '../../src/connection/flows/index.js'
+import { connectionVaultOf } from '../../src/connection/index.js'
 import { INTEGRATION_POINTS } from '../../src/connection/rules/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { expectEventually } from '../support/expect-eventually.js'
@@ -568,5 +570,61 @@ describe('B18: CLM publishing', () => {
       clm_presentation__v: { product__v: crmProduct.id },
       documents: expect.objectContaining({ name__v: 'Cholecap launch deck' }),
     })
+  })
+
+  it('B18: CLM is switchable per connection: switched off, a CRM gets no changes; switched on again, it catches up', async () => {
+    const [point] = await medical.query(
+      `SELECT id FROM integration_point__sys WHERE connection__sys = '${crms.A.onMedical.id}' AND integration_point_api_name__sys = '${INTEGRATION_POINTS.clmOutbound}'`,
+    )
+    ok(
+      await medical.call('PUT', '/vobjects/integration_point__sys', [
+        { id: point!.id, status__v: 'inactive__v' },
+      ]),
+    )
+    const s = await slide('Switch slide')
+    const b = await binder('Switch deck', ['US'])
+    await addNode(b, s)
+    await published(crms.B, b, [s])
+    await settled()
+    expect(await presentation(crms.A, b)).toBeUndefined()
+    ok(
+      await medical.call('PUT', '/vobjects/integration_point__sys', [
+        { id: point!.id, status__v: 'active__v' },
+      ]),
+    )
+    await published(crms.A, b, [s])
+  })
+
+  it('B18: the run endpoint of clm_outbound__v sends a connection its presentations again, and the scheduled safety net sends those changed lately; a CRM in step changes nothing', async () => {
+    const body = ok(
+      await medical.call(
+        'POST',
+        `/services/connections/${crms.A.onMedical.apiName}/actions/run/${INTEGRATION_POINTS.clmOutbound}`,
+      ),
+    )
+    expect(Number((body.data as Json).queued)).toBeGreaterThan(0)
+    await settled()
+    // A notice lost on the way: made while A's queue is paused (the queue views' switch), then dropped.
+    const queue = `${crms.A.onMedical.apiName}_outbound_queue`
+    ok(await medical.call('PUT', `/services/queues/${queue}/actions/disable_delivery`))
+    const s = await slide('Lost notice slide')
+    const b = await binder('Lost notice deck', ['US'])
+    await addNode(b, s)
+    await published(crms.B, b, [s])
+    await medical.vault.storage.db
+      .deleteFrom('outbound_message')
+      .where('state', '=', 'pending')
+      .where('connection_id', '=', crms.A.onMedical.id)
+      .execute()
+    ok(await medical.call('PUT', `/services/queues/${queue}/actions/enable_delivery`))
+    await settled()
+    expect(await presentation(crms.A, b)).toBeUndefined()
+    const again = await resendRecentPresentations(
+      connectionVaultOf(medical.vault),
+      crms.A.onMedical.id,
+      60_000,
+    )
+    expect(again.queued).toBeGreaterThan(0)
+    await published(crms.A, b, [s])
   })
 })

@@ -19,6 +19,7 @@ export {
   queuePresentationsOfNewCountries,
   resendOnClmSwitchedOn,
   resendPresentations,
+  resendRecentPresentations,
 } from './clm/queue-clm-changes.js'
 export { CLM_BASE_FIELDS, clmFieldRules, readClmSource, receiveClm } from './clm/receive-clm.js'
 export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'

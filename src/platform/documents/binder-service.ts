@@ -142,7 +142,7 @@ export class BinderService {
           description: `Added document ${documentId} to binder ${binderId} at position ${order}`,
         },
       ])
-      await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
+      await this.#nodesChanged(db, actor, binderId)
       return { id: Number(inserted.id), order }
     })
   }
@@ -154,6 +154,26 @@ export class BinderService {
   async addVersion(actor: DocumentActor, binderId: number): Promise<{ major: number; minor: number }> {
     await this.#binder(this.#storage.db, binderId)
     return this.#documents.addVersion(actor, binderId)
+  }
+
+  /**
+   * A change of nodes changes the binder: its latest version's modified date moves, so readers by
+   * modified date (VQL, incremental pulls) see it, and the change hooks hear of it.
+   */
+  async #nodesChanged(db: Transaction<VaultDb>, actor: DocumentActor, binderId: number): Promise<void> {
+    const doc = await db
+      .selectFrom('document')
+      .select(['latest_major', 'latest_minor'])
+      .where('id', '=', binderId)
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('document_version')
+      .set({ modified_date: isoTimestamp(this.#clock), modified_by: actor.userId })
+      .where('document_id', '=', binderId)
+      .where('major', '=', doc.latest_major)
+      .where('minor', '=', doc.latest_minor)
+      .execute()
+    await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
   }
 
   /** The node of a binder, or RECORD_NOT_FOUND naming the binder's nodes. */
@@ -189,7 +209,7 @@ export class BinderService {
           description: `Removed document ${node.document_id} from binder ${binderId}`,
         },
       ])
-      await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
+      await this.#nodesChanged(db, actor, binderId)
     })
   }
 
@@ -240,7 +260,7 @@ export class BinderService {
           description: `Moved document ${node.document_id} to position ${position} of binder ${binderId}`,
         },
       ])
-      await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
+      await this.#nodesChanged(db, actor, binderId)
       return position
     })
   }

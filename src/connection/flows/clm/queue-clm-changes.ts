@@ -210,3 +210,42 @@ export function resendOnClmSwitchedOn(vault: FlowVault): ChangeHook {
     for (const point of points) await sendRoutedPresentations(trx, vault, String(point.connection__sys))
   }
 }
+
+/**
+ * B18's safety net, run on the schedule of `clm_outbound__v`: sends the connection again every
+ * routed presentation whose binder (fields, versions, states, nodes) or one of whose slides changed
+ * within the window. A notice lost on the way, or one whose change the hook never heard of, is made
+ * good within a run; the CRM changes nothing where it is already in step.
+ */
+export async function resendRecentPresentations(
+  vault: FlowVault,
+  connectionId: string,
+  windowMs: number,
+): Promise<{ readonly queued: number }> {
+  const since = new Date(vault.clock.now() - windowMs).toISOString()
+  const queued = await vault.storage.db.transaction().execute(async (trx) => {
+    const changed = await trx
+      .selectFrom('document as d')
+      .innerJoin('document_version as v', (join) =>
+        join
+          .onRef('v.document_id', '=', 'd.id')
+          .onRef('v.major', '=', 'd.latest_major')
+          .onRef('v.minor', '=', 'd.latest_minor'),
+      )
+      .select(['d.id', 'd.type__v'])
+      .where('d.type__v', 'in', [PRESENTATION_TYPE, SLIDE_TYPE])
+      .where('d.crosslink__v', '=', 0)
+      .where('v.modified_date', '>=', since)
+      .execute()
+    const binderIds = new Set<number>()
+    for (const doc of changed)
+      for (const id of await presentationsOf(trx, Number(doc.id), String(doc.type__v))) binderIds.add(id)
+    if (binderIds.size === 0) return 0
+    const binders = (await vault.documents.latestOwnVersions(trx, { ids: [...binderIds] })).map((d) => ({
+      id: d.id,
+      countries: countriesOfFields(d.fields),
+    }))
+    return sendPresentations(trx, vault, binders, connectionId)
+  })
+  return { queued }
+}
