@@ -5,6 +5,7 @@ import {
   CREATE_PRESENTATION_ACTION,
   caseClosureHook,
   createPresentationAction,
+  presentationNodeGuard,
 } from '../apps/medical/index.js'
 import { separateIntegrationUsers } from '../connection/handshake/index.js'
 import {
@@ -180,6 +181,7 @@ export async function installBehaviours(vault: Vault, options: ConnectionOptions
       CREATE_PRESENTATION_ACTION,
       createPresentationAction(vault.documents, vault.binders),
     )
+    vault.binders.addNodeGuard(presentationNodeGuard)
   }
   // Connections made before each had its own integration user get one now (finding 2).
   await separateIntegrationUsers(vault)

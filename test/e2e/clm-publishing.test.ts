@@ -627,4 +627,39 @@ describe('B18: CLM publishing', () => {
     expect(again.queued).toBeGreaterThan(0)
     await published(crms.A, b, [s])
   })
+
+  it('B18, B23: a presentation refuses a node that is not a slide and a slide twice, changing nothing; a deleted slide leaves the presentations that held it', async () => {
+    const s = await slide('Guarded slide')
+    const gone = await slide('Deleted slide')
+    const b = await binder('Guarded deck', ['US'])
+    await addNode(b, s)
+    await addNode(b, gone)
+    await published(crms.A, b, [s, gone])
+    const form = new FormData()
+    for (const [k, v] of Object.entries({
+      name__v: 'Not a slide',
+      type__v: 'reference_document__v',
+      lifecycle__v: 'medical_content_lifecycle__v',
+    }))
+      form.append(k, v)
+    const reference = Number(ok(await medical.call('POST', '/objects/documents', form)).id)
+    const add = (id: number) =>
+      medical.call(
+        'POST',
+        `/objects/binders/${b}/documents`,
+        new URLSearchParams({ document_id__v: String(id) }),
+      )
+    for (const refused of [await add(reference), await add(s)]) {
+      expect(refused.responseStatus).toBe('FAILURE')
+      expect((refused.errors as Json[])[0]!.type).toBe('OPERATION_NOT_ALLOWED')
+    }
+    expect((await nodesOf(b)).map((n) => n.document_id__v)).toEqual([s, gone])
+    ok(await medical.call('DELETE', `/objects/documents/${gone}`))
+    await published(crms.A, b, [s])
+    await expectEventually(
+      async () =>
+        expect((await keyMessages(crms.A, gone)).map((k) => k.status__v)).toEqual([['withdrawn__v']]),
+      { timeoutMs: SECONDS },
+    )
+  })
 })

@@ -1,5 +1,6 @@
 import { PDFDocument } from 'pdf-lib'
 import type {
+  BinderNodeGuard,
   BinderService,
   DocumentAction,
   DocumentActor,
@@ -117,4 +118,34 @@ export function createPresentationAction(documents: DocumentService, binders: Bi
       throw error
     }
   }
+}
+
+/**
+ * B18, B23: a multichannel presentation holds multichannel slides, each once; anything else is
+ * refused when it is added, naming the document, and nothing changes.
+ */
+export const presentationNodeGuard: BinderNodeGuard = async (trx, { binderId, documentId }) => {
+  const rows = await trx
+    .selectFrom('document')
+    .select(['id', 'type__v'])
+    .where('id', 'in', [binderId, documentId])
+    .execute()
+  const typeOf = (id: number) => String(rows.find((r) => Number(r.id) === id)?.type__v)
+  if (typeOf(binderId) !== PRESENTATION_TYPE) return
+  if (typeOf(documentId) !== SLIDE_TYPE)
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `Document ${documentId} is a ${typeOf(documentId)}; a ${PRESENTATION_TYPE} binder holds ${SLIDE_TYPE} documents only.`,
+    )
+  const twice = await trx
+    .selectFrom('binder_node')
+    .select('order__v')
+    .where('binder_id', '=', binderId)
+    .where('document_id', '=', documentId)
+    .executeTakeFirst()
+  if (twice !== undefined)
+    throw new LiaisonError(
+      'OPERATION_NOT_ALLOWED',
+      `Slide ${documentId} is already in presentation ${binderId} (order__v ${String(twice.order__v)}); a slide appears once in a presentation — move its node instead.`,
+    )
 }

@@ -3,6 +3,7 @@ export {
   CREATE_PRESENTATION_ACTION,
   createPresentationAction,
   PRESENTATION_TYPE,
+  presentationNodeGuard,
   SLIDE_TYPE,
   splitPdfPages,
 } from './create-presentation.js'

@@ -45,7 +45,17 @@ function positiveWhole(raw: unknown): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
 
+/**
+ * Checks a document about to become a node of a binder, in the writing transaction; throwing a
+ * LiaisonError refuses it and nothing changes. A higher layer adds them (what a presentation holds).
+ */
+export type BinderNodeGuard = (
+  trx: Transaction<VaultDb>,
+  node: { readonly binderId: number; readonly documentId: number },
+) => Promise<void>
+
 export class BinderService {
+  readonly #guards: BinderNodeGuard[] = []
   readonly #storage: Storage
   readonly #clock: Clock
   readonly #writes: DocumentWrites
@@ -63,6 +73,11 @@ export class BinderService {
     // Nodes point at documents: when a binder or a bound document is deleted, its nodes go with
     // it in the same transaction (and the binders that lose a node say so in their audit trail).
     this.#documents.addChangeHook((trx, change) => this.#onDocumentChange(trx, change))
+  }
+
+  /** Adds a check every new node must pass (in the writing transaction). */
+  addNodeGuard(guard: BinderNodeGuard): void {
+    this.#guards.push(guard)
   }
 
   /** Creates a binder: a document of the given type and lifecycle with no nodes yet; answers its id. */
@@ -107,6 +122,7 @@ export class BinderService {
       if (documentId === binderId)
         throw new LiaisonError('OPERATION_NOT_ALLOWED', `Binder ${binderId} cannot contain itself.`)
       await this.#writes.assertReferenced(db, documentId, 'document_id__v', 'add an existing document.')
+      for (const guard of this.#guards) await guard(db, { binderId, documentId })
       const nodes = await db
         .selectFrom('binder_node')
         .select(['order__v', 'document_id'])
@@ -320,5 +336,8 @@ export class BinderService {
         description: `Removed document ${id} from binder ${String(h.binder_id)} because the document was deleted`,
       })),
     )
+    // The binders that lost a node changed: their readers (CLM publishing, say) hear of it.
+    for (const binderId of new Set(holders.map((h) => Number(h.binder_id))))
+      await this.#nodesChanged(trx, change.actor, binderId)
   }
 }

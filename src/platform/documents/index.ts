@@ -1,4 +1,10 @@
-export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
+export {
+  type BinderNode,
+  type BinderNodeGuard,
+  type BinderNodeInput,
+  BinderService,
+  type BinderView,
+} from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
 export type { CrossLinkResult } from './crosslink-sync.js'
 export type { DocumentUpdateOutcome } from './document-edits.js'
