@@ -570,6 +570,31 @@ describe('B18: CLM publishing', () => {
       clm_presentation__v: { product__v: crmProduct.id },
       documents: expect.objectContaining({ name__v: 'Cholecap launch deck' }),
     })
+    const clm = (body.data as Json).clm as Json
+    expect(clm).toMatchObject({
+      outcome: 'publish',
+      clm_presentation__v: { link__v: link(deck), version__v: '2.0', status__v: 'active__v' },
+    })
+    expect(clm.clm_presentation_slide__v).toEqual([
+      { display_order__v: 1, key_message__v: link(slides[2]!) },
+      { display_order__v: 2, key_message__v: link(slides[0]!) },
+    ])
+    const before = await crms.A.node.vault.storage.db
+      .selectFrom('audit_trail')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    ok(
+      await crms.A.node.call(
+        'POST',
+        `/services/connections/${crms.A.onCrm.apiName}/rules/clm_integration_rule__v/dry_run`,
+        { source_id: String(deck) },
+      ),
+    )
+    const after = await crms.A.node.vault.storage.db
+      .selectFrom('audit_trail')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    expect(Number(after.n)).toBe(Number(before.n))
   })
 
   it('B18: CLM is switchable per connection: switched off, a CRM gets no changes; switched on again, it catches up', async () => {

@@ -12,6 +12,7 @@ export {
   planPresentations,
   type SourceNode,
 } from './clm/clm-publication.js'
+export { type ClmDryRun, dryRunClm } from './clm/dry-run-clm.js'
 export {
   CLM_ORDERING_KEY,
   clmRoutingTable,
