@@ -687,4 +687,18 @@ describe('B18: CLM publishing', () => {
       { timeoutMs: SECONDS },
     )
   })
+
+  it('B18: the CLM records are written by the connection only: even the CRM admin cannot change them', async () => {
+    const p = (await presentation(crms.A, deck))!
+    const edit = await crms.A.node.call('PUT', '/vobjects/clm_presentation__v', [
+      { id: p.id, version__v: '9.9' },
+    ])
+    expect(JSON.stringify(edit)).toContain('FAILURE')
+    const [km] = await keyMessages(crms.A, slides[0]!)
+    const kmEdit = await crms.A.node.call('PUT', '/vobjects/key_message__v', [
+      { id: km!.id, media_file_name__v: 'forged.pdf' },
+    ])
+    expect(JSON.stringify(kmEdit)).toContain('FAILURE')
+    expect((await presentation(crms.A, deck))?.version__v).toBe(p.version__v)
+  })
 })
