@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { approvedEmailSync } from './approved-email.bench.js'
 import { type Benchmark, type BenchOptions, type BenchResult, targetMet, targetText } from './bench-types.js'
+import { clmPublish } from './clm-publish.bench.js'
 import { documentFanout } from './document-fanout.bench.js'
 import { documentTransfer } from './document-transfer.bench.js'
 import { inquiryTransfer } from './inquiry-transfer.bench.js'
@@ -16,6 +17,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   documentFanout,
   documentTransfer,
   approvedEmailSync,
+  clmPublish,
 ]
 
 /** The checkout's bench/ folder, whether this runs from source or compiled under dist/bench. */

@@ -52,6 +52,31 @@ export const DOCUMENT_FORM = Type.Object(
 )
 
 /** `POST /objects/binders/{id}/documents`. */
+/** One node of a binder: `/objects/binders/{id}/documents/{node_id}`. */
+export const BINDER_NODE_PARAMS = pathParams({
+  id: documentId('Binder id (a whole number).'),
+  node_id: documentId('Node id, as GET /objects/binders/{id} lists them.'),
+})
+
+/** Moving a node: its new position. */
+export const BINDER_NODE_MOVE = Type.Object(
+  {
+    order__v: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'The new position, from 1 (past the end: last).' }),
+    ),
+  },
+  { examples: [{ order__v: 1 }] },
+)
+
+/** A document action: `/objects/documents/{id}/actions/{action}`. */
+export const DOCUMENT_ACTION_PARAMS = pathParams({
+  id: documentId('Document id (a whole number).'),
+  action: Type.String({
+    description: 'Document action, e.g. create_presentation__v.',
+    examples: ['create_presentation__v'],
+  }),
+})
+
 export const BINDER_NODE = Type.Object(
   {
     document_id__v: documentId('The document to add.'),

@@ -7,6 +7,7 @@ import { DOCUMENT_FORM_TYPES, documentAccess, documentFields, readDocumentForm }
 import {
   AUDIT_ANSWER,
   AUDIT_QUERY,
+  DOCUMENT_ACTION_PARAMS,
   DOCUMENT_FIELDS,
   DOCUMENT_FORM,
   DOCUMENT_PARAMS,
@@ -266,6 +267,25 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { version, id, major, minor } = request.params
       return send(reply, viewBody(version, id, await documents().getVersion(id, major, minor)))
+    },
+  )
+
+  app.post(
+    '/objects/documents/:id/actions/:action',
+    {
+      // A document action makes documents (create_presentation__v makes a binder and its slides).
+      config: documentAccess('create'),
+      schema: {
+        summary: 'Run a document action (create_presentation__v: a binder of one-page slides from a PDF)',
+        tags: ['documents'],
+        params: DOCUMENT_ACTION_PARAMS,
+        response: envelopeResponse({}, { responseStatus: 'SUCCESS', binder_id: 12 }),
+      },
+    },
+    async (request, reply) => {
+      const { id, action } = request.params
+      const answer = await documents().runDocumentAction(sessionOf(request).actor, id, action)
+      return send(reply, { responseStatus: 'SUCCESS', ...answer })
     },
   )
 

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { type ApiServer, buildApp } from '../api/index.js'
-import { caseClosureHook } from '../apps/medical/index.js'
+import {
+  CREATE_PRESENTATION_ACTION,
+  caseClosureHook,
+  createPresentationAction,
+  presentationNodeGuard,
+} from '../apps/medical/index.js'
 import { separateIntegrationUsers } from '../connection/handshake/index.js'
 import {
   type ConnectionOptions,
@@ -171,6 +176,12 @@ export async function installBehaviours(vault: Vault, options: ConnectionOptions
       'case_request__v',
       caseClosureHook(vault.records, vault.clock, 'case_request__v'),
     )
+    // B18: a multichannel presentation from a PDF, one slide per page.
+    vault.documents.addDocumentAction(
+      CREATE_PRESENTATION_ACTION,
+      createPresentationAction(vault.documents, vault.binders),
+    )
+    vault.binders.addNodeGuard(presentationNodeGuard)
   }
   // Connections made before each had its own integration user get one now (finding 2).
   await separateIntegrationUsers(vault)

@@ -2,7 +2,12 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { crmProfile, seedCrmDemoData } from '../apps/crm/index.js'
-import { medicalProfile, seedMedicalDemoData, seedMedicalDemoDocuments } from '../apps/medical/index.js'
+import {
+  medicalProfile,
+  seedMedicalDemoData,
+  seedMedicalDemoDocuments,
+  seedMedicalDemoPresentation,
+} from '../apps/medical/index.js'
 import { acceptConnectionToken, createPendingConnection } from '../connection/handshake/index.js'
 import { connectionVaultOf, INTEGRATION_POINTS, runPull } from '../connection/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
@@ -300,6 +305,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           await seedMedicalDemoData(writer, { seed })
           // Routed once the CRMs' country filters reach this vault (B15, then B16).
           await seedMedicalDemoDocuments(vault.storage, vault.documents)
+          // B18: one approved presentation for the US, published to crm-na (and the sandbox).
+          await seedMedicalDemoPresentation(vault.storage, vault.documents, vault.binders)
         } else await seedCrmDemoData(writer, { seed, countries: spec.countries })
         await vault.setSetting(SEEDED_SETTING, new Date().toISOString())
       }

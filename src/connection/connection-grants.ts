@@ -41,6 +41,7 @@ export const CONNECTION_GRANTS: Readonly<Record<ConnectionSide, Readonly<Record<
         scope: (caller) =>
           `exception_message__sys IN (SELECT id FROM exception_message__sys WHERE connection__sys = ${vqlString(caller.connectionId)})`,
       },
+      // Also binders and binder_node__sys (read as documents): CLM reads a presentation's nodes (B18).
       documents: { access: READ, sandbox: true },
       product__v: { access: READ, sandbox: true },
       country__v: { access: READ, sandbox: true },

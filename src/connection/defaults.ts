@@ -12,3 +12,10 @@ export const SCHEDULED_PULL_INTERVAL_MS = 60_000
  * handshake, and refuses signed calls until then.
  */
 export const FIRST_COUNTRY_PULL_DELAY_MS = 3_000
+
+/**
+ * B18's safety net: each scheduled run of `clm_outbound__v` sends a connection again the
+ * presentations changed within this window (ten runs at the default interval), so a notice lost
+ * on the way is made good even if a run or two fail. (Default: 10 minutes)
+ */
+export const CLM_RESEND_WINDOW_MS = 10 * 60_000

@@ -1,8 +1,15 @@
 import { assertNever, LiaisonError } from '../platform/errors/index.js'
 import type { RemoteVault } from '../platform/messaging/index.js'
-import { crmDocumentLookups, type FlowVault, medicalLookupResolvers } from './flows/index.js'
+import {
+  type ClmDryRun,
+  clmFieldRules,
+  crmDocumentLookups,
+  dryRunClm,
+  type FlowVault,
+  medicalLookupResolvers,
+} from './flows/index.js'
 import type { LookupResolver } from './rules/index.js'
-import { type ConnectionSide, type DryRunResult, dryRunRule } from './rules/index.js'
+import { CLM_RULE, type ConnectionSide, type DryRunResult, dryRunRule, loadRuleSet } from './rules/index.js'
 
 export interface DryRunRequest {
   /** `api_name__sys` of the connection in this vault. */
@@ -43,7 +50,7 @@ export async function dryRunIntegrationRule(
   vault: Pick<FlowVault, 'storage' | 'messaging'>,
   side: ConnectionSide,
   request: DryRunRequest,
-): Promise<DryRunResult> {
+): Promise<DryRunResult & { readonly clm?: ClmDryRun }> {
   const connection = await vault.messaging.connectionByApiName(request.connectionApiName)
   if (connection === undefined)
     throw new LiaisonError(
@@ -55,7 +62,7 @@ export async function dryRunIntegrationRule(
       'OPERATION_NOT_ALLOWED',
       `Connection ${connection.apiName} is not active; a dry run reads the source record from the remote vault, which needs an active connection.`,
     )
-  return dryRunRule({
+  const result = await dryRunRule({
     db: vault.storage.db,
     connection,
     remote: vault.messaging.remote(connection),
@@ -70,4 +77,14 @@ export async function dryRunIntegrationRule(
         ? `Not read: do_not_pull_from_accounts_integration_rule__v is active, so no Account field is read (B6).`
         : undefined,
   })
+  if (side !== 'crm' || request.ruleApiName !== CLM_RULE) return result
+  // B18: beside the field rules, what the presentation would become: its key messages and slide order.
+  const rules = await loadRuleSet(vault.storage.db, connection.id)
+  const clm = await dryRunClm(
+    vault.messaging.remote(connection),
+    connection.remoteVaultId,
+    request.sourceId,
+    clmFieldRules(rules),
+  )
+  return { ...result, clm }
 }

@@ -4,7 +4,7 @@ import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { RecordActor } from '../platform/records/index.js'
 import type { Vault } from '../platform/vault/index.js'
 import { grantConnectionReads } from './connection-grants.js'
-import { FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
+import { CLM_RESEND_WINDOW_MS, FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
   approvedDocumentGuard,
@@ -18,14 +18,19 @@ import {
   pullApprovedEmail,
   pullCaseRequests,
   queueApprovedEmailChange,
+  queueClmChange,
   queueDocumentChange,
   queueDocumentsOfNewCountries,
   queueDocumentsOfTransferGroup,
+  queuePresentationsOfNewCountries,
   receiveApprovedEmail,
+  receiveClm,
   receiveDocuments,
   resendApprovedEmailOfNewCountries,
   resendApprovedEmailOnSwitchOn,
+  resendOnClmSwitchedOn,
   resendOnTransferSwitchedOn,
+  resendRecentPresentations,
   routeDocumentsJob,
   syncConnectionCountries,
   transferredInquiryGuard,
@@ -117,6 +122,13 @@ export function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<stri
           INTEGRATION_POINTS.connectionSettingsInbound,
           async (connection) => ({ ...(await syncConnectionCountries(vault, connection)) }),
         ],
+        // B18's safety net: presentations changed lately go again (the change hook is the fast path).
+        [
+          INTEGRATION_POINTS.clmOutbound,
+          async (connection) => ({
+            ...(await resendRecentPresentations(vault, connection.id, CLM_RESEND_WINDOW_MS)),
+          }),
+        ],
       ])
     default:
       return assertNever(side, 'connection side')
@@ -179,6 +191,8 @@ export async function installMedicalCrmConnection(
       // B19: Approved Email notices become CrossLinks and Approved Documents, written by the connection only.
       messaging.registerProcessor(INTEGRATION_POINTS.approvedEmailOutbound, receiveApprovedEmail(vault))
       records.addGuard('approved_document__v', approvedDocumentGuard)
+      // B18: the Medical Vault's CLM notices become presentations, key messages and slide order here.
+      messaging.registerProcessor(INTEGRATION_POINTS.clmOutbound, receiveClm(vault))
       break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
@@ -201,6 +215,10 @@ export async function installMedicalCrmConnection(
       vault.documents.addChangeHook(queueApprovedEmailChange(vault))
       records.addChangeHook('connection_country__v', resendApprovedEmailOfNewCountries(vault))
       records.addChangeHook('integration_point__sys', resendApprovedEmailOnSwitchOn(vault))
+      // B18: presentation and slide changes notify the routed CRMs in their own transaction.
+      vault.documents.addChangeHook(queueClmChange(vault))
+      records.addChangeHook('connection_country__v', queuePresentationsOfNewCountries(vault))
+      records.addChangeHook('integration_point__sys', resendOnClmSwitchedOn(vault))
       break
     default:
       assertNever(side, 'connection side')

@@ -1,6 +1,6 @@
 import { LiaisonError } from '../platform/errors/index.js'
 import { describeConnectionStatus } from '../platform/messaging/index.js'
-import { resendApprovedEmail, resendRoutedDocuments } from './flows/index.js'
+import { resendApprovedEmail, resendPresentations, resendRoutedDocuments } from './flows/index.js'
 import { PULL_WATERMARK_TASK } from './job-tasks/index.js'
 import { type ConnectionVault, scheduledPulls } from './medical-crm-connection.js'
 import { type ConnectionSide, INTEGRATION_POINTS } from './rules/index.js'
@@ -24,6 +24,10 @@ function pullRunners(vault: ConnectionVault, side: ConnectionSide): Map<string, 
     // B19: Medical sends a connection its Approved Email content again.
     runners.set(INTEGRATION_POINTS.approvedEmailOutbound, async (connection) => ({
       ...(await resendApprovedEmail(vault, connection.id)),
+    }))
+    // B18: Medical sends a connection the presentations it should have again.
+    runners.set(INTEGRATION_POINTS.clmOutbound, async (connection) => ({
+      ...(await resendPresentations(vault, connection.id)),
     }))
   }
   return runners

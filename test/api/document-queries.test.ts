@@ -385,6 +385,65 @@ describe('binders', () => {
     expect(docs.data).toEqual([{ id: binder }])
   })
 
+  it('B18: moves a node (the nodes numbered 1, 2, 3 … again), removes one, answers binder_node__sys in VQL and makes a binder version; bad input changes nothing', async () => {
+    const nodes = async () =>
+      (
+        (await t.call('GET', `${API}/objects/binders/${binder}`, { session: reader })).body.binder as {
+          nodes: { id: number; order__v: number; document_id__v: number }[]
+        }
+      ).nodes
+    const before = await nodes()
+    const last = before.at(-1)!
+    const moved = await t.call('PUT', `${API}/objects/binders/${binder}/documents/${last.id}`, {
+      session: manager,
+      body: { order__v: 1 },
+    })
+    expect(moved.body).toMatchObject({ responseStatus: 'SUCCESS', order__v: 1 })
+    expect((await nodes()).map((n) => [n.order__v, n.document_id__v])).toEqual([
+      [1, ids.email],
+      [2, ids.ref],
+      [3, ids.response],
+    ])
+    const vqlNodes = await httpQuery(
+      `SELECT content_id__sys, order__sys FROM binder_node__sys WHERE parent_binder_id__sys = ${binder} ORDER BY order__sys`,
+    )
+    expect(vqlNodes.data).toEqual([
+      { content_id__sys: ids.email, order__sys: 1 },
+      { content_id__sys: ids.ref, order__sys: 2 },
+      { content_id__sys: ids.response, order__sys: 3 },
+    ])
+    const state = { nodes: await rowCount('binder_node'), audit: await auditCount() }
+    const bad = [
+      await t.call('PUT', `${API}/objects/binders/${binder}/documents/99999`, {
+        session: manager,
+        body: { order__v: 1 },
+      }),
+      await t.call('PUT', `${API}/objects/binders/${binder}/documents/${last.id}`, {
+        session: manager,
+        body: {},
+      }),
+      await t.call('DELETE', `${API}/objects/binders/${ids.ref}/documents/${last.id}`, { session: manager }),
+      await t.call('DELETE', `${API}/objects/binders/${binder}/documents/${last.id}`, { session: reader }),
+    ]
+    expect(bad.map((r) => r.body.responseStatus)).toEqual(['FAILURE', 'FAILURE', 'FAILURE', 'FAILURE'])
+    expect({ nodes: await rowCount('binder_node'), audit: await auditCount() }).toEqual(state)
+    const removed = await t.call('DELETE', `${API}/objects/binders/${binder}/documents/${last.id}`, {
+      session: manager,
+    })
+    expect(removed.body).toMatchObject({ responseStatus: 'SUCCESS' })
+    expect((await nodes()).map((n) => n.document_id__v)).toEqual([ids.ref, ids.response])
+    const version = await t.call('POST', `${API}/objects/binders/${binder}`, { session: manager })
+    expect(version.body).toMatchObject({
+      responseStatus: 'SUCCESS',
+      major_version_number__v: 0,
+      minor_version_number__v: 2,
+    })
+    // Nodes belong to the binder, not to one version: the new version shows the same ones.
+    expect((await nodes()).map((n) => n.document_id__v)).toEqual([ids.ref, ids.response])
+    // Put the removed node back where it was, for the tests below.
+    await t.vault.binders.addDocument(SYSTEM_ACTOR, binder, { document_id__v: ids.email })
+  })
+
   it('drops the nodes of a deleted document and says so in the binder audit trail', async () => {
     const extra = await create({ name__v: 'Temporary slide', type__v: 'multichannel_slide__v' })
     await t.vault.binders.addDocument(SYSTEM_ACTOR, binder, { document_id__v: extra })

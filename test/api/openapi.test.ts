@@ -45,6 +45,7 @@ const BODY_ROUTES = [
   'POST /api/:version/objects/documents/:id',
   'POST /api/:version/objects/binders',
   'POST /api/:version/objects/binders/:id/documents',
+  'PUT /api/:version/objects/binders/:id/documents/:node_id',
   'POST /api/:version/objects/documents/:id/versions/:major/:minor/relationships',
   'POST /api/:version/query',
   'POST /api/:version/services/connections',

@@ -145,7 +145,7 @@ describe('the embedded world (liaison up)', () => {
           const body = await vql(
             crm.url,
             session,
-            'SELECT id, status__v FROM documents WHERE crosslink__v = true AND status__v = STEADYSTATE()',
+            "SELECT id, status__v FROM documents WHERE crosslink__v = true AND type__v = 'reference_document__v' AND status__v = STEADYSTATE()",
           )
           expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
           expect((body.data as unknown[]).length).toBe(expected)
@@ -171,6 +171,20 @@ describe('the embedded world (liaison up)', () => {
             status__v: ['approved__v'],
           },
         ])
+      },
+      { timeoutMs: 20_000 },
+    )
+
+    // B18: the demo presentation (US) reaches crm-na: one active CLM Presentation with three slides in order.
+    await expectEventually(
+      async () => {
+        const body = await vql(
+          na.url,
+          naSession,
+          "SELECT display_order__v, key_message__vr.status__v FROM clm_presentation_slide__v WHERE clm_presentation__vr.name__v = 'Cardiora CLM Launch Deck' AND clm_presentation__vr.status__v = 'active__v' ORDER BY display_order__v",
+        )
+        expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+        expect((body.data as Record<string, unknown>[]).map((r) => r.display_order__v)).toEqual([1, 2, 3])
       },
       { timeoutMs: 20_000 },
     )

@@ -287,13 +287,14 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
     prefix: '0CP',
     plural: 'clm_presentations',
     statusPicklist: 'clm_status__v',
-    fields: [
+    // B18: published by the connection from a Medical presentation; reps read it.
+    fields: writtenByConnection([
       LINK_FIELD,
       CROSSLINK_FIELD,
       PRODUCT_FIELD,
       { name: 'version__v', label: 'Version', type: 'String', maxLength: 32 },
       { name: 'description__v', label: 'Description', type: 'String', maxLength: LINK_MAX_LENGTH },
-    ],
+    ]),
   },
   {
     name: 'key_message__v',
@@ -302,13 +303,16 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
     prefix: '0KM',
     plural: 'key_messages',
     statusPicklist: 'clm_status__v',
-    fields: [
+    // B18: published by the connection from a Medical slide; reps read it.
+    fields: writtenByConnection([
       LINK_FIELD,
       CROSSLINK_FIELD,
       PRODUCT_FIELD,
       { name: 'media_file_name__v', label: 'Media File Name', type: 'String', maxLength: 255 },
       { name: 'description__v', label: 'Description', type: 'String', maxLength: LINK_MAX_LENGTH },
-    ],
+      // The slide version it shows (major.minor): a new approved version may make a new key message.
+      { name: 'version__v', label: 'Slide Version', type: 'String', maxLength: 32 },
+    ]),
   },
   {
     name: 'clm_presentation_slide__v',
@@ -317,7 +321,8 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
     prefix: '0PS',
     plural: 'clm_presentation_slides',
     numbering: { format: 'CPS-{000000}' },
-    fields: [
+    // B18: the slide order the connection publishes; reps read it.
+    fields: writtenByConnection([
       {
         name: 'clm_presentation__v',
         label: 'CLM Presentation',
@@ -333,7 +338,7 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
         required: true,
       },
       { name: 'display_order__v', label: 'Display Order', type: 'Number', scale: 0 },
-    ],
+    ]),
   },
   {
     name: 'call2__v',

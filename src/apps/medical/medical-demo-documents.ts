@@ -1,5 +1,5 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib'
-import type { DocumentService } from '../../platform/documents/index.js'
+import type { BinderService, DocumentService } from '../../platform/documents/index.js'
 import type { Storage } from '../../platform/storage/index.js'
 import { SYSTEM_ACTOR } from '../../platform/vault/index.js'
 
@@ -11,13 +11,21 @@ const DEMO_DOCUMENTS = [
   ['Global Safety Update: Oncovira', ['GLOBAL'], 'PRD-0003', false],
 ] as const
 
-/** A one-page PDF with the document's title, so a rep sees real content. */
-async function demoPdf(title: string): Promise<Uint8Array> {
+/** The demo multichannel presentation (B18): its name, its slides' titles, country and product. */
+const DEMO_PRESENTATION = {
+  name: 'Cardiora CLM Launch Deck',
+  slides: ['Cardiora: Why It Matters', 'Cardiora: Efficacy at a Glance', 'Cardiora: Safety and Dosing'],
+  country: 'US',
+  product: 'PRD-0001',
+} as const
+
+/** A one-page PDF with the document's title, so a rep sees real content (slides are landscape). */
+async function demoPdf(title: string, size: [number, number] = [595, 842]): Promise<Uint8Array> {
   const pdf = await PDFDocument.create()
   const font = await pdf.embedFont(StandardFonts.Helvetica)
-  const page = pdf.addPage([595, 842])
-  page.drawText(title, { x: 56, y: 770, size: 18, font })
-  page.drawText('Liaison demo content. Not for medical use.', { x: 56, y: 740, size: 11, font })
+  const page = pdf.addPage(size)
+  page.drawText(title, { x: 56, y: size[1] - 72, size: 18, font })
+  page.drawText('Liaison demo content. Not for medical use.', { x: 56, y: size[1] - 102, size: 11, font })
   pdf.setCreationDate(new Date('2026-01-01T00:00:00Z'))
   pdf.setModificationDate(new Date('2026-01-01T00:00:00Z'))
   return pdf.save()
@@ -103,4 +111,58 @@ async function seedDemoEmailTemplate(
   })
   await documents.runAction(SYSTEM_ACTOR, id, { major: 0, minor: 1 }, 'submit_for_review__v')
   await documents.runAction(SYSTEM_ACTOR, id, { major: 0, minor: 1 }, 'approve__v')
+}
+
+/**
+ * The demo multichannel presentation of a Medical Vault (B18): an approved binder of three approved
+ * slides for the United States with Publish for CRM (CLM) = Yes, so the world's US CRMs show a CLM
+ * Presentation with its key messages once their country filters are in. Needs the demo countries
+ * and products.
+ */
+export async function seedMedicalDemoPresentation(
+  storage: Storage,
+  documents: DocumentService,
+  binders: BinderService,
+): Promise<number> {
+  const country = await storage.db
+    .selectFrom('country__v')
+    .select('id')
+    .where('abbreviation__v', '=', DEMO_PRESENTATION.country)
+    .executeTakeFirst()
+  const product = await storage.db
+    .selectFrom('product__v')
+    .select('id')
+    .where('external_id__v', '=', DEMO_PRESENTATION.product)
+    .executeTakeFirst()
+  const shared = {
+    lifecycle__v: 'medical_content_lifecycle__v',
+    country__v: country === undefined ? [] : [String(country.id)],
+    product__v: product === undefined ? [] : [String(product.id)],
+    clm_content__v: true,
+  }
+  const first = { major: 0, minor: 1 }
+  const binderId = await binders.create(SYSTEM_ACTOR, {
+    fields: {
+      ...shared,
+      name__v: DEMO_PRESENTATION.name,
+      title__v: DEMO_PRESENTATION.name,
+      type__v: 'multichannel_presentation__v',
+    },
+  })
+  for (const [i, title] of DEMO_PRESENTATION.slides.entries()) {
+    const slideId = await documents.create(SYSTEM_ACTOR, {
+      fields: { ...shared, name__v: title, title__v: title, type__v: 'multichannel_slide__v' },
+      file: {
+        bytes: await demoPdf(title, [1024, 768]),
+        name: `cardiora-launch-slide-${i + 1}.pdf`,
+        mime: 'application/pdf',
+      },
+    })
+    await documents.runAction(SYSTEM_ACTOR, slideId, first, 'submit_for_review__v')
+    await documents.runAction(SYSTEM_ACTOR, slideId, first, 'approve__v')
+    await binders.addDocument(SYSTEM_ACTOR, binderId, { document_id__v: slideId, order__v: i + 1 })
+  }
+  await documents.runAction(SYSTEM_ACTOR, binderId, first, 'submit_for_review__v')
+  await documents.runAction(SYSTEM_ACTOR, binderId, first, 'approve__v')
+  return binderId
 }

@@ -24,6 +24,23 @@ export {
 } from './approved-email/receive-approved-email.js'
 export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
 export { pullCaseRequests } from './case-status/pull-case-requests.js'
+export {
+  type BadSlide,
+  type PresentationPlan,
+  planPresentations,
+  type SourceNode,
+} from './clm/clm-publication.js'
+export { type ClmDryRun, dryRunClm } from './clm/dry-run-clm.js'
+export {
+  CLM_ORDERING_KEY,
+  clmRoutingTable,
+  queueClmChange,
+  queuePresentationsOfNewCountries,
+  resendOnClmSwitchedOn,
+  resendPresentations,
+  resendRecentPresentations,
+} from './clm/queue-clm-changes.js'
+export { CLM_BASE_FIELDS, clmFieldRules, readClmSource, receiveClm } from './clm/receive-clm.js'
 export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'
 export { type CountrySyncResult, syncConnectionCountries } from './countries/sync-connection-countries.js'
 export {

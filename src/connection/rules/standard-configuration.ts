@@ -66,7 +66,14 @@ export const INTEGRATION_POINTS = {
   approvedEmailOutbound: 'approved_email_outbound__v',
   /** B19: the CRM's CrossLinks and Approved Documents built from that content (and its scheduled pull). */
   approvedEmailInbound: 'approved_email_inbound__v',
+  /** B18: the Medical Vault's notice that routed multichannel presentations (or their slides) changed. */
+  clmOutbound: 'clm_outbound__v',
+  /** B18: the CRM's CLM presentations, key messages and slide order built from them. */
+  clmInbound: 'clm_inbound__v',
 } as const
+
+/** B18: the CRM's integration rule whose field rules map a presentation's and its slides' metadata. */
+export const CLM_RULE = 'clm_integration_rule__v'
 
 /** `document_type_group__v.api_name__v` of the group whose types Document Transfer sends (B17). */
 export const DOCUMENT_TRANSFER_GROUP = 'medical_crm_connection__v'
@@ -204,6 +211,44 @@ const APPROVED_EMAIL_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
   })),
 ]
 
+/** B18: CLM Presentation fields from the binder, beside the CrossLink metadata of binder and slides. */
+const CLM_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
+  ...CROSSLINK_FROM_DOCUMENT,
+  {
+    targetObject: 'clm_presentation__v',
+    targetField: 'product__v',
+    queryObject: 'documents',
+    queryField: 'product__v',
+    referenceLookup: 'medical_product_to_product__v',
+  },
+]
+
+/** B18: the CLM integration on each side (one point each way of the notice). */
+const CLM_INTEGRATION: Readonly<Record<ConnectionSide, IntegrationDefinition>> = {
+  medical: {
+    apiName: 'clm_integration__v',
+    name: 'CLM',
+    points: [
+      {
+        apiName: INTEGRATION_POINTS.clmOutbound,
+        direction: 'outbound__sys',
+        description: 'Multichannel presentations and their slides, routed to Vault CRM by country',
+      },
+    ],
+  },
+  crm: {
+    apiName: 'clm_integration__v',
+    name: 'CLM',
+    points: [
+      {
+        apiName: INTEGRATION_POINTS.clmInbound,
+        direction: 'inbound__sys',
+        description: 'CLM Presentations, Key Messages and slide order from Medical Vault presentations',
+      },
+    ],
+  },
+}
+
 export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfiguration>> = Object.freeze({
   medical: {
     integrations: [
@@ -267,6 +312,7 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      CLM_INTEGRATION.medical,
     ],
     rules: [
       {
@@ -364,6 +410,7 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      CLM_INTEGRATION.crm,
     ],
     rules: [
       {
@@ -390,6 +437,15 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         description:
           'CrossLink metadata and Approved Document fields from email templates and fragments (one Approved Document per product).',
         fieldRules: APPROVED_EMAIL_FROM_DOCUMENT,
+      },
+      {
+        apiName: CLM_RULE,
+        integrationPoint: INTEGRATION_POINTS.clmInbound,
+        primaryQueryObject: 'documents',
+        active: true,
+        description:
+          'CLM Presentation product and the CrossLink metadata of a presentation and its slides, from the Medical documents.',
+        fieldRules: CLM_FROM_DOCUMENT,
       },
     ],
   },

@@ -45,7 +45,17 @@ function positiveWhole(raw: unknown): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
 
+/**
+ * Checks a document about to become a node of a binder, in the writing transaction; throwing a
+ * LiaisonError refuses it and nothing changes. A higher layer adds them (what a presentation holds).
+ */
+export type BinderNodeGuard = (
+  trx: Transaction<VaultDb>,
+  node: { readonly binderId: number; readonly documentId: number },
+) => Promise<void>
+
 export class BinderService {
+  readonly #guards: BinderNodeGuard[] = []
   readonly #storage: Storage
   readonly #clock: Clock
   readonly #writes: DocumentWrites
@@ -63,6 +73,11 @@ export class BinderService {
     // Nodes point at documents: when a binder or a bound document is deleted, its nodes go with
     // it in the same transaction (and the binders that lose a node say so in their audit trail).
     this.#documents.addChangeHook((trx, change) => this.#onDocumentChange(trx, change))
+  }
+
+  /** Adds a check every new node must pass (in the writing transaction). */
+  addNodeGuard(guard: BinderNodeGuard): void {
+    this.#guards.push(guard)
   }
 
   /** Creates a binder: a document of the given type and lifecycle with no nodes yet; answers its id. */
@@ -107,6 +122,7 @@ export class BinderService {
       if (documentId === binderId)
         throw new LiaisonError('OPERATION_NOT_ALLOWED', `Binder ${binderId} cannot contain itself.`)
       await this.#writes.assertReferenced(db, documentId, 'document_id__v', 'add an existing document.')
+      for (const guard of this.#guards) await guard(db, { binderId, documentId })
       const nodes = await db
         .selectFrom('binder_node')
         .select(['order__v', 'document_id'])
@@ -142,7 +158,126 @@ export class BinderService {
           description: `Added document ${documentId} to binder ${binderId} at position ${order}`,
         },
       ])
+      await this.#nodesChanged(db, actor, binderId)
       return { id: Number(inserted.id), order }
+    })
+  }
+
+  /**
+   * Adds the binder's next minor version (Vault's Create Binder Version): its fields carried over,
+   * in the lifecycle's starting state, so it can go through review and approval again.
+   */
+  async addVersion(actor: DocumentActor, binderId: number): Promise<{ major: number; minor: number }> {
+    await this.#binder(this.#storage.db, binderId)
+    return this.#documents.addVersion(actor, binderId)
+  }
+
+  /**
+   * A change of nodes changes the binder: its latest version's modified date moves, so readers by
+   * modified date (VQL, incremental pulls) see it, and the change hooks hear of it.
+   */
+  async #nodesChanged(db: Transaction<VaultDb>, actor: DocumentActor, binderId: number): Promise<void> {
+    const doc = await db
+      .selectFrom('document')
+      .select(['latest_major', 'latest_minor'])
+      .where('id', '=', binderId)
+      .executeTakeFirstOrThrow()
+    await db
+      .updateTable('document_version')
+      .set({ modified_date: isoTimestamp(this.#clock), modified_by: actor.userId })
+      .where('document_id', '=', binderId)
+      .where('major', '=', doc.latest_major)
+      .where('minor', '=', doc.latest_minor)
+      .execute()
+    await this.#documents.notifyChangeIn(db, { documentId: binderId, kind: 'nodes', actor })
+  }
+
+  /** The node of a binder, or RECORD_NOT_FOUND naming the binder's nodes. */
+  async #node(db: Kysely<VaultDb>, binderId: number, nodeId: number): Promise<{ document_id: number }> {
+    await this.#binder(db, binderId)
+    const node = await db
+      .selectFrom('binder_node')
+      .select(['id', 'document_id'])
+      .where('binder_id', '=', binderId)
+      .where('id', '=', nodeId)
+      .executeTakeFirst()
+    if (node === undefined)
+      fail(
+        'RECORD_NOT_FOUND',
+        `Binder ${binderId} has no node ${nodeId}; GET /objects/binders/${binderId} lists its nodes.`,
+      )
+    return { document_id: Number(node.document_id) }
+  }
+
+  /** Removes one node from a binder (the document itself stays). */
+  async removeNode(actor: DocumentActor, binderId: number, nodeId: number): Promise<void> {
+    await this.#writes.transaction(async (db) => {
+      const node = await this.#node(db, binderId, nodeId)
+      await db.deleteFrom('binder_node').where('id', '=', nodeId).execute()
+      await this.#writes.audit(db, actor, [
+        {
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(binderId),
+          fieldName: 'binder_node',
+          oldValue: `${node.document_id}`,
+          newValue: null,
+          description: `Removed document ${node.document_id} from binder ${binderId}`,
+        },
+      ])
+      await this.#nodesChanged(db, actor, binderId)
+    })
+  }
+
+  /**
+   * Moves one node to position `order__v` (1 = first; past the end = last); the binder's nodes are
+   * numbered 1, 2, 3 … again in their new order.
+   */
+  async moveNode(actor: DocumentActor, binderId: number, nodeId: number, rawOrder: unknown): Promise<number> {
+    if (rawOrder === undefined || rawOrder === '')
+      fail('PARAMETER_MISSING', 'Send order__v, the position (from 1) to move the node to.')
+    const wanted = positiveWhole(rawOrder)
+    if (wanted === undefined)
+      fail('FIELD_TYPE', `order__v must be a whole number from 1, got "${String(rawOrder)}".`)
+    return this.#writes.transaction(async (db) => {
+      const node = await this.#node(db, binderId, nodeId)
+      const nodes = await db
+        .selectFrom('binder_node')
+        .select(['id', 'order__v'])
+        .where('binder_id', '=', binderId)
+        .orderBy('order__v')
+        .execute()
+      const others = nodes.filter((n) => Number(n.id) !== nodeId)
+      const position = Math.min(wanted, others.length + 1)
+      const ids = [...others.slice(0, position - 1), { id: nodeId }, ...others.slice(position - 1)].map((n) =>
+        Number(n.id),
+      )
+      // Two steps, so the unique position of each node holds at every statement.
+      for (const [i, id] of ids.entries())
+        await db
+          .updateTable('binder_node')
+          .set({ order__v: -(i + 1) })
+          .where('id', '=', id)
+          .execute()
+      await db
+        .updateTable('binder_node')
+        .set((eb) => ({ order__v: eb.neg(eb.ref('order__v')) }))
+        .where('binder_id', '=', binderId)
+        .where('order__v', '<', 0)
+        .execute()
+      await this.#writes.audit(db, actor, [
+        {
+          action: 'Edit',
+          objectName: DOCUMENTS_AUDIT_OBJECT,
+          recordId: String(binderId),
+          fieldName: 'binder_node',
+          oldValue: null,
+          newValue: `${node.document_id}@${position}`,
+          description: `Moved document ${node.document_id} to position ${position} of binder ${binderId}`,
+        },
+      ])
+      await this.#nodesChanged(db, actor, binderId)
+      return position
     })
   }
 
@@ -201,5 +336,8 @@ export class BinderService {
         description: `Removed document ${id} from binder ${String(h.binder_id)} because the document was deleted`,
       })),
     )
+    // The binders that lost a node changed: their readers (CLM publishing, say) hear of it.
+    for (const binderId of new Set(holders.map((h) => Number(h.binder_id))))
+      await this.#nodesChanged(trx, change.actor, binderId)
   }
 }

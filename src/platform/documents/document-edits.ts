@@ -165,10 +165,13 @@ export class DocumentEdits {
     })
   }
 
-  /** Adds the next minor version with a new file; it starts in the lifecycle's starting state. */
-  async addVersion(actor: DocumentActor, id: number, file: DocumentFile): Promise<DocumentVersionNumber> {
+  /**
+   * Adds the next minor version with a new file (a binder's versions have none); it starts in the
+   * lifecycle's starting state.
+   */
+  async addVersion(actor: DocumentActor, id: number, file?: DocumentFile): Promise<DocumentVersionNumber> {
     const { db, clock, definitions, writes, hooks, blobs } = this.#parts
-    blobs.assertSize(file)
+    if (file !== undefined) blobs.assertSize(file)
     await readDocumentRow(db, id)
     return blobs.withBlob(file, (blob) =>
       writes.transaction(async (trx) => {
@@ -189,9 +192,9 @@ export class DocumentEdits {
             state__v: state.name,
             state_type: state.stateType ?? null,
             file_sha256: blob?.sha256 ?? null,
-            file_name: file.name,
+            file_name: file?.name ?? null,
             file_size: blob?.size ?? null,
-            file_mime: file.mime,
+            file_mime: file?.mime ?? null,
             created_date: now,
             created_by: actor.userId,
             modified_date: now,
@@ -211,7 +214,7 @@ export class DocumentEdits {
             fieldName: 'version',
             oldValue: `${latest.major}.${latest.minor}`,
             newValue: `${next.major}.${next.minor}`,
-            description: `Created version ${next.major}.${next.minor} of document ${id} with file ${file.name}`,
+            description: `Created version ${next.major}.${next.minor} of document ${id}${file === undefined ? '' : ` with file ${file.name}`}`,
           },
         ])
         await hooks.notify(trx, { documentId: id, kind: 'version', actor })

@@ -24,7 +24,7 @@ export interface DocumentQueryField {
 }
 
 export interface DocumentQueryTarget {
-  readonly name: 'documents' | 'binders' | 'relationships'
+  readonly name: 'documents' | 'binders' | 'relationships' | 'binder_node__sys'
   readonly label: string
   readonly labelPlural: string
   /** The stored table (`document`, `document_relationship`). */
@@ -180,7 +180,7 @@ function stateLabelsOf(profile: ProfileDefinition): Record<DocumentStateType, st
   return out
 }
 
-/** The `documents`, `binders` and `relationships` targets of a vault with this profile. */
+/** The `documents`, `binders`, `relationships` and `binder_node__sys` targets of a vault with this profile. */
 export function documentQueryTargets(options: {
   readonly profile: ProfileDefinition
   readonly dialect: StorageDialect
@@ -256,5 +256,20 @@ export function documentQueryTargets(options: {
     table: 'document_relationship',
     fields: relationshipFields,
   }
-  return Object.freeze([documents, binders, relationships].map((t) => Object.freeze(t)))
+  // A binder's nodes, as Vault's binder_node__sys reads them: which document sits where.
+  const binderNodes: DocumentQueryTarget = {
+    name: 'binder_node__sys',
+    label: 'Binder Node',
+    labelPlural: 'Binder Nodes',
+    table: 'binder_node',
+    source: sql`select ${sql.ref('id')}, ${sql.ref('binder_id')} as ${sql.id('parent_binder_id__sys')}, ${sql.ref('document_id')} as ${sql.id('content_id__sys')}, ${sql.ref('order__v')} as ${sql.id('order__sys')}, ${sql.ref('created_date')} as ${sql.id('created_date__v')} from ${sql.table('binder_node')}`,
+    fields: [
+      plain('id', 'ID', 'Number'),
+      plain('parent_binder_id__sys', 'Binder ID', 'Number'),
+      plain('content_id__sys', 'Document ID', 'Number'),
+      plain('order__sys', 'Order', 'Number'),
+      plain('created_date__v', 'Created Date', 'DateTime'),
+    ],
+  }
+  return Object.freeze([documents, binders, relationships, binderNodes].map((t) => Object.freeze(t)))
 }

@@ -23,6 +23,7 @@ import { DocumentSearch } from './document-search.js'
 import type {
   CrossLinkOutcome,
   CrossLinkRef,
+  DocumentAction,
   DocumentActor,
   DocumentChange,
   DocumentChangeHook,
@@ -59,6 +60,7 @@ export class DocumentService {
   readonly #edits: DocumentEdits
   readonly #lifecycle: DocumentLifecycle
   readonly #crossLinks: CrossLinkSync
+  readonly #actions = new Map<string, DocumentAction>()
   /** The file store; the blob of every version lives here. */
   readonly blobs: BlobStore
 
@@ -93,12 +95,28 @@ export class DocumentService {
     this.#parts.hooks.add(hook)
   }
 
-  /**
-   * Tells the change hooks of a change made to a document's parts outside this service (a
-   * relationship added), in the caller's transaction, as an `edit` of that document.
-   */
-  notifyChange(trx: Transaction<VaultDb>, change: DocumentChange): Promise<void> {
+  /** Tells the change hooks of a change made in the caller's transaction (a binder's nodes, say). */
+  notifyChangeIn(trx: Transaction<VaultDb>, change: DocumentChange): Promise<void> {
     return this.#parts.hooks.notify(trx, change)
+  }
+
+  /** Adds a document action (`POST /objects/documents/{id}/actions/{name}`); a higher layer names it. */
+  addDocumentAction(name: string, action: DocumentAction): void {
+    if (this.#actions.has(name)) throw new LiaisonError('INTERNAL', `Document action ${name} is added twice.`)
+    this.#actions.set(name, action)
+  }
+
+  /** Runs a document action on a document; an action this vault lacks is ACTION_UNKNOWN. */
+  async runDocumentAction(actor: DocumentActor, id: number, name: string): Promise<Record<string, unknown>> {
+    const action = this.#actions.get(name)
+    if (action === undefined) {
+      const known = [...this.#actions.keys()].join(', ')
+      throw new LiaisonError(
+        'ACTION_UNKNOWN',
+        `Documents have no action ${name}${known === '' ? '' : `; their actions are ${known}`}.`,
+      )
+    }
+    return action(actor, id)
   }
 
   /** The document types of this vault. */
@@ -166,7 +184,7 @@ export class DocumentService {
   }
 
   /** Adds the next minor version with a new file; it starts in the lifecycle's starting state. */
-  addVersion(actor: DocumentActor, id: number, file: DocumentFile): Promise<DocumentVersionNumber> {
+  addVersion(actor: DocumentActor, id: number, file?: DocumentFile): Promise<DocumentVersionNumber> {
     return this.#edits.addVersion(actor, id, file)
   }
 

@@ -48,10 +48,19 @@ export const VIEWABLE_RENDITION = 'viewable_rendition__v'
 /** What changed in one document write, for hooks that react in the same transaction (routing, B16). */
 export interface DocumentChange {
   readonly documentId: number
-  /** `delete` is told before the rows go, so a hook can still read the document. */
-  readonly kind: 'create' | 'edit' | 'version' | 'state' | 'delete'
+  /**
+   * `delete` is told before the rows go, so a hook can still read the document; `nodes`: a
+   * binder's nodes were added, moved or removed (the binder's versions are unchanged).
+   */
+  readonly kind: 'create' | 'edit' | 'version' | 'state' | 'delete' | 'nodes'
   readonly actor: DocumentActor
 }
+
+/**
+ * A document action beyond the lifecycle (`POST /objects/documents/{id}/actions/{name}`), added by
+ * a higher layer: runs as the actor, answers the fields of its success answer.
+ */
+export type DocumentAction = (actor: DocumentActor, documentId: number) => Promise<Record<string, unknown>>
 
 /** Runs inside the writing transaction; throwing rolls the change back. */
 export type DocumentChangeHook = (trx: Transaction<VaultDb>, change: DocumentChange) => Promise<void>

@@ -1,4 +1,10 @@
-export { type BinderNode, type BinderNodeInput, BinderService, type BinderView } from './binder-service.js'
+export {
+  type BinderNode,
+  type BinderNodeGuard,
+  type BinderNodeInput,
+  BinderService,
+  type BinderView,
+} from './binder-service.js'
 export type { BlobRef, BlobStore } from './blob-store.js'
 export type { CrossLinkResult } from './crosslink-sync.js'
 export type { DocumentUpdateOutcome } from './document-edits.js'
@@ -15,6 +21,7 @@ export {
   type CrossLinkOutcome,
   type CrossLinkRef,
   DOCUMENT_FILE_MAX_BYTES_DEFAULT,
+  type DocumentAction,
   type DocumentActor,
   type DocumentChange,
   type DocumentChangeHook,

@@ -60,7 +60,7 @@ export class DocumentRelationshipService {
   readonly #storage: Storage
   readonly #clock: Clock
   readonly #writes: DocumentWrites
-  readonly #documents: Pick<DocumentService, 'notifyChange'>
+  readonly #documents: Pick<DocumentService, 'notifyChangeIn'>
 
   constructor(options: {
     readonly storage: Storage
@@ -163,7 +163,7 @@ export class DocumentRelationshipService {
       ])
       // A relationship changes what the source document brings along (B19: a template's related
       // documents), so the document's change hooks hear of it, in this transaction.
-      await this.#documents.notifyChange(db, { documentId: sourceId, kind: 'edit', actor })
+      await this.#documents.notifyChangeIn(db, { documentId: sourceId, kind: 'edit', actor })
       return id
     })
   }

@@ -35,7 +35,12 @@ export const SHARED_DOCUMENT_FIELDS: readonly FieldDefinition[] = Object.freeze(
   { name: 'crm_fax__v', label: 'Publish for CRM (Fax)', type: 'Boolean' },
   { name: 'crm_media_type__v', label: 'CRM Media Type', type: 'String' },
   { name: 'crm_hidden__v', label: 'CRM Hidden', type: 'Boolean' },
-  { name: 'crm_slide_update_method__v', label: 'CRM Slide Update Method', type: 'String' },
+  {
+    name: 'crm_slide_update_method__v',
+    label: 'CRM Slide Update Method',
+    type: 'Picklist',
+    picklist: 'crm_slide_update_method__v',
+  },
 ] as const)
 
 /** Binding rules of a CrossLink to its source (spec/data-model.md, CRM CrossLink fields). */

@@ -120,6 +120,15 @@ export const PLATFORM_PICKLISTS: readonly PicklistDefinition[] = freezeDeep([
     label: 'Document Type',
     values: MEDICAL_DOCUMENT_TYPES.map(([name, label]) => ({ name, label })),
   },
+  // The shared document field crm_slide_update_method__v (B18): how a new slide version reaches CRM.
+  {
+    name: 'crm_slide_update_method__v',
+    label: 'CRM Slide Update Method',
+    values: [
+      { name: 'update_in_place__v', label: 'Update existing slides' },
+      { name: 'new_key_message__v', label: 'Create new slides' },
+    ],
+  },
 ])
 
 export const PLATFORM_OBJECTS: readonly ObjectDefinition[] = freezeDeep([
