@@ -1,12 +1,12 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { DocumentChangeHook } from '../../../platform/documents/index.js'
-import { environmentOf, MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
+import { MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
 import type { ChangeHook } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
-import { GLOBAL_ABBREVIATION } from '../shared/country-codes.js'
 import { connectionsForDocument, countriesOfFields, type RoutingTable } from '../shared/document-routing.js'
+import { routingTableFor } from '../shared/routing-table.js'
 import { PRESENTATION_TYPE, SLIDE_TYPE } from './clm-publication.js'
 
 /**
@@ -23,44 +23,11 @@ export const CLM_ORDERING_KEY = 'clm'
 type Db = Kysely<VaultDb> | Transaction<VaultDb>
 
 /**
- * The connections that may receive CLM content now: active, with their CLM outbound point active,
- * and (B3) never a production vault when this one is a sandbox; each with its Connection Countries.
+ * The connections that may receive CLM content now (B16, B3): the shared routing table of the CLM
+ * outbound point.
  */
-export async function clmRoutingTable(vault: FlowVault, db: Db): Promise<RoutingTable> {
-  const connections = await db
-    .selectFrom('connection__sys as c')
-    .innerJoin('integration_point__sys as p', 'p.connection__sys', 'c.id')
-    .select(['c.id', 'c.remote_environment__sys'])
-    .where('c.status__v', '=', 'active__v')
-    .where('p.integration_point_api_name__sys', '=', INTEGRATION_POINTS.clmOutbound)
-    .where('p.status__v', '=', 'active__v')
-    .orderBy('c.id')
-    .execute()
-  const sendable = connections
-    .filter(
-      (c) => vault.environment === 'production' || environmentOf(c.remote_environment__sys) === 'sandbox',
-    )
-    .map((c) => String(c.id))
-  const countryRows =
-    sendable.length === 0
-      ? []
-      : await db
-          .selectFrom('connection_country__v')
-          .select(['connection__sys', 'country__v'])
-          .where('connection__sys', 'in', sendable)
-          .where('status__v', '=', 'active__v')
-          .execute()
-  const countries = new Map<string, Set<string>>(sendable.map((id) => [id, new Set<string>()]))
-  for (const row of countryRows) countries.get(String(row.connection__sys))?.add(String(row.country__v))
-  const global = await db
-    .selectFrom('country__v')
-    .select('id')
-    .where('abbreviation__v', '=', GLOBAL_ABBREVIATION)
-    .executeTakeFirst()
-  return {
-    globalCountryId: global === undefined ? undefined : String(global.id),
-    connections: sendable.map((id) => ({ id, countries: countries.get(id) ?? new Set<string>() })),
-  }
+export function clmRoutingTable(vault: FlowVault, db: Db): Promise<RoutingTable> {
+  return routingTableFor(vault, db, INTEGRATION_POINTS.clmOutbound)
 }
 
 /** The presentation binders a document change concerns: the binder itself, or the binders holding a slide. */
