@@ -146,7 +146,8 @@ export class CrossLinkSync {
     assertCrossLinkType(type)
     const lifecycle = this.#parts.definitions.lifecycle(type, source.lifecycle)
     const state = lifecycle.states.find((s) => s.name === source.state) ?? startingStateOf(lifecycle)
-    if (source.file !== undefined) this.#parts.blobs.assertSize(source.file)
+    // A held file is in the store already, so it was within the limit when it came.
+    if (source.file !== undefined && 'bytes' in source.file) this.#parts.blobs.assertSize(source.file)
     const values = await this.#parts.fields.parse(this.#parts.db, type, source.fields, new Set())
     this.#parts.fields.assertRequired(type, values)
     return { source, type, lifecycle, state, values }
