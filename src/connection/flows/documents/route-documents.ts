@@ -141,7 +141,7 @@ export const ROUTE_GATHER_MS = 100
  * seconds). Each message costs the CRM a callback, a file call and a few durable writes whatever
  * its size, so fewer, fuller messages carry a steady stream with far less work.
  */
-export const ROUTE_GATHER_MAX_MS = 300
+export const ROUTE_GATHER_MAX_MS = 1_000
 
 /** The unrouted changes: how many (up to a batch), and when the first and the last were queued. */
 async function unrouted(db: Db): Promise<{ count: number; lastSeq: number; oldest: string; newest: string }> {
