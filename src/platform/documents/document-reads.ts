@@ -26,6 +26,9 @@ import {
 import { DOCUMENTS_AUDIT_OBJECT } from './document-writes.js'
 import { hasViewableRendition, viewableRendition } from './viewable-rendition.js'
 
+/** Files a batch read holds at once: read ahead while the earlier ones are sent. */
+const FILES_READ_AHEAD = 4
+
 /** What GET /objects/documents/{id} answers. */
 export interface DocumentView {
   readonly document: Record<string, unknown>
@@ -198,14 +201,13 @@ export class DocumentReads {
             .where('document_id', 'in', ids)
             .execute()
     const byVersion = new Map(rows.map((r) => [`${r.document_id}_${r.major}_${r.minor}`, r]))
-    for (const version of versions) {
+    const readOne = async (version: DocumentVersionRef): Promise<VersionFileRead> => {
       const row = byVersion.get(`${version.id}_${version.major}_${version.minor}`)
       try {
         // Not found (or a placeholder): readFile says exactly why.
         if (row === undefined || row.file_sha256 === null || row.file_sha256 === undefined) {
           const file = await this.readFile(version.id, version)
-          yield { version, file: { ...file, sha256: createHash('sha256').update(file.bytes).digest('hex') } }
-          continue
+          return { version, file: { ...file, sha256: createHash('sha256').update(file.bytes).digest('hex') } }
         }
         const sha256 = String(row.file_sha256)
         const bytes = await this.#parts.blobs.store.get(sha256)
@@ -214,7 +216,7 @@ export class DocumentReads {
             'INTERNAL',
             `The file of document ${version.id} version ${version.major}.${version.minor} is missing from the blob store.`,
           )
-        yield {
+        return {
           version,
           file: {
             bytes,
@@ -225,8 +227,21 @@ export class DocumentReads {
         }
       } catch (error) {
         if (!(error instanceof LiaisonError)) throw error
-        yield { version, error }
+        return { version, error }
       }
+    }
+    // A few files are read ahead while the earlier ones are sent: the file system calls wait on
+    // the thread pool side by side, and at most FILES_READ_AHEAD files are held at once.
+    const reads: (Promise<VersionFileRead> | undefined)[] = []
+    for (let i = 0; i < versions.length; i++) {
+      for (let j = reads.length; j < Math.min(versions.length, i + FILES_READ_AHEAD); j++) {
+        const read = readOne(versions[j]!)
+        read.catch(() => {}) // thrown when its turn comes
+        reads.push(read)
+      }
+      const read = reads[i]!
+      reads[i] = undefined
+      yield await read
     }
   }
 

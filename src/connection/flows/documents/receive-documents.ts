@@ -96,15 +96,28 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
         if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
         failures.push({ key: id, errorCode: error.code, message: error.message })
       }
-      for (let start = 0; start < ids.length; start += DOCUMENTS_PER_TRANSACTION) {
+      const groups: string[][] = []
+      for (let start = 0; start < ids.length; start += DOCUMENTS_PER_TRANSACTION)
+        groups.push(ids.slice(start, start + DOCUMENTS_PER_TRANSACTION))
+      // Files first, many per signed call; a version whose file the CrossLink already shows is not
+      // fetched, nor one whose file this vault already holds for a CrossLink of the same vault.
+      const filesOf = (group: readonly string[]) =>
+        sourceFilesOf(
+          vault,
+          remote,
+          connection,
+          group
+            .map((id) => wantedFileOf(id, byId.get(id), shown.get(id)))
+            .filter((w): w is WantedFile => w !== undefined),
+          message.attempts + 1,
+        )
+      let nextFiles = groups.length === 0 ? undefined : filesOf(groups[0]!)
+      for (const [index, group] of groups.entries()) {
         await yieldToEventLoop()
-        const group = ids.slice(start, start + DOCUMENTS_PER_TRANSACTION)
-        // Files first, many per signed call; a version whose file the CrossLink already shows is not
-        // fetched, nor one whose file this vault already holds for a CrossLink of the same vault.
-        const wanted = group
-          .map((id) => wantedFileOf(id, byId.get(id), shown.get(id)))
-          .filter((w): w is WantedFile => w !== undefined)
-        const files = await sourceFilesOf(vault, remote, connection, wanted, message.attempts + 1)
+        const files = await nextFiles!
+        // The next group's files come while this group is written (a failure is thrown when awaited).
+        nextFiles = index + 1 < groups.length ? filesOf(groups[index + 1]!) : undefined
+        nextFiles?.catch(() => {})
         const sources: SourceVersion[] = []
         for (const id of group) {
           const row = byId.get(id)
