@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startWorld, type World, type WorldVaultInfo } from '../src/cli/world.js'
+import { INTEGRATION_POINTS } from '../src/connection/rules/index.js'
 import type { Vault } from '../src/platform/vault/index.js'
 import { type Benchmark, type BenchOptions, type BenchResult, latencyRows } from './bench-types.js'
 import { rawCopy } from './raw-copy.js'
@@ -159,6 +160,7 @@ async function measureThroughput(
 ): Promise<{ perSecond: number; ids: string[] }> {
   const run = `t${Date.now().toString(36)}`
   const ids = await createInquiries(w, count, run)
+  const since = new Date().toISOString()
   const started = performance.now()
   for (let i = 0; i < ids.length; i += BULK_ACTION_MAX) {
     const body = await call(
@@ -170,6 +172,7 @@ async function measureThroughput(
     )
     assertAllSucceeded(body, 'Transfer to Medical')
   }
+  const actionMs = performance.now() - started
   let checks = 0
   await until(
     async () => (await successes(w, run)) === count,
@@ -180,8 +183,90 @@ async function measureThroughput(
     SAMPLE_TIMEOUT_MS + count * 200,
   )
   const ms = performance.now() - started
-  log(`  ${count} inquiries transferred in ${ms.toFixed(0)} ms`)
+  log(`  ${count} inquiries transferred in ${ms.toFixed(0)} ms; where the time went:`)
+  log(await phaseBreakdown(w, since, actionMs))
   return { perSecond: count / (ms / 1000), ids }
+}
+
+interface MessageTimes {
+  readonly id: string
+  readonly created: number
+  readonly delivered: number
+}
+
+async function outboundTimes(vault: Vault, point: string, since: string): Promise<MessageTimes[]> {
+  const rows = await vault.storage.db
+    .selectFrom('outbound_message')
+    .select(['id', 'created_date', 'delivered_date'])
+    .where('integration_point', '=', point)
+    .where('created_date', '>=', since)
+    .execute()
+  return rows.map((r) => ({
+    id: String(r.id),
+    created: Date.parse(String(r.created_date)),
+    delivered: Date.parse(String(r.delivered_date)),
+  }))
+}
+
+async function inboundTimes(vault: Vault, ids: readonly string[]): Promise<Map<string, [number, number]>> {
+  if (ids.length === 0) return new Map()
+  const rows = await vault.storage.db
+    .selectFrom('inbound_message')
+    .select(['message_id', 'received_date', 'processed_date'])
+    .where('message_id', 'in', [...ids])
+    .execute()
+  return new Map(
+    rows.map((r) => [
+      String(r.message_id),
+      [Date.parse(String(r.received_date)), Date.parse(String(r.processed_date))],
+    ]),
+  )
+}
+
+/**
+ * Where a transferred inquiry's time goes, from the two vaults' message logs: each step's time
+ * summed over the run's messages, and its share. The steps of different messages overlap (the
+ * next message is delivered while Medical writes the previous one), so the shares, not the sums,
+ * say what to make faster.
+ */
+async function phaseBreakdown(w: BenchWorld, since: string, actionMs: number): Promise<string> {
+  const transfers = await outboundTimes(w.crm, INTEGRATION_POINTS.inquiryOutbound, since)
+  const results = await outboundTimes(w.medical, INTEGRATION_POINTS.inquiryResultOutbound, since)
+  const atMedical = await inboundTimes(
+    w.medical,
+    transfers.map((m) => m.id),
+  )
+  const atCrm = await inboundTimes(
+    w.crm,
+    results.map((m) => m.id),
+  )
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+  const phases: [string, number][] = [
+    ['the Transfer to Medical calls (validate, pending, outbox)', actionMs],
+    [
+      'CRM outbox to Medical inbox (job pick-up, signing, HTTP, verifying, storing)',
+      sum(transfers.map((m) => (atMedical.get(m.id)?.[0] ?? m.delivered) - m.created)),
+    ],
+    [
+      'Medical processing (callback VQL read of the inquiries, matching, writes, audit, commits)',
+      sum(transfers.map((m) => (atMedical.get(m.id)?.[1] ?? 0) - (atMedical.get(m.id)?.[0] ?? 0))),
+    ],
+    [
+      'Medical outbox to CRM inbox (the result back)',
+      sum(results.map((m) => (atCrm.get(m.id)?.[0] ?? m.delivered) - m.created)),
+    ],
+    [
+      'CRM processing (callback read of the cases, success__v and case numbers written)',
+      sum(results.map((m) => (atCrm.get(m.id)?.[1] ?? 0) - (atCrm.get(m.id)?.[0] ?? 0))),
+    ],
+  ]
+  const total = sum(phases.map(([, ms]) => ms))
+  return phases
+    .map(
+      ([name, ms]) =>
+        `    ${((100 * ms) / total).toFixed(0).padStart(3)}%  ${ms.toFixed(0).padStart(6)} ms  ${name}`,
+    )
+    .join('\n')
 }
 
 /** The same rows written raw in both vaults: inquiries in the CRM; contact, case and request in Medical. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { approvedEmailSync } from './approved-email.bench.js'
 import { type Benchmark, type BenchOptions, type BenchResult, targetMet, targetText } from './bench-types.js'
 import { documentFanout } from './document-fanout.bench.js'
 import { documentTransfer } from './document-transfer.bench.js'
@@ -14,6 +15,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   inquiryTransfer,
   documentFanout,
   documentTransfer,
+  approvedEmailSync,
 ]
 
 /** The checkout's bench/ folder, whether this runs from source or compiled under dist/bench. */

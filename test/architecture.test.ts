@@ -110,6 +110,7 @@ describe('module boundaries (STYLE.md §1)', () => {
       '@fastify/': ['api'],
       '@fastify/type-provider-typebox': ['api'],
       typebox: ['api'],
+      'prom-client': ['api'],
       commander: ['cli'],
       pino: ['cli'],
       'graphile-worker': ['platform/jobs'],

@@ -23,6 +23,7 @@ import type { RouteEntry } from './fastify-types.js'
 import { guardRoute, requireSession } from './guards.js'
 import { parseFormBody, registerJsonParser } from './json-body.js'
 import { metadataRoutes } from './metadata.routes.js'
+import { operationsRoutes } from './operations.routes.js'
 import { listeningOrigin, parsePublicUrl } from './public-origin.js'
 import { queryRoutes } from './query.routes.js'
 import { queueRoutes } from './queues.routes.js'
@@ -32,6 +33,7 @@ import { ruleRoutes } from './rules.routes.js'
 import { captureSignedBody } from './signed-callback.js'
 import { userRoutes } from './users.routes.js'
 import { vaultInfoRoutes } from './vault-info.routes.js'
+import { vaultMetrics } from './vault-metrics.js'
 import { vobjectCollectionRoutes } from './vobject-collection.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
 
@@ -57,6 +59,11 @@ export interface AppOptions {
    * connection use it, never the request's Host header. (Default: the listening address)
    */
   readonly publicUrl?: string
+  /**
+   * The token a metrics scraper sends to `GET /metrics` as `Authorization: Bearer {token}`
+   * (`serve --metrics-token`); without one, only an admin's session reads the metrics.
+   */
+  readonly metricsToken?: string
   /** Routes that authenticate themselves (signed connection traffic), registered unguarded. */
   readonly openPlugins?: readonly ((scope: FastifyInstance) => Promise<void>)[]
 }
@@ -140,6 +147,10 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         { name: 'connections', description: 'Connections between vaults, integration rules' },
         { name: 'queues', description: 'Outbound and inbound message queues' },
         { name: 'audit', description: 'Audit trails (System Administrator)' },
+        {
+          name: 'operations',
+          description: 'Health, readiness and metrics for load balancers and monitoring',
+        },
       ],
     },
   })
@@ -155,6 +166,14 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 
+  // Created at the root, so its request timing hook sees every route.
+  const metrics = vaultMetrics(app, vault)
+  await app.register(
+    operationsRoutes(
+      metrics,
+      options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken },
+    ),
+  )
   await app.register(rootRoutes)
   await app.register(
     async (versioned) => {

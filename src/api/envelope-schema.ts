@@ -50,19 +50,28 @@ export function dataResponse(data: TSchema, example: EnvelopeExample): { readonl
 /**
  * The `response` of a file download: the bytes with their own Content-Type, or Vault's envelope as
  * JSON when the file cannot be read (a Buffer is never serialised, so the bytes pass as they are).
+ * `text` answers text (`GET /metrics`) instead of bytes.
  */
-export function fileResponse(description: string, example: string): { readonly 200: TSchema } {
+export function fileResponse(
+  description: string,
+  example: string,
+  failure: { readonly type: string; readonly message: string } = {
+    type: 'INVALID_DATA',
+    message: 'This vault has no document 999.',
+  },
+  text = false,
+): { readonly 200: TSchema } {
   return {
     200: {
       description,
       content: {
-        'application/octet-stream': { schema: Type.String({ format: 'binary' }), example },
+        [text ? 'text/plain' : 'application/octet-stream']: {
+          schema: text ? Type.String() : Type.String({ format: 'binary' }),
+          example,
+        },
         'application/json': {
           schema: openObject(ENVELOPE_PROPERTIES),
-          example: {
-            responseStatus: 'FAILURE',
-            errors: [{ type: 'INVALID_DATA', message: 'This vault has no document 999.' }],
-          },
+          example: { responseStatus: 'FAILURE', errors: [failure] },
         },
       },
     },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
+import { operatorMessage } from './startup-errors.js'
 
 // Each command loads what it runs when it runs, so `liaison --help` answers without loading the
 // vault engine, Fastify and the database drivers.
@@ -18,6 +19,21 @@ function megabytes(value: string): number {
   if (!Number.isFinite(n) || n <= 0 || n > 10_240)
     throw new InvalidArgumentError('--max-file-mb is a number of megabytes from 1 to 10240')
   return n
+}
+
+function poolMax(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 1_000)
+    throw new InvalidArgumentError('--pool-max is a whole number of connections from 1 to 1000')
+  return n
+}
+
+const POOL_MAX_HELP =
+  "most PostgreSQL connections this process opens for the vault's own work (default 10); the job runner on PostgreSQL opens up to its concurrency + 3 more"
+
+/** The --db address with the --pool-max of a PostgreSQL database. */
+function withPoolMax<D extends { readonly kind: string }>(database: D, max: number | undefined): D {
+  return max === undefined || database.kind !== 'postgres' ? database : { ...database, poolSize: max }
 }
 
 const KEY_FILE_HELP =
@@ -122,6 +138,11 @@ program
   )
   .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
   .option('--key-file <path>', KEY_FILE_HELP)
+  .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
+  .option(
+    '--metrics-token <token>',
+    'token a Prometheus scraper sends to GET /metrics as Authorization: Bearer {token} (or LIAISON_METRICS_TOKEN); without one, only an admin session reads the metrics',
+  )
   .action(
     async (options: {
       profile: string
@@ -134,6 +155,8 @@ program
       blobDir?: string
       maxFileMb: number
       keyFile?: string
+      metricsToken?: string
+      poolMax?: number
     }) => {
       const [
         { crmProfile },
@@ -154,7 +177,7 @@ program
         import('./data-folder.js'),
         import('../api/index.js'),
       ])
-      const database = parseDatabaseUrl(options.db)
+      const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
       assertWritableDatabase(database)
       // Checked before the vault opens, so a typo costs no start-up.
       const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
@@ -179,7 +202,7 @@ program
         options.port,
         options.host,
         createCliLogger(),
-        publicUrl,
+        { publicUrl, metricsToken: options.metricsToken ?? process.env.LIAISON_METRICS_TOKEN },
       )
       const people = await server.ensurePeople(served.vault, [])
       await server.forgetLegacyPasswords(served.vault)
@@ -239,7 +262,8 @@ program
   .description("Run one vault's jobs (delivery, processing, pulls) without serving its API (scale-out)")
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .option('--key-file <path>', KEY_FILE_HELP)
-  .action(async (options: { db: string; keyFile?: string }) => {
+  .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
+  .action(async (options: { db: string; keyFile?: string; poolMax?: number }) => {
     const [
       { runWorker },
       { parseDatabaseUrl },
@@ -253,7 +277,7 @@ program
       import('./cli-logger.js'),
       import('./data-folder.js'),
     ])
-    const database = parseDatabaseUrl(options.db)
+    const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
     assertWritableDatabase(database)
     const logger = createCliLogger()
     const worker = await runWorker(
@@ -361,6 +385,6 @@ program
   })
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(`${operatorMessage(error)}\n`)
   process.exit(1)
 })

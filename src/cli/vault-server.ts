@@ -187,14 +187,15 @@ export interface RunningVault {
 /**
  * Opens a vault and serves its REST API on 127.0.0.1:port (0 picks a free port). With a logger,
  * requests, unexpected errors, job runner failures and failed pulls are logged, tagged with the vault.
- * `publicUrl` is the origin it is reached at when that is not where it listens (`--public-url`).
+ * `http.publicUrl` is the origin it is reached at when that is not where it listens (`--public-url`);
+ * `http.metricsToken` lets a scraper read `GET /metrics` (`--metrics-token`, LIAISON_METRICS_TOKEN).
  */
 export async function serveVault(
   config: VaultConfig,
   port: number,
   host = '127.0.0.1',
   logger?: Logger,
-  publicUrl?: string,
+  http: { readonly publicUrl?: string | undefined; readonly metricsToken?: string | undefined } = {},
 ): Promise<RunningVault> {
   const log = logger?.child({ vault: config.name })
   const vault = await Vault.open({
@@ -205,7 +206,8 @@ export async function serveVault(
   try {
     const app = await buildApp(vault, {
       ...(log === undefined ? {} : { loggerInstance: log }),
-      ...(publicUrl === undefined ? {} : { publicUrl }),
+      ...(http.publicUrl === undefined ? {} : { publicUrl: http.publicUrl }),
+      ...(http.metricsToken === undefined ? {} : { metricsToken: http.metricsToken }),
     })
     await app.listen({ port, host })
     const address = app.server.address()

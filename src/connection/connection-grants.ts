@@ -30,7 +30,8 @@ export const CONNECTION_GRANTS: Readonly<Record<ConnectionSide, Readonly<Record<
       },
       connection_settings__v: { ...OWN_CONNECTION, sandbox: true },
     },
-    // Read by a CRM: the case requests of its own inquiries, why its transfers failed, and documents.
+    // Read by a CRM: the case requests of its own inquiries, why its transfers failed, and documents
+    // (B17; B19 reads `ALLVERSIONS documents` and `relationships`, which are secured as documents).
     medical: {
       case_request__v: OWN_CONNECTION,
       case__v: OWN_CONNECTION,

@@ -7,6 +7,7 @@ import { grantConnectionReads } from './connection-grants.js'
 import { FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
   applyTransferResults,
+  approvedDocumentGuard,
   ensureDocumentTransferGroup,
   type FlowVault,
   failTransfersOfDeadMessage,
@@ -14,11 +15,16 @@ import {
   nudgeConnectionCountries,
   processTransferredInquiries,
   pullAccounts,
+  pullApprovedEmail,
   pullCaseRequests,
+  queueApprovedEmailChange,
   queueDocumentChange,
   queueDocumentsOfNewCountries,
   queueDocumentsOfTransferGroup,
+  receiveApprovedEmail,
   receiveDocuments,
+  resendApprovedEmailOfNewCountries,
+  resendApprovedEmailOnSwitchOn,
   resendOnTransferSwitchedOn,
   routeDocumentsJob,
   syncConnectionCountries,
@@ -94,6 +100,11 @@ export function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<stri
           INTEGRATION_POINTS.caseRequestInbound,
           async (connection) => ({ ...(await pullCaseRequests(vault, connection)) }),
         ],
+        // B19's safety net: Approved Email content changed since the last run, for a missed notice.
+        [
+          INTEGRATION_POINTS.approvedEmailInbound,
+          async (connection) => ({ ...(await pullApprovedEmail(vault, connection)) }),
+        ],
       ])
     case 'medical':
       return new Map<string, ScheduledPull>([
@@ -165,6 +176,9 @@ export async function installMedicalCrmConnection(
       records.addChangeHook('connection_settings__v', nudgeConnectionCountries(vault))
       // B17, B20: the Medical Vault's document notices become CrossLinks here.
       messaging.registerProcessor(INTEGRATION_POINTS.documentTransferOutbound, receiveDocuments(vault))
+      // B19: Approved Email notices become CrossLinks and Approved Documents, written by the connection only.
+      messaging.registerProcessor(INTEGRATION_POINTS.approvedEmailOutbound, receiveApprovedEmail(vault))
+      records.addGuard('approved_document__v', approvedDocumentGuard)
       break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
@@ -183,6 +197,10 @@ export async function installMedicalCrmConnection(
       records.addChangeHook('document_type_group__v', queueDocumentsOfTransferGroup(vault))
       records.addChangeHook('integration_point__sys', resendOnTransferSwitchedOn(vault))
       vault.handleJobs(ROUTE_DOCUMENTS_TASK, routeDocumentsJob(vault))
+      // B19: Approved Email changes go to the outbound queue in their own transaction.
+      vault.documents.addChangeHook(queueApprovedEmailChange(vault))
+      records.addChangeHook('connection_country__v', resendApprovedEmailOfNewCountries(vault))
+      records.addChangeHook('integration_point__sys', resendApprovedEmailOnSwitchOn(vault))
       break
     default:
       assertNever(side, 'connection side')

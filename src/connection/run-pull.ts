@@ -1,6 +1,6 @@
 import { LiaisonError } from '../platform/errors/index.js'
 import { describeConnectionStatus } from '../platform/messaging/index.js'
-import { resendRoutedDocuments } from './flows/index.js'
+import { resendApprovedEmail, resendRoutedDocuments } from './flows/index.js'
 import { PULL_WATERMARK_TASK } from './job-tasks/index.js'
 import { type ConnectionVault, scheduledPulls } from './medical-crm-connection.js'
 import { type ConnectionSide, INTEGRATION_POINTS } from './rules/index.js'
@@ -17,10 +17,15 @@ export interface RunPullRequest {
 function pullRunners(vault: ConnectionVault, side: ConnectionSide): Map<string, ScheduledPull> {
   const runners = scheduledPulls(vault, side)
   // B17, B20: Medical sends a connection the documents it should have again.
-  if (side === 'medical')
+  if (side === 'medical') {
     runners.set(INTEGRATION_POINTS.documentTransferOutbound, async (connection) => ({
       ...(await resendRoutedDocuments(vault, connection.id)),
     }))
+    // B19: Medical sends a connection its Approved Email content again.
+    runners.set(INTEGRATION_POINTS.approvedEmailOutbound, async (connection) => ({
+      ...(await resendApprovedEmail(vault, connection.id)),
+    }))
+  }
   return runners
 }
 

@@ -134,6 +134,30 @@ describe('Medical inquiries between the embedded CRMs and the Medical Vault, ove
     )
   })
 
+  it('GET /metrics of the CRM shows the transfer delivered, with its delivery time, and nothing waiting', async () => {
+    const id = await newInquiry('crm-na')
+    await transfer('crm-na', id)
+    await expectEventually(
+      async () => expect((await inquiry('crm-na', id)).transfer_status__v).toEqual(['success__v']),
+      { timeoutMs: 15_000 },
+    )
+    const response = await fetch(`${vault('crm-na').url}/metrics`, {
+      headers: { authorization: await session('crm-na', 'admin') },
+    })
+    const text = await response.text()
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('liaison_message_delivery_seconds_count{') &&
+          l.includes('integration_point="medical_inquiry_outbound__v"'),
+      )
+    expect(Number(line?.split(' ').at(-1)), text.slice(0, 400)).toBeGreaterThanOrEqual(1)
+    expect(text).not.toMatch(
+      /liaison_queue_waiting_messages\{[^}]*integration_point="medical_inquiry_outbound__v"[^}]*\} [1-9]/,
+    )
+  })
+
   it('B5: an incomplete inquiry is refused with what is missing, and nothing is sent', async () => {
     const id = await newInquiry('crm-na', { email__v: null })
     const action = await transfer('crm-na', id)
@@ -253,6 +277,66 @@ describe('Medical inquiries between the embedded CRMs and the Medical Vault, ove
       },
       { timeoutMs: 15_000 },
     )
+  })
+
+  it('B11: in a bulk transfer, the one inquiry Medical refuses to write fails alone; the others of its group succeed', async () => {
+    // An admin's field rule copies the inquiry text into the case priority: only "high__v" is a priority.
+    const [connection] = await query(
+      'medical',
+      'admin',
+      `SELECT id FROM connection__sys WHERE remote_vault_id__sys = '${vault('crm-na').vaultId}'`,
+    )
+    const [rule] = await query(
+      'medical',
+      'admin',
+      `SELECT id FROM integration_rule__sys WHERE integration_rule_api_name__sys = 'medical_inquiries_integration_rule__v' AND connection__sys = '${connection!.id}'`,
+    )
+    const created = await call('medical', 'admin', 'POST', '/vobjects/field_rule__sys', [
+      {
+        name__v: 'case__v.priority__v',
+        integration_rule__sys: rule!.id,
+        target_object__sys: 'case__v',
+        target_object_field__sys: 'priority__v',
+        query_object__sys: 'medical_inquiry__v',
+        query_field__sys: 'inquiry_text__v',
+      },
+    ])
+    expect(created.responseStatus, JSON.stringify(created)).toBe('SUCCESS')
+    const fieldRuleId = (created.data as { data: { id: string } }[])[0]!.data.id
+    try {
+      const ids = [
+        await newInquiry('crm-na', { inquiry_text__v: 'high__v' }),
+        await newInquiry('crm-na', { inquiry_text__v: 'Is it safe in pregnancy?' }),
+        await newInquiry('crm-na', { inquiry_text__v: 'high__v' }),
+      ]
+      const action = await call(
+        'crm-na',
+        'rep',
+        'POST',
+        '/vobjects/medical_inquiry__v/actions/transfer_to_medical__v',
+        new URLSearchParams({ ids: ids.join(',') }),
+      )
+      expect(action.responseStatus, JSON.stringify(action)).toBe('SUCCESS')
+      await expectEventually(
+        async () =>
+          expect(
+            await Promise.all(ids.map(async (id) => (await inquiry('crm-na', id)).transfer_status__v)),
+          ).toEqual([['success__v'], ['failure__v'], ['success__v']]),
+        { timeoutMs: 15_000 },
+      )
+      expect(String((await inquiry('crm-na', ids[1]!)).transfer_error__v)).toMatch(
+        /The Case could not be written: .*priority__v/,
+      )
+      const cases = await query(
+        'medical',
+        'agent',
+        `SELECT crm_id__v, priority__v FROM case__v WHERE crm_id__v CONTAINS ('${ids.join("','")}')`,
+      )
+      expect(cases.map((c) => c.crm_id__v).sort()).toEqual([ids[0], ids[2]].sort())
+      expect(cases.every((c) => JSON.stringify(c.priority__v).includes('high__v'))).toBe(true)
+    } finally {
+      await call('medical', 'admin', 'DELETE', `/vobjects/field_rule__sys/${fieldRuleId}`)
+    }
   })
 
   it('B3, B11: a sandbox CRM never populates the production Medical Vault, and the rep is told why', async () => {

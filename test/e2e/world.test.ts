@@ -131,11 +131,12 @@ describe('the embedded world (liaison up)', () => {
       .map((r) => r['country__vr.abbreviation__v'])
     expect(bySandbox.sort()).toEqual(['GLOBAL', 'US'].sort())
     // B16, B17: the demo documents reach each CRM by its country filter: crm-na (US, CA) all four,
-    // crm-eu (GB, DE, FR) only the Global one, crm-sandbox (US) the US and Global ones.
+    // crm-eu (GB, DE, FR) only the Global one, crm-sandbox (US) the US and Global ones. B19: the
+    // Global demo email template is one more CrossLink in each.
     for (const [index, expected] of [
-      [1, 4],
-      [2, 1],
-      [3, 3],
+      [1, 5],
+      [2, 2],
+      [3, 4],
     ] as const) {
       const crm = first.vaults[index]!
       const session = await login(crm.url, crm.admin.username, crm.admin.password)
@@ -152,6 +153,27 @@ describe('the embedded world (liaison up)', () => {
         { timeoutMs: 20_000 },
       )
     }
+    // B19: the approved demo email template is an approved_document__v in crm-na.
+    const na = first.vaults[1]!
+    const naSession = await login(na.url, na.admin.username, na.admin.password)
+    await expectEventually(
+      async () => {
+        const body = await vql(
+          na.url,
+          naSession,
+          "SELECT name__v, document_type__v, status__v FROM approved_document__v WHERE status__v = 'approved__v'",
+        )
+        expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+        expect(body.data).toEqual([
+          {
+            name__v: 'Cardiora Approved Email: Visit Follow-up',
+            document_type__v: ['email_template__v'],
+            status__v: ['approved__v'],
+          },
+        ])
+      },
+      { timeoutMs: 20_000 },
+    )
 
     world.child.kill('SIGINT')
     expect(await world.exited).toBe(0)

@@ -436,7 +436,8 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
     prefix: '0AE',
     plural: 'approved_documents',
     statusPicklist: 'approved_document_status__v',
-    fields: [
+    // B19: written only by the connection (its guard also keeps people off status__v); reps read them.
+    fields: writtenByConnection([
       {
         name: 'document_type__v',
         label: 'Document Type',
@@ -450,7 +451,7 @@ const CRM_OBJECTS: readonly ObjectDefinition[] = [
       CROSSLINK_FIELD,
       { name: 'hidden__v', label: 'Hidden', type: 'Boolean' },
       { ...COUNTRY_FIELD, multiValue: true, indexed: false },
-    ],
+    ]),
   },
 ]
 

@@ -64,5 +64,43 @@ export async function seedMedicalDemoDocuments(
     await documents.runAction(SYSTEM_ACTOR, id, { major: 0, minor: 1 }, 'submit_for_review__v')
     await documents.runAction(SYSTEM_ACTOR, id, { major: 0, minor: 1 }, 'approve__v')
   }
-  return DEMO_DOCUMENTS.length
+  await seedDemoEmailTemplate(documents, countries, products)
+  return DEMO_DOCUMENTS.length + 1
+}
+
+/** The demo Approved Email template: name, product external id (tagged Global). */
+const DEMO_EMAIL_TEMPLATE = ['Cardiora Approved Email: Visit Follow-up', 'PRD-0001'] as const
+
+/** A small HTML email body, the source file of an Approved Email template. */
+function demoEmailHtml(title: string): Uint8Array {
+  return new TextEncoder().encode(
+    `<!DOCTYPE html>\n<html><body><h1>${title}</h1><p>Dear {{accTitle}} {{accLname}},</p><p>Thank you for your time today. Liaison demo content. Not for medical use.</p></body></html>\n`,
+  )
+}
+
+/**
+ * B19: one approved Approved Email template for Global, so every CRM of the world shows it as
+ * an `approved_document__v` record (and its CrossLink) once its country filter is in.
+ */
+async function seedDemoEmailTemplate(
+  documents: DocumentService,
+  countries: ReadonlyMap<string, string>,
+  products: ReadonlyMap<string, string>,
+): Promise<void> {
+  const [name, product] = DEMO_EMAIL_TEMPLATE
+  const global = countries.get('GLOBAL')
+  const id = await documents.create(SYSTEM_ACTOR, {
+    fields: {
+      name__v: name,
+      type__v: 'email_template__v',
+      lifecycle__v: 'medical_content_lifecycle__v',
+      title__v: name,
+      country__v: global === undefined ? [] : [global],
+      product__v: products.get(product) ?? null,
+      crm_hidden__v: false,
+    },
+    file: { bytes: demoEmailHtml(name), name: 'cardiora-visit-follow-up.html', mime: 'text/html' },
+  })
+  await documents.runAction(SYSTEM_ACTOR, id, { major: 0, minor: 1 }, 'submit_for_review__v')
+  await documents.runAction(SYSTEM_ACTOR, id, { major: 0, minor: 1 }, 'approve__v')
 }

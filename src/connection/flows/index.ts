@@ -4,12 +4,28 @@ export {
   type AccountPullResult,
   pullAccounts,
 } from './accounts/pull-accounts.js'
+export {
+  APPROVED_EMAIL_ORDERING_KEY,
+  APPROVED_EMAIL_RULE,
+  APPROVED_EMAIL_TYPES,
+} from './approved-email/approved-email-content.js'
+export {
+  type ApprovedEmailVault,
+  queueApprovedEmailChange,
+  resendApprovedEmail,
+  resendApprovedEmailOfNewCountries,
+  resendApprovedEmailOnSwitchOn,
+} from './approved-email/queue-approved-email.js'
+export {
+  type ApprovedEmailPullResult,
+  approvedDocumentGuard,
+  pullApprovedEmail,
+  receiveApprovedEmail,
+} from './approved-email/receive-approved-email.js'
 export { nudgeCaseStatus } from './case-status/nudge-case-status.js'
 export { pullCaseRequests } from './case-status/pull-case-requests.js'
 export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'
 export { type CountrySyncResult, syncConnectionCountries } from './countries/sync-connection-countries.js'
-export { crmDocumentLookups } from './documents/crm-document-lookups.js'
-export { connectionsForDocument, countriesOfFields, type RoutingTable } from './documents/document-routing.js'
 export {
   DOCUMENT_TRANSFER_GROUP_TYPES,
   ensureDocumentTransferGroup,
@@ -48,4 +64,6 @@ export {
   codeOfAbbreviation,
   GLOBAL_ABBREVIATION,
 } from './shared/country-codes.js'
+export { crmDocumentLookups } from './shared/crm-document-lookups.js'
+export { connectionsForDocument, countriesOfFields, type RoutingTable } from './shared/document-routing.js'
 export { medicalLookupResolvers } from './shared/medical-lookups.js'

@@ -62,6 +62,10 @@ export const INTEGRATION_POINTS = {
   documentTransferOutbound: 'document_transfer_outbound__v',
   /** B17: the CRM's CrossLinks built from those documents. */
   documentTransferInbound: 'document_transfer_inbound__v',
+  /** B19: the Medical Vault's notice that routed Approved Email content changed. */
+  approvedEmailOutbound: 'approved_email_outbound__v',
+  /** B19: the CRM's CrossLinks and Approved Documents built from that content (and its scheduled pull). */
+  approvedEmailInbound: 'approved_email_inbound__v',
 } as const
 
 /** `document_type_group__v.api_name__v` of the group whose types Document Transfer sends (B17). */
@@ -179,6 +183,27 @@ const CROSSLINK_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
   ...(lookup === undefined ? {} : { referenceLookup: lookup }),
 }))
 
+/**
+ * B19: what an Approved Email source gives its CrossLink (as B17) and each of its
+ * `approved_document__v` records. The flow adds `link__v`, `crosslink_document__v`, `status__v` and
+ * `country__v` (the routed countries' codes), and makes one record per mapped product.
+ */
+const APPROVED_EMAIL_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
+  ...CROSSLINK_FROM_DOCUMENT,
+  ...[
+    ['name__v', 'name__v'],
+    ['document_type__v', 'type__v'],
+    ['product__v', 'product__v', 'medical_product_to_product__v'],
+    ['hidden__v', 'crm_hidden__v'],
+  ].map(([target, source, lookup]) => ({
+    targetObject: 'approved_document__v',
+    targetField: target!,
+    queryObject: 'documents',
+    queryField: source!,
+    ...(lookup === undefined ? {} : { referenceLookup: lookup }),
+  })),
+]
+
 export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfiguration>> = Object.freeze({
   medical: {
     integrations: [
@@ -227,6 +252,18 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
             apiName: INTEGRATION_POINTS.documentTransferOutbound,
             direction: 'outbound__sys',
             description: 'Documents of the Medical-CRM Connection type group, routed to Vault CRM by country',
+          },
+        ],
+      },
+      {
+        apiName: 'approved_email_integration__v',
+        name: 'Approved Email',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.approvedEmailOutbound,
+            direction: 'outbound__sys',
+            description:
+              'Staged and approved email templates, email fragments and template fragments (with their related documents), routed to Vault CRM by country',
           },
         ],
       },
@@ -315,6 +352,18 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
           },
         ],
       },
+      {
+        apiName: 'approved_email_integration__v',
+        name: 'Approved Email',
+        points: [
+          {
+            apiName: INTEGRATION_POINTS.approvedEmailInbound,
+            direction: 'inbound__sys',
+            description:
+              'Approved Email content as CrossLinks and Approved Documents (one per product); pulled since the Last Successful Run Time as a safety net',
+          },
+        ],
+      },
     ],
     rules: [
       {
@@ -332,6 +381,15 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         active: true,
         description: 'CrossLink metadata from the Medical document; add field rules to transfer more fields.',
         fieldRules: CROSSLINK_FROM_DOCUMENT,
+      },
+      {
+        apiName: 'approved_email_integration_rule__v',
+        integrationPoint: INTEGRATION_POINTS.approvedEmailInbound,
+        primaryQueryObject: 'documents',
+        active: true,
+        description:
+          'CrossLink metadata and Approved Document fields from email templates and fragments (one Approved Document per product).',
+        fieldRules: APPROVED_EMAIL_FROM_DOCUMENT,
       },
     ],
   },

@@ -24,6 +24,7 @@ import type {
   CrossLinkOutcome,
   CrossLinkRef,
   DocumentActor,
+  DocumentChange,
   DocumentChangeHook,
   DocumentDraft,
   DocumentFieldValues,
@@ -92,6 +93,14 @@ export class DocumentService {
   /** Adds a hook told of every document change, in the writing transaction. */
   addChangeHook(hook: DocumentChangeHook): void {
     this.#parts.hooks.add(hook)
+  }
+
+  /**
+   * Tells the change hooks of a change made to a document's parts outside this service (a
+   * relationship added), in the caller's transaction, as an `edit` of that document.
+   */
+  notifyChange(trx: Transaction<VaultDb>, change: DocumentChange): Promise<void> {
+    return this.#parts.hooks.notify(trx, change)
   }
 
   /** The document types of this vault. */

@@ -60,6 +60,7 @@ export class DocumentRelationshipService {
   readonly #storage: Storage
   readonly #clock: Clock
   readonly #writes: DocumentWrites
+  readonly #documents: Pick<DocumentService, 'notifyChange'>
 
   constructor(options: {
     readonly storage: Storage
@@ -69,6 +70,7 @@ export class DocumentRelationshipService {
     this.#storage = options.storage
     this.#clock = options.clock
     this.#writes = new DocumentWrites(options.storage, options.clock)
+    this.#documents = options.documents
     options.documents.addChangeHook((trx, change) => this.#onDocumentChange(trx, change))
   }
 
@@ -159,6 +161,9 @@ export class DocumentRelationshipService {
           description: `Added ${type} relationship ${id} from document ${sourceId} version ${label} to document ${targetId}`,
         },
       ])
+      // A relationship changes what the source document brings along (B19: a template's related
+      // documents), so the document's change hooks hear of it, in this transaction.
+      await this.#documents.notifyChange(db, { documentId: sourceId, kind: 'edit', actor })
       return id
     })
   }

@@ -294,6 +294,12 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'The database was migrated by a newer Liaison; upgrade this process before starting it.',
   },
+  VAULT_NOT_READY: {
+    vaultType: 'UNEXPECTED_ERROR',
+    http: 503,
+    retry: 'backoff',
+    fix: 'The vault cannot reach its database, or its schema is not migrated yet; retry shortly, and check the database if it lasts.',
+  },
   INTERNAL: {
     vaultType: 'UNEXPECTED_ERROR',
     http: 500,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import {
   type Job,
   type JobHelpers,
@@ -8,12 +9,21 @@ import {
   run,
   runMigrations,
   type TaskList,
+  type WorkerEvents,
 } from 'graphile-worker'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import { createPostgresPool, type Storage, type VaultDb } from '../storage/index.js'
-import { JOB_CONCURRENCY, JOB_MAX_ATTEMPTS, JOB_POLL_INTERVAL_MS } from './defaults.js'
+import {
+  DEFAULT_RETRY_POLICY,
+  JOB_CONCURRENCY,
+  JOB_MAX_ATTEMPTS,
+  JOB_POLL_INTERVAL_MS,
+  type RetryPolicy,
+  retryDelayMs,
+} from './defaults.js'
 import { assertEnqueueOptions } from './enqueue-options.js'
+import { RunnerLeases } from './graphile-runner-leases.js'
 import type { DeadJob, EnqueueOptions, JobContext, JobHandlers, JobQueue } from './job-queue.js'
 import type { JobTask } from './job-task.js'
 import { describeError, reportRunnerError } from './runner-errors.js'
@@ -36,7 +46,48 @@ export interface GraphileJobQueueOptions {
    * about a failed attempt: those are normal retries, and a job that used its attempts reaches onDead.)
    */
   readonly log?: (level: GraphileLogLevel, message: string) => void
+  /**
+   * Jobs locked by a runner whose process died are released this soon (its lease, see
+   * RunnerLeases): looked for every `sweepMs`, among locks older than `graceMs`.
+   * (Default: every 15 s, locks older than 30 s: a dead runner's jobs run again within a minute)
+   */
+  readonly deadRunners?: { readonly sweepMs?: number; readonly graceMs?: number }
+  /** Delays between attempts, as the embedded runner's. (Default: DESIGN.md's, DEFAULT_RETRY_POLICY) */
+  readonly retry?: Partial<RetryPolicy>
 }
+
+/**
+ * Where a retried job carries the attempts before it: graphile-worker counts attempts per job row,
+ * and a retry is a new row (see the class comment).
+ */
+const RETRY_FIELD = '__liaison_retry'
+
+interface RetryState {
+  /** Attempts made by the rows before this one. */
+  readonly before: number
+  /** Attempts the job has in all. */
+  readonly max: number
+}
+
+/** The handler's payload and the retry state a retried job's payload carries. */
+function unwrapPayload(
+  payload: unknown,
+  job: Pick<Job, 'max_attempts'>,
+): { payload: unknown; retry: RetryState } {
+  if (typeof payload === 'object' && payload !== null && RETRY_FIELD in payload) {
+    const { [RETRY_FIELD]: state, ...rest } = payload as Record<string, unknown>
+    const retry = state as Partial<RetryState>
+    if (typeof retry?.before === 'number' && typeof retry.max === 'number')
+      return { payload: rest, retry: { before: retry.before, max: retry.max } }
+    return { payload: rest, retry: { before: 0, max: job.max_attempts } }
+  }
+  return { payload, retry: { before: 0, max: job.max_attempts } }
+}
+
+/** How often each process looks for jobs locked by runners that died. */
+const DEAD_RUNNER_SWEEP_MS = 15_000
+/** Locks younger than this are never taken back. */
+const DEAD_RUNNER_GRACE_MS = 30_000
 
 /** Held while graphile-worker installs or upgrades its schema, so starters queue rather than race. */
 const GRAPHILE_INSTALL_LOCK = 731_1947
@@ -50,9 +101,12 @@ function defaultLog(report: (error: unknown) => void): (level: GraphileLogLevel,
   }
 }
 
-/** The port's view of a graphile job: graphile counts the attempt at claim time, so the first run is 1. */
-function contextOf(job: Pick<Job, 'attempts' | 'max_attempts' | 'key'>): JobContext {
-  return { attempt: job.attempts, maxAttempts: job.max_attempts, jobKey: job.key ?? undefined }
+/**
+ * The port's view of a graphile job: graphile counts the attempt at claim time, so the first run of
+ * a row is 1; the rows of earlier attempts add theirs.
+ */
+function contextOf(job: Pick<Job, 'attempts' | 'key'>, retry: RetryState): JobContext {
+  return { attempt: retry.before + job.attempts, maxAttempts: retry.max, jobKey: job.key ?? undefined }
 }
 
 /**
@@ -74,9 +128,14 @@ function queueNameFor(options: EnqueueOptions): string | null {
  * queues, job keys), enqueued with `graphile_worker.add_job` inside the caller's transaction.
  *
  * Differences from the embedded runner, accepted:
- * - Retries use graphile-worker's own back-off, about e^attempt seconds (2.7 s, 7.4 s, 20 s … capped
- *   near 6 h), not JOB_RETRY_*; it cannot be configured and still gives growing, bounded delays.
- * - A job locked by a process that died is released after graphile's 4-hour lock expiry.
+ * - Retries follow DESIGN.md's policy as the embedded runner's do (1 s, 2 s, 4 s … capped at 5
+ *   minutes, ±20 %), not graphile-worker's own back-off (e^attempt seconds, up to 6 h, which cannot be
+ *   configured): a failed attempt that has attempts left adds the next attempt as a new row, due after
+ *   the policy's delay, with the attempts so far in its payload (`__liaison_retry`), and completes
+ *   its own row. A row's own graphile retries remain only for a process that died mid-attempt; the
+ *   attempt that uses the last one fails its row for good, and onDead hears of it.
+ * - A job locked by a process that died is released within a minute by the other processes
+ *   (RunnerLeases), not after graphile's 4-hour lock expiry.
  * - run_at defaults to the database's now(), not the Clock.
  * - Dead jobs (attempts used) stay in graphile's table, as in ours; graphile-worker's cleanup can delete them.
  * - A job that fails while close() runs may lose its failure record to graphile's shutdown race
@@ -91,6 +150,9 @@ export class GraphileJobQueue implements JobQueue {
   readonly #pollIntervalMs: number
   readonly #onError: (error: unknown) => void
   readonly #logger: Logger
+  readonly #retry: RetryPolicy
+  readonly #deadRunners: { readonly sweepMs: number; readonly graceMs: number }
+  #leases: RunnerLeases | undefined
   #installed: Promise<void> | undefined
   #runner: Runner | undefined
   #state: 'new' | 'running' | 'closed' = 'new'
@@ -111,6 +173,11 @@ export class GraphileJobQueue implements JobQueue {
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? JOB_CONCURRENCY))
     this.#pollIntervalMs = options.pollIntervalMs ?? JOB_POLL_INTERVAL_MS
     this.#onError = options.onError ?? reportRunnerError
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+    this.#deadRunners = {
+      sweepMs: options.deadRunners?.sweepMs ?? DEAD_RUNNER_SWEEP_MS,
+      graceMs: options.deadRunners?.graceMs ?? DEAD_RUNNER_GRACE_MS,
+    }
     const log = options.log ?? defaultLog(this.#onError)
     this.#logger = new Logger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
       if (options.log === undefined && meta?.['failure'] === true) return
@@ -157,18 +224,34 @@ export class GraphileJobQueue implements JobQueue {
     const taskList: TaskList = {}
     for (const [task, handler] of Object.entries(handlers)) {
       if (handler === undefined) continue
-      // A throw fails the attempt; graphile-worker retries it with its own back-off (see the class comment).
-      taskList[task] = async (payload: unknown, helpers: JobHelpers) => {
+      // A failed attempt with attempts left is retried by the policy (see the class comment).
+      taskList[task] = async (raw: unknown, helpers: JobHelpers) => {
         const { job } = helpers
         if (job.locked_by !== null) this.#lockedBy.add(job.locked_by)
-        await handler(payload, contextOf(job))
+        const { payload, retry } = unwrapPayload(raw, job)
+        const context = contextOf(job, retry)
+        try {
+          await handler(payload, context)
+        } catch (error) {
+          if (context.attempt >= context.maxAttempts || this.#state === 'closed') throw error
+          await this.#retryLater(helpers, payload, context, error)
+        }
         if (this.#state === 'closed') this.#doneWhileStopping.add(job.id)
       }
     }
     if (Object.keys(taskList).length === 0) return
+    const leases = new RunnerLeases(this.#workerPool(), { ...this.#deadRunners, onError: this.#onError })
+    this.#leases = leases
+    const events: WorkerEvents = new EventEmitter()
+    // A pool holds its lease from its creation, before it locks a job, for as long as it runs.
+    const leased: Promise<void>[] = []
+    events.on('pool:create', ({ workerPool }: { workerPool: { id: string } }) => {
+      leased.push(leases.hold(workerPool.id).catch(this.#onError))
+    })
     this.#runner = await run(
       {
         pgPool: this.#workerPool(),
+        events,
         concurrency: this.#concurrency,
         noHandleSignals: true,
         taskList,
@@ -179,19 +262,62 @@ export class GraphileJobQueue implements JobQueue {
       // No crontab: without this graphile-worker would read ./crontab from the working directory.
       [],
     )
+    await Promise.all(leased)
+    leases.start()
     if (onDead !== undefined)
       // Emitted once, on the attempt that used the last one; the job stays in graphile's table as failed.
       this.#runner.events.on('job:failed', ({ job, error }) => {
+        const { payload, retry } = unwrapPayload(job.payload, job)
         const notice = onDead({
           task: job.task_identifier,
-          payload: job.payload,
-          attempts: job.attempts,
+          payload,
+          attempts: retry.before + job.attempts,
           lastError: describeError(error),
         })
           .catch((failure: unknown) => this.#onError(failure))
           .finally(() => this.#deadNotices.delete(notice))
         this.#deadNotices.add(notice)
       })
+  }
+
+  /**
+   * Adds the job's next attempt, due after the policy's delay, unless a newer job with its key was
+   * added while this attempt ran (graphile then took the key from this row): that one carries the
+   * newer state and runs anyway, as in the embedded runner.
+   */
+  async #retryLater(
+    helpers: JobHelpers,
+    payload: unknown,
+    context: JobContext,
+    error: unknown,
+  ): Promise<void> {
+    const { job } = helpers
+    const delayMs = retryDelayMs(context.attempt, this.#retry)
+    const state: RetryState = { before: context.attempt, max: context.maxAttempts }
+    await helpers.withPgClient(async (client) => {
+      const { rows } = await client.query<{ key: string | null; queue_name: string | null }>(
+        `select j.key, q.queue_name from graphile_worker._private_jobs j
+          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id where j.id = $1`,
+        [job.id],
+      )
+      if (job.key !== null && rows[0]?.key !== job.key) return
+      await client.query(
+        `select graphile_worker.add_job(
+          identifier => $1::text, payload => $2::json, queue_name => $3::text,
+          run_at => now() + ($4::integer * interval '1 millisecond'), max_attempts => $5::integer, job_key => $6::text)`,
+        [
+          job.task_identifier,
+          JSON.stringify({ ...(payload as object), [RETRY_FIELD]: state }),
+          rows[0]?.queue_name ?? null,
+          delayMs,
+          context.maxAttempts - context.attempt,
+          job.key,
+        ],
+      )
+    })
+    helpers.logger.debug(
+      `attempt ${context.attempt} of ${context.maxAttempts} failed (${describeError(error)}); next in ${delayMs} ms`,
+    )
   }
 
   /** graphile-worker hears of new jobs through LISTEN/NOTIFY when the enqueuing transaction commits. */
@@ -216,6 +342,7 @@ export class GraphileJobQueue implements JobQueue {
       await runner.stop()
       await this.#releaseAfterStop()
     }
+    await this.#leases?.close()
     await Promise.allSettled([...this.#deadNotices])
     const pool = this.#pool
     this.#pool = undefined
@@ -240,7 +367,8 @@ export class GraphileJobQueue implements JobQueue {
   }
 
   #workerPool(): ReturnType<typeof createPostgresPool> {
-    this.#pool ??= createPostgresPool(this.#connectionString, this.#concurrency + 2)
+    // The concurrency, graphile's own two, and the connection that holds the runner's lease.
+    this.#pool ??= createPostgresPool(this.#connectionString, this.#concurrency + 3)
     return this.#pool
   }
 

@@ -197,31 +197,6 @@ describe('TableJobQueue', () => {
     expect(runs).toBe(1)
   })
 
-  it('drops a failed job when a newer job with its key waits, instead of retrying both', async () => {
-    const queue = newQueue()
-    const started = latch()
-    const release = latch()
-    const seen: string[] = []
-    await queue.start({
-      'deliver-outbound': async (payload) => {
-        const id = messageIdOf(payload)
-        seen.push(id)
-        if (id === 'old') {
-          started.open()
-          await release.promise
-          throw new Error('stale state')
-        }
-      },
-    })
-    await enqueue(queue, 'old', { jobKey: 'key:ip1' })
-    await started.promise
-    await enqueue(queue, 'new', { jobKey: 'key:ip1' })
-    release.open()
-    await expectEventually(async () => expect(await queue.pending()).toBe(0))
-    expect(seen).toEqual(['old', 'new'])
-    expect(await jobRows()).toEqual([])
-  })
-
   it('refuses options no adapter can honour', async () => {
     const queue = newQueue()
     for (const options of [

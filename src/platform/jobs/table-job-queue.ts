@@ -32,7 +32,7 @@ export interface TableJobQueueOptions {
   readonly pollIntervalMs?: number
   /** Retry back-off; tests pass small delays. (Default: 1 s doubling, capped at 5 min, ±20 %) */
   readonly retry?: Partial<RetryPolicy>
-  /** A running job whose lock is older than this is taken back, in ms. (Default: JOB_LOCK_TIMEOUT_MS, 5 min) */
+  /** A running job whose lock is older than this is taken back, in ms. (Default: JOB_LOCK_TIMEOUT_MS, 45 s) */
   readonly lockTimeoutMs?: number
   /**
    * Set when no other process runs jobs on this database (the embedded vault that owns its SQLite

@@ -45,6 +45,7 @@ export { INBOUND_PATH } from './outbound-delivery.js'
 export {
   QUEUE_TYPES,
   type QueueDetail,
+  type QueuePointStatistics,
   type QueueSummary,
   type QueueType,
   queueName,

@@ -29,7 +29,12 @@ import type {
   RemoteVault,
 } from './messaging-types.js'
 import { DELIVER_OUTBOUND_TASK, OutboundDelivery } from './outbound-delivery.js'
-import { type QueueDetail, QueueDirectory, type QueueSummary } from './queue-directory.js'
+import {
+  type QueueDetail,
+  QueueDirectory,
+  type QueuePointStatistics,
+  type QueueSummary,
+} from './queue-directory.js'
 import { HttpRemoteVault } from './remote-vault.js'
 import { Reprocessing, type ReprocessResult } from './reprocessing.js'
 import {
@@ -263,6 +268,10 @@ export class Messaging {
 
   queue(name: string): Promise<QueueDetail> {
     return this.#queues.detail(name)
+  }
+
+  queueStatistics(): Promise<QueuePointStatistics[]> {
+    return this.#queues.statistics()
   }
 
   /**

@@ -40,6 +40,19 @@ export interface QueueDetail extends QueueSummary {
   }[]
 }
 
+/** What waits in one queue for one integration point, for monitoring (`GET /metrics`). */
+export interface QueuePointStatistics {
+  readonly connection: string
+  readonly type: QueueType
+  readonly integrationPoint: string
+  /** Messages still to deliver (outbound) or to process (inbound). */
+  readonly waiting: number
+  /** When the oldest of them was queued; null when none waits. */
+  readonly oldestWaitingDate: string | null
+  /** Dead (outbound) or failed (inbound) messages. */
+  readonly failed: number
+}
+
 /** Queue names: one outbound and one inbound queue per connection (B4: each CRM has its own). */
 export function queueName(connection: Pick<ConnectionInfo, 'apiName'>, type: QueueType): string {
   return `${connection.apiName}_${type}_queue`
@@ -133,6 +146,60 @@ export class QueueDirectory {
         },
       ],
     }
+  }
+
+  /** Per connection, queue and integration point: waiting messages, the oldest one's date, failed ones. */
+  async statistics(): Promise<QueuePointStatistics[]> {
+    const names = new Map((await listConnectionRows(this.#db)).map((c) => [c.id, c.apiName]))
+    const result: QueuePointStatistics[] = []
+    for (const type of QUEUE_TYPES) {
+      const table = type === 'outbound' ? 'outbound_message' : 'inbound_message'
+      const waiting = type === 'outbound' ? 'pending' : 'received'
+      const failed = type === 'outbound' ? 'dead' : 'failed'
+      const dateColumn = type === 'outbound' ? 'created_date' : 'received_date'
+      const rows = await this.#db
+        .selectFrom(table)
+        .select((eb) => [
+          'connection_id',
+          'integration_point',
+          'state',
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.min(dateColumn).as('oldest'),
+        ])
+        .where('state', 'in', [waiting, failed])
+        .groupBy(['connection_id', 'integration_point', 'state'])
+        .execute()
+      const byPoint = new Map<
+        string,
+        { connection: string; point: string; waiting: number; oldest: string | null; failed: number }
+      >()
+      for (const row of rows) {
+        const connection = names.get(String(row.connection_id)) ?? String(row.connection_id)
+        const key = `${connection} ${String(row.integration_point)}`
+        const entry = byPoint.get(key) ?? {
+          connection,
+          point: String(row.integration_point),
+          waiting: 0,
+          oldest: null,
+          failed: 0,
+        }
+        if (row.state === waiting) {
+          entry.waiting = Number(row.n)
+          entry.oldest = row.oldest === null ? null : String(row.oldest)
+        } else entry.failed = Number(row.n)
+        byPoint.set(key, entry)
+      }
+      for (const e of byPoint.values())
+        result.push({
+          connection: e.connection,
+          type,
+          integrationPoint: e.point,
+          waiting: e.waiting,
+          oldestWaitingDate: e.oldest,
+          failed: e.failed,
+        })
+    }
+    return result
   }
 
   async isPaused(connectionId: string): Promise<boolean> {

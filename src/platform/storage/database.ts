@@ -22,7 +22,21 @@ export interface Storage {
   readonly db: Kysely<VaultDb>
   readonly dialect: StorageDialect
   readonly config: DatabaseConfig
+  /** The connection pool's use, on PostgreSQL (SQLite has one writer and one reader, no pool). */
+  poolUsage?(): PoolUsage
   close(): Promise<void>
+}
+
+/** A PostgreSQL pool and one of its connections, for the parts that hold their own (job runners). */
+export type PostgresPool = pg.Pool
+export type PostgresPoolClient = pg.PoolClient
+
+export interface PoolUsage {
+  readonly max: number
+  readonly open: number
+  readonly idle: number
+  /** Requests waiting for a connection. */
+  readonly waiting: number
 }
 
 export function parseDatabaseUrl(value: string): DatabaseConfig {
@@ -125,7 +139,14 @@ export function createDatabase(config: DatabaseConfig): Storage {
     })
     return { db, dialect: sqliteDialect, config, close: () => db.destroy() }
   }
-  const pool = createPostgresPool(config.url, config.poolSize ?? 10)
+  const max = config.poolSize ?? 10
+  const pool = createPostgresPool(config.url, max)
   const db = new Kysely<VaultDb>({ dialect: new PostgresVaultDialect({ pool }) })
-  return { db, dialect: postgresDialect, config, close: () => db.destroy() }
+  return {
+    db,
+    dialect: postgresDialect,
+    config,
+    poolUsage: () => ({ max, open: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  }
 }

@@ -2,6 +2,9 @@ export {
   createDatabase,
   createPostgresPool,
   type DatabaseConfig,
+  type PoolUsage,
+  type PostgresPool,
+  type PostgresPoolClient,
   parseDatabaseUrl,
   type Storage,
 } from './database.js'
@@ -13,7 +16,13 @@ export type {
 } from './full-text-search.js'
 export { escapeLike } from './full-text-search.js'
 export { holdRecord } from './hold-record.js'
-export { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration, migrateToLatest } from './migrations.js'
+export {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type Migration,
+  migrateToLatest,
+  schemaVersion,
+} from './migrations.js'
 export {
   COLUMN_TYPES,
   type ColumnType,

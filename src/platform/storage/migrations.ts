@@ -296,3 +296,17 @@ export async function migrateToLatest(storage: Storage): Promise<{ applied: numb
     return { applied }
   })
 }
+
+/** The schema version the database is at (0 before the first migration); fails when the database does not answer. */
+export async function schemaVersion(storage: Storage): Promise<number> {
+  try {
+    const result = await sql<{
+      version: number | null
+    }>`select max(version) as version from liaison_migration`.execute(storage.db)
+    return Number(result.rows[0]?.version ?? 0)
+  } catch {
+    // No migration table yet is version 0, if the database answers at all; if not, this throws.
+    await sql`select 1`.execute(storage.db)
+    return 0
+  }
+}

@@ -6,7 +6,7 @@ import type { VaultDb } from '../../../platform/storage/index.js'
 import { ROUTE_DOCUMENTS_TASK } from '../../job-tasks/index.js'
 import { DOCUMENT_TRANSFER_GROUP, INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
-import { connectionsForDocument, countriesOfFields } from './document-routing.js'
+import { connectionsForDocument, countriesOfFields } from '../shared/document-routing.js'
 import { transferredTypes } from './document-transfer-group.js'
 import { ROUTER_JOB_KEY, type RoutingVault, routingTable } from './route-documents.js'
 

@@ -9,7 +9,7 @@ import {
 } from '../../../platform/messaging/index.js'
 import { applyFieldRules, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { type FlowVault, yieldToEventLoop } from '../flow-ports.js'
-import { crmDocumentLookups } from './crm-document-lookups.js'
+import { crmDocumentLookups } from '../shared/crm-document-lookups.js'
 import { sourceFilesOf, type WantedFile } from './source-files.js'
 
 /** The integration rule whose field rules say which metadata a CrossLink gets. */

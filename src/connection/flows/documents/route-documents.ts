@@ -1,13 +1,13 @@
 import type { Kysely, Transaction } from 'kysely'
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { JobHandler, JobQueue } from '../../../platform/jobs/index.js'
-import { environmentOf, MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
+import { MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { yieldToEventLoop } from '../flow-ports.js'
-import { GLOBAL_ABBREVIATION } from '../shared/country-codes.js'
-import { connectionsForDocument, type RoutingTable } from './document-routing.js'
+import { connectionsForDocument, type RoutingTable } from '../shared/document-routing.js'
+import { routingTableFor } from '../shared/routing-table.js'
 
 /**
  * B16 on the Medical side. A document change is written to the routing queue (`document_change`)
@@ -34,49 +34,12 @@ export interface RoutingVault extends FlowVault {
 
 type Db = Kysely<VaultDb>
 
-async function globalCountryId(db: Db): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('country__v')
-    .select('id')
-    .where('abbreviation__v', '=', GLOBAL_ABBREVIATION)
-    .executeTakeFirst()
-  return row === undefined ? undefined : String(row.id)
-}
-
 /**
  * The connections that may receive documents now: active, with their Document Transfer point
  * active, and (B3) never a production vault when this one is a sandbox.
  */
-export async function routingTable(vault: FlowVault, db: Db): Promise<RoutingTable> {
-  const connections = await db
-    .selectFrom('connection__sys as c')
-    .innerJoin('integration_point__sys as p', 'p.connection__sys', 'c.id')
-    .select(['c.id', 'c.remote_environment__sys'])
-    .where('c.status__v', '=', 'active__v')
-    .where('p.integration_point_api_name__sys', '=', INTEGRATION_POINTS.documentTransferOutbound)
-    .where('p.status__v', '=', 'active__v')
-    .orderBy('c.id')
-    .execute()
-  const sendable = connections
-    .filter(
-      (c) => vault.environment === 'production' || environmentOf(c.remote_environment__sys) === 'sandbox',
-    )
-    .map((c) => String(c.id))
-  const countryRows =
-    sendable.length === 0
-      ? []
-      : await db
-          .selectFrom('connection_country__v')
-          .select(['connection__sys', 'country__v'])
-          .where('connection__sys', 'in', sendable)
-          .where('status__v', '=', 'active__v')
-          .execute()
-  const countries = new Map<string, Set<string>>(sendable.map((id) => [id, new Set<string>()]))
-  for (const row of countryRows) countries.get(String(row.connection__sys))?.add(String(row.country__v))
-  return {
-    globalCountryId: await globalCountryId(db),
-    connections: sendable.map((id) => ({ id, countries: countries.get(id) ?? new Set<string>() })),
-  }
+export function routingTable(vault: FlowVault, db: Db): Promise<RoutingTable> {
+  return routingTableFor(vault, db, INTEGRATION_POINTS.documentTransferOutbound)
 }
 
 /** Routes one batch of queued changes; answers how many it claimed. */

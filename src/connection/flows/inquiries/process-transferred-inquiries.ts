@@ -11,15 +11,15 @@ import { vqlStringList } from '../../../platform/vql/index.js'
 import { INTEGRATION_POINTS, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { type FlowVault, parseRecordIds, yieldToEventLoop } from '../flow-ports.js'
 import { medicalLookupResolvers } from '../shared/medical-lookups.js'
-import { INQUIRY_BASE_FIELDS, receiveInquiry } from './receive-inquiry.js'
+import { INQUIRY_BASE_FIELDS, type ReceiveOutcome, receiveInquiries } from './receive-inquiry.js'
 
 /** Inquiries written per transaction while processing one message. */
-export const ITEMS_PER_TRANSACTION = 25
+export const ITEMS_PER_TRANSACTION = 100
 
 /**
  * The Medical Vault's processor for Transfer to Medical messages: one VQL callback for all items,
- * then the inquiries in groups, each behind its own savepoint (one bad record never fails the
- * others), failures as a
+ * then the inquiries in groups, each group written object by object behind a savepoint (one bad
+ * record never fails the others: a refused group is received again item by item), failures as a
  * User Exception Message, and a reply so the CRM sets success or failure (B8–B11).
  */
 export function processTransferredInquiries(vault: FlowVault): MessageProcessor {
@@ -58,12 +58,11 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           errorType: 'INVALID_DATA',
           message: `Inquiry ${id} is not readable in ${connection.remoteName}.`,
         })
-      const readable = ids.filter((id) => byId.has(id))
+      const readable = [...new Set(ids)].filter((id) => byId.has(id))
       // One look-up per country code per message, not per inquiry.
       const countries = new Map<string, string | undefined>()
-      // One commit per group of items rather than per item: each commit is a disk sync. A savepoint
-      // per item keeps one bad record from failing the others (B11); yielding between groups keeps
-      // the vault answering while a 500-item message is processed.
+      // One commit per group of items rather than per item: each commit is a disk sync. Yielding
+      // between groups keeps the vault answering while a 500-item message is processed.
       for (let start = 0; start < readable.length; start += ITEMS_PER_TRANSACTION) {
         await yieldToEventLoop()
         const group = readable.slice(start, start + ITEMS_PER_TRANSACTION)
@@ -72,24 +71,42 @@ export function processTransferredInquiries(vault: FlowVault): MessageProcessor 
           // a reprocess); groups of one connection take turns, so the second finds the first's case.
           await holdRecord(trx, 'connection__sys', connection.id)
           const resolvers = medicalLookupResolvers(trx, countries)
+          const receive = (rows: readonly Readonly<Record<string, unknown>>[]) =>
+            receiveInquiries(
+              trx,
+              vault.records,
+              actor,
+              { connectionId: connection.id, crmOrg: connection.remoteVaultId },
+              rules,
+              rows,
+              resolvers,
+              isoTimestamp(vault.clock),
+            )
+          const note = (id: string, outcome: ReceiveOutcome | undefined) => {
+            if (outcome?.kind === 'failed')
+              failures.push({ key: id, errorType: outcome.code, message: outcome.reason })
+            else if (outcome?.kind === 'created' && outcome.conflict !== undefined)
+              failures.push({ key: id, errorType: 'CONTACT_MATCH_CONFLICT', message: outcome.conflict })
+          }
+          // The whole group first, written object by object; if the records module refuses one
+          // write, the group is undone and its inquiries received one by one, so that only the one
+          // at fault fails (B11).
+          await sql`savepoint inquiry_group`.execute(trx)
+          try {
+            const outcomes = await receive(group.map((id) => byId.get(id)!))
+            await sql`release savepoint inquiry_group`.execute(trx)
+            for (const id of group) note(id, outcomes.get(id))
+            return
+          } catch {
+            await sql`rollback to savepoint inquiry_group`.execute(trx)
+            await sql`release savepoint inquiry_group`.execute(trx)
+          }
           for (const id of group) {
             await sql`savepoint inquiry_item`.execute(trx)
             try {
-              const outcome = await receiveInquiry(
-                trx,
-                vault.records,
-                actor,
-                { connectionId: connection.id, crmOrg: connection.remoteVaultId },
-                rules,
-                byId.get(id)!,
-                resolvers,
-                isoTimestamp(vault.clock),
-              )
+              const outcomes = await receive([byId.get(id)!])
               await sql`release savepoint inquiry_item`.execute(trx)
-              if (outcome.kind === 'failed')
-                failures.push({ key: id, errorType: outcome.code, message: outcome.reason })
-              else if (outcome.kind === 'created' && outcome.conflict !== undefined)
-                failures.push({ key: id, errorType: 'CONTACT_MATCH_CONFLICT', message: outcome.conflict })
+              note(id, outcomes.get(id))
             } catch (error) {
               await sql`rollback to savepoint inquiry_item`.execute(trx)
               await sql`release savepoint inquiry_item`.execute(trx)

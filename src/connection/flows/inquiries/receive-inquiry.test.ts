@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestVault, type TestVault } from '../../../../test/support/test-vault.js'
 import { medicalProfile } from '../../../apps/medical/index.js'
@@ -5,7 +6,7 @@ import type { RecordActor } from '../../../platform/records/index.js'
 import { SYSTEM_ACTOR } from '../../../platform/vault/index.js'
 import { loadRuleSet, seedConnectionConfiguration } from '../../rules/index.js'
 import { medicalLookupResolvers } from '../shared/medical-lookups.js'
-import { type InquirySource, receiveInquiry } from './receive-inquiry.js'
+import { type InquirySource, type ReceiveOutcome, receiveInquiries } from './receive-inquiry.js'
 
 let t: TestVault
 let source: InquirySource
@@ -36,17 +37,61 @@ function inquiry(id: string, extra: Record<string, unknown> = {}): Record<string
   }
 }
 
-async function receive(row: Record<string, unknown>) {
+async function receiveAll(rows: readonly Record<string, unknown>[]): Promise<Map<string, ReceiveOutcome>> {
   return t.vault.storage.db.transaction().execute(async (trx) => {
     const rules = await loadRuleSet(trx, source.connectionId)
-    return receiveInquiry(trx, t.vault.records, actor, source, rules, row, medicalLookupResolvers(trx), NOW)
+    return receiveInquiries(
+      trx,
+      t.vault.records,
+      actor,
+      source,
+      rules,
+      rows,
+      medicalLookupResolvers(trx),
+      NOW,
+    )
   })
+}
+
+async function receive(row: Record<string, unknown>): Promise<ReceiveOutcome> {
+  return (await receiveAll([row])).get(String(row.id))!
 }
 
 async function rows(object: string, where: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
   let q = t.vault.storage.db.selectFrom(object).selectAll()
   for (const [k, v] of Object.entries(where)) q = q.where(k, '=', v)
   return q.execute()
+}
+
+/**
+ * What the Medical Vault holds for the given inquiries, with ids replaced by the order they are
+ * first seen in, and mode-specific keys reduced to the part the modes share.
+ */
+async function medicalSide(inquiries: readonly Record<string, unknown>[]) {
+  const names = new Map<string, string>()
+  const alias = (id: unknown) => {
+    if (id === null || id === undefined) return null
+    const key = String(id)
+    if (!names.has(key)) names.set(key, `#${names.size}`)
+    return names.get(key)
+  }
+  const unmode = (value: unknown) => (typeof value === 'string' ? value.replace(/^[SG]\d+/, '') : value)
+  const result = []
+  for (const row of inquiries) {
+    const [c] = await rows('case__v', { crm_id__v: String(row.id) })
+    const [contact] = await rows('case_contact__v', { id: String(c!.case_contact__v) })
+    const infos = await rows('person_information__v', { case_contact__v: String(contact!.id) })
+    result.push({
+      contact: alias(contact!.id),
+      keys: [contact!.veeva_id__v, contact!.external_id__v, contact!.crm_id__v].map(unmode),
+      first: contact!.first_name__v,
+      preferred: alias(c!.preferred_contact_information__v),
+      infos: infos
+        .map((i) => [alias(i.id), i.type__v, i.email__v, i.phone__v, i.address_line_1__v, i.primary__v])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    })
+  }
+  return result
 }
 
 beforeAll(async () => {
@@ -172,6 +217,46 @@ describe('receiving a transferred inquiry in the Medical Vault', () => {
     expect(outcome).toMatchObject({ kind: 'failed' })
     expect(outcome.kind === 'failed' && outcome.reason).toContain('NOPE')
     expect((await rows('case__v')).length).toBe(casesBefore)
+  })
+
+  it('B7, B7a, B9, B14: a group received at once gives what receiving its inquiries one by one gives', async () => {
+    const person = fc.record({
+      account: fc.constantFrom('A1', 'A2', 'A3', null),
+      veeva: fc.constantFrom('V1', 'V2', null),
+      external: fc.constantFrom('E1', 'E2', null),
+      first: fc.constantFrom('Ana', 'Ben'),
+      method: fc.constantFrom('email__v', 'phone__v', 'mail__v'),
+      email: fc.constantFrom('a@x.org', 'A@X.org', 'b@x.org'),
+      phone: fc.constantFrom('+1 555 0100', '15550100', '555 0199'),
+      street: fc.constantFrom('1 Main Street', '1 main st.', '2 Oak Road'),
+    })
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(fc.array(person, { minLength: 1, maxLength: 8 }), async (people) => {
+        run++
+        /** The same people as inquiries of one mode: ids and keys of their own, so the modes never meet. */
+        const inquiriesOf = (mode: string) =>
+          people.map((p, i) =>
+            inquiry(`${mode}${run}-${i}`, {
+              account__v: p.account === null ? null : `${mode}${run}${p.account}`,
+              'account__vr.veeva_id__v': p.veeva === null ? null : `${mode}${run}${p.veeva}`,
+              'account__vr.external_id__v': p.external === null ? null : `${mode}${run}${p.external}`,
+              'account__vr.first_name__v': p.first,
+              delivery_method__v: [p.method],
+              email__v: p.email,
+              phone__v: p.phone,
+              address_line_1__v: p.street,
+              postal_code__v: '98101',
+            }),
+          )
+        const oneByOne = inquiriesOf('S')
+        for (const row of oneByOne) await receive(row)
+        const together = inquiriesOf('G')
+        await receiveAll(together)
+        expect(await medicalSide(together)).toEqual(await medicalSide(oneByOne))
+      }),
+      { numRuns: 25 },
+    )
   })
 
   it('B6: under the inquiry-only agreement no Account field is read', async () => {

@@ -4,7 +4,7 @@ import type { VaultDb } from '../../../platform/storage/index.js'
 import { vqlStringList } from '../../../platform/vql/index.js'
 import type { LookupResolver } from '../../rules/index.js'
 import { parseRecordIds } from '../flow-ports.js'
-import { abbreviationOfCode, codeOfAbbreviation } from '../shared/country-codes.js'
+import { abbreviationOfCode, codeOfAbbreviation } from './country-codes.js'
 
 function valuesOf(rows: readonly Record<string, unknown>[], field: string): string[] {
   const ids = new Set<string>()
