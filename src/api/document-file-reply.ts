@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
-import type { DocumentFile } from '../platform/documents/index.js'
+import { type DocumentFile, type VersionFileRead, versionIdOf } from '../platform/documents/index.js'
+import { failureBody } from './envelope.js'
 
 /** Types a browser runs (scripts, markup): served so that it never renders them on the vault's origin. */
 const ACTIVE_MIME =
@@ -37,4 +40,44 @@ export function sendDocumentFile(reply: FastifyReply, file: DocumentFile): Fasti
   if (isActiveMime(file.mime)) void reply.header('Content-Security-Policy', "default-src 'none'; sandbox")
   void reply.header('X-VaultAPI-Status', 'SUCCESS')
   return reply.send(Buffer.from(file.bytes))
+}
+
+/**
+ * Sends several versions' files in one answer, `multipart/mixed`, one part per version in the order
+ * asked, streamed one file at a time. Each part names its version (`Content-ID: <{id}_{major}_{minor}>`),
+ * its length (`Content-Length`), name and type (as a single download sends them) and SHA-256
+ * (`X-Liaison-SHA256`); a version whose file cannot be read is a part of its own with Vault's
+ * failure envelope (`application/json`) and the HTTP status a single download would have had
+ * (`X-Liaison-Http-Status`), so one bad version fails alone.
+ */
+export function sendDocumentFiles(reply: FastifyReply, files: AsyncIterable<VersionFileRead>): FastifyReply {
+  const boundary = `liaison-files-${randomBytes(12).toString('hex')}`
+  async function* parts(): AsyncGenerator<Buffer> {
+    for await (const read of files) {
+      const headers = [`--${boundary}`, `Content-ID: <${versionIdOf(read.version)}>`]
+      let body: Buffer
+      if ('error' in read) {
+        body = Buffer.from(JSON.stringify(failureBody(read.error)))
+        headers.push('Content-Type: application/json', `X-Liaison-Http-Status: ${read.error.spec.http}`)
+      } else {
+        body = Buffer.from(read.file.bytes.buffer, read.file.bytes.byteOffset, read.file.bytes.byteLength)
+        // A stored type with a control character would forge part headers: sent as plain bytes then.
+        const mime = /^[!-~][ -~]*$/.test(read.file.mime) ? read.file.mime : 'application/octet-stream'
+        headers.push(
+          `Content-Type: ${mime}`,
+          `Content-Disposition: ${contentDisposition(read.file.name)}`,
+          `X-Liaison-SHA256: ${read.file.sha256}`,
+        )
+      }
+      headers.push(`Content-Length: ${body.byteLength}`)
+      yield Buffer.from(`${headers.join('\r\n')}\r\n\r\n`, 'latin1')
+      yield body
+      yield Buffer.from('\r\n')
+    }
+    yield Buffer.from(`--${boundary}--\r\n`)
+  }
+  void reply.header('Content-Type', `multipart/mixed; boundary=${boundary}`)
+  void reply.header('X-Content-Type-Options', 'nosniff')
+  void reply.header('X-VaultAPI-Status', 'SUCCESS')
+  return reply.send(Readable.from(parts()))
 }

@@ -1,5 +1,10 @@
-import { Type } from 'typebox'
-import { DOCUMENT_RELATIONSHIP_TYPES } from '../platform/documents/index.js'
+import { type TSchema, Type } from 'typebox'
+import {
+  DOCUMENT_FILES_PER_CALL_MAX,
+  DOCUMENT_RELATIONSHIP_TYPES,
+  type DocumentVersionRef,
+} from '../platform/documents/index.js'
+import { LiaisonError } from '../platform/errors/index.js'
 import { envelopeResponse, openObject } from './envelope-schema.js'
 import { pathParams } from './request-schemas.js'
 
@@ -246,3 +251,54 @@ export const AUDIT_ANSWER = envelopeResponse(
     ],
   },
 )
+
+/** GET /objects/documents/batch/files: the versions whose files to send. */
+export const FILES_QUERY = Type.Object({
+  versions: Type.String({
+    minLength: 1,
+    maxLength: 2_000,
+    description: `Comma-separated version ids {id}_{major}_{minor}, at most ${DOCUMENT_FILES_PER_CALL_MAX}.`,
+    examples: ['1_0_1,2_1_0'],
+  }),
+})
+
+const VERSION_ID = /^([1-9]\d{0,15})_(0|[1-9]\d{0,8})_(0|[1-9]\d{0,8})$/
+
+/** The versions of FILES_QUERY, checked: PARAMETER_INVALID names the first bad one, or too many. */
+export function parseVersionIds(list: string): DocumentVersionRef[] {
+  const ids = list.split(',').map((v) => v.trim())
+  if (ids.length > DOCUMENT_FILES_PER_CALL_MAX)
+    throw new LiaisonError(
+      'PARAMETER_INVALID',
+      `versions names ${ids.length} versions; at most ${DOCUMENT_FILES_PER_CALL_MAX} files are sent at once. Ask in several calls.`,
+    )
+  return ids.map((id) => {
+    const match = VERSION_ID.exec(id)
+    if (match === null)
+      throw new LiaisonError(
+        'PARAMETER_INVALID',
+        `versions: "${id}" is not a version id; write {id}_{major}_{minor}, e.g. 12_1_0.`,
+      )
+    return { id: Number(match[1]), major: Number(match[2]), minor: Number(match[3]) }
+  })
+}
+
+/** The answer of GET /objects/documents/batch/files. */
+export function filesResponse(): { readonly 200: TSchema } {
+  return {
+    200: {
+      description:
+        "multipart/mixed, one part per version asked, or Vault's envelope as JSON when the request is refused.",
+      content: {
+        'multipart/mixed': { schema: Type.String({ format: 'binary' }) },
+        'application/json': {
+          schema: openObject({}),
+          example: {
+            responseStatus: 'FAILURE',
+            errors: [{ type: 'INVALID_DATA', message: 'versions: "12" is not a version id.' }],
+          },
+        },
+      },
+    },
+  }
+}

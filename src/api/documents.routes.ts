@@ -1,8 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { DOCUMENT_FILES_PER_CALL_MAX } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
-import { sendDocumentFile } from './document-file-reply.js'
+import { sendDocumentFile, sendDocumentFiles } from './document-file-reply.js'
 import { DOCUMENT_FORM_TYPES, documentAccess, documentFields, readDocumentForm } from './document-form.js'
 import {
   AUDIT_ANSWER,
@@ -11,9 +12,12 @@ import {
   DOCUMENT_FIELDS,
   DOCUMENT_FORM,
   DOCUMENT_PARAMS,
+  FILES_QUERY,
+  filesResponse,
   idAnswer,
   LIST_ANSWER,
   LIST_QUERY,
+  parseVersionIds,
   RENDITIONS_ANSWER,
   VERSION_PARAMS,
   VERSIONS_ANSWER,
@@ -328,6 +332,27 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => sendDocumentFile(reply, await documents().readFile(request.params.id)),
+  )
+
+  app.get(
+    '/objects/documents/batch/files',
+    {
+      // As the single download: a batch reads nothing one download of each version could not.
+      config: { permission: { kind: 'object', object: 'documents', access: 'read' } },
+      schema: {
+        summary: `Download the source files of several versions at once (at most ${DOCUMENT_FILES_PER_CALL_MAX}), multipart/mixed`,
+        description:
+          "A Liaison extension (Vault has no synchronous batch download): versions is a comma-separated list of version ids {id}_{major}_{minor}. The answer has one part per version, in the order asked: the file with Content-ID <{version id}>, Content-Length, Content-Type, Content-Disposition and X-Liaison-SHA256, or, for a version whose file cannot be read, Vault's failure envelope as application/json with X-Liaison-Http-Status.",
+        tags: ['documents'],
+        params: pathParams({}),
+        querystring: FILES_QUERY,
+        response: filesResponse(),
+      },
+    },
+    async (request, reply) => {
+      const versions = parseVersionIds(request.query.versions)
+      return sendDocumentFiles(reply, documents().readFiles(versions))
+    },
   )
 
   app.get(

@@ -33,6 +33,7 @@ export const SIGNED_CALL_ROUTES: ReadonlySet<string> = new Set([
   'GET /api/:version/query/:cursor',
   'GET /api/:version/objects/documents/:id/file',
   'GET /api/:version/objects/documents/:id/versions/:major/:minor/file',
+  'GET /api/:version/objects/documents/batch/files',
 ])
 
 /**

@@ -102,6 +102,7 @@ describe('every route of the API', () => {
       // The file downloads a connected vault's signed calls may use (its grants decide).
       'GET /api/:version/objects/documents/:id/file': 'read documents',
       'GET /api/:version/objects/documents/:id/versions/:major/:minor/file': 'read documents',
+      'GET /api/:version/objects/documents/batch/files': 'read documents',
       'POST /api/:version/objects/binders': 'create documents',
       'POST /api/:version/objects/binders/:id/documents': 'edit documents',
       'PUT /api/:version/objects/binders/:id/documents/:node_id': 'edit documents',

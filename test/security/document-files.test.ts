@@ -1,9 +1,12 @@
 // Issue 10, findings 4 and 9: document file names outside ASCII, one document whose file cannot be
 // served, and uploaded HTML and SVG, between a Medical Vault and one CRM served over HTTP on
 // databases of their own, as in test/e2e/document-transfer.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
+import { LiaisonError } from '../../src/platform/errors/index.js'
+import { HttpRemoteVault, type RemoteFile } from '../../src/platform/messaging/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { expectEventually } from '../support/expect-eventually.js'
 import {
@@ -186,5 +189,75 @@ describe('security: document files', () => {
       `/objects/documents/${await upload('Plain', ['MX'], pdf('plain'), 'plain.pdf')}/file`,
     )
     expect(plain.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+
+  it("security: a CRM reads many versions' files in one signed call, each version answered alone in the order asked; more than 50 are refused", async () => {
+    const one = await upload('Batch one', ['MX'], pdf('batch one'), 'one.pdf')
+    const two = await upload('Batch two', ['MX'], pdf('batch two'), 'two.pdf')
+    const remote = crm.node.vault.messaging.remote(crm.onCrm)
+    const asked = [`${two}_0_1`, `${one}_0_9`, '999999_0_1', `${one}_0_1`]
+    const answered = await remote.downloadFiles(asked)
+    expect([...answered.keys()]).toEqual(asked)
+    const first = answered.get(`${two}_0_1`) as RemoteFile
+    expect(Buffer.from(first.bytes).toString()).toBe('%PDF-1.4\n% batch two\n%%EOF\n')
+    expect(first.name).toBe('two.pdf')
+    expect(first.mime).toBe('application/pdf')
+    expect(first.sha256).toBe(createHash('sha256').update(first.bytes).digest('hex'))
+    expect((answered.get(`${one}_0_1`) as RemoteFile).name).toBe('one.pdf')
+    for (const [id, message] of [
+      [`${one}_0_9`, `has no version 0.9`],
+      ['999999_0_1', 'no document 999999'],
+    ] as const) {
+      const error = answered.get(id)
+      expect(error, id).toBeInstanceOf(LiaisonError)
+      expect((error as LiaisonError).message).toContain(message)
+      expect((error as LiaisonError).details?.remoteStatus).toBe(404)
+    }
+    // The route is a read like the single download: the connection's integration user may call it,
+    // and a person with a session too; more than one call's worth is refused whole.
+    const tooMany = Array.from({ length: 51 }, (_, i) => `${one}_0_${i}`)
+    await expect(remote.downloadFiles(tooMany)).rejects.toThrow(/at most 50/)
+    const byPerson = await medical.download(`/objects/documents/batch/files?versions=${one}_0_1`)
+    expect(byPerson.headers.get('content-type')).toMatch(/^multipart\/mixed; boundary=/)
+    expect(byPerson.headers.get('x-content-type-options')).toBe('nosniff')
+    const unsigned = await fetch(`${medical.url}/api/v25.2/objects/documents/batch/files?versions=${one}_0_1`)
+    expect(((await unsigned.json()) as Json).errors).toEqual([
+      expect.objectContaining({ type: 'INVALID_SESSION_ID' }),
+    ])
+  })
+
+  it('B17: a file the CRM already holds for a CrossLink of the same Medical Vault is not downloaded again', async () => {
+    const downloads = vi.spyOn(HttpRemoteVault.prototype, 'downloadFiles')
+    try {
+      const bytes = '%PDF-1.4\n% one file, two documents\n%%EOF\n'
+      const first = await upload(
+        'Held first',
+        ['US'],
+        new Blob([bytes], { type: 'application/pdf' }),
+        'a.pdf',
+      )
+      await expectEventually(async () => expect((await crossLinks(first))[0]?.filename__v).toBe('a.pdf'), {
+        timeoutMs: SECONDS,
+      })
+      const asked = () => downloads.mock.calls.flatMap(([ids]) => [...ids])
+      expect(asked()).toContain(`${first}_0_1`)
+      const second = await upload(
+        'Held second',
+        ['US'],
+        new Blob([bytes], { type: 'application/pdf' }),
+        'b.pdf',
+      )
+      await expectEventually(async () => expect((await crossLinks(second))[0]?.filename__v).toBe('b.pdf'), {
+        timeoutMs: SECONDS,
+      })
+      // The CrossLink shows the file under its own name, and its bytes, without a request for them.
+      expect(asked()).not.toContain(`${second}_0_1`)
+      const [link] = await crossLinks(second)
+      const copied = await crm.node.download(`/objects/documents/${String(link!.id)}/file`)
+      expect(await copied.text()).toBe(bytes)
+      expect(copied.headers.get('content-disposition')).toContain('b.pdf')
+    } finally {
+      downloads.mockRestore()
+    }
   })
 })

@@ -1,9 +1,11 @@
 // CrossLink upkeep in a CRM vault (crosslink-sync.ts, through DocumentService.applySourceVersion /
 // obsoleteCrossLink), on the suite's database: the transfer's guarantees hold here, whatever delivers
 // the source versions.
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openTestVault, type TestVault } from '../../../test/support/test-vault.js'
 import { crmProfile } from '../../apps/crm/index.js'
+import { LiaisonError } from '../errors/index.js'
 import { SYSTEM_ACTOR } from '../vault/index.js'
 import type { SourceVersion } from './document-types.js'
 
@@ -129,6 +131,36 @@ describe('CrossLink upkeep', () => {
     ])
     expect(await shown('21')).toBeUndefined()
     expect(await shown('22')).toMatchObject({ version: { major: 0, minor: 1 }, hasFile: true })
+  })
+
+  it('one that fails while it is written fails alone too: the others are written, its file is not kept', async () => {
+    // A change hook refusing source document 31, in the writing transaction, as a database error would.
+    crm.vault.documents.addChangeHook(async (trx, change) => {
+      const row = await trx
+        .selectFrom('document')
+        .select('source_document_id__v')
+        .where('id', '=', change.documentId)
+        .executeTakeFirst()
+      if (row?.source_document_id__v === '31') throw new LiaisonError('OPERATION_NOT_ALLOWED', 'Refused 31.')
+    })
+    const refused = source('31', 0, 1, 'draft__v', 'refused')
+    const results = await crm.vault.documents.applySourceVersions(SYSTEM_ACTOR, [
+      source('30', 0, 1, 'draft__v', 'a'),
+      refused,
+      source('32', 0, 1, 'draft__v', 'c'),
+    ])
+    expect(results.map((r) => ('error' in r ? r.error.message : r.outcome))).toEqual([
+      'created',
+      'Refused 31.',
+      'created',
+    ])
+    expect(await shown('30')).toMatchObject({ hasFile: true })
+    expect(await shown('31')).toBeUndefined()
+    expect(await shown('32')).toMatchObject({ hasFile: true })
+    const refusedSha = createHash('sha256')
+      .update((refused.file as { bytes: Uint8Array }).bytes)
+      .digest('hex')
+    expect(await crm.vault.documents.blobs.has(refusedSha)).toBe(false)
   })
 
   it('B23: a source version this vault cannot show changes nothing', async () => {

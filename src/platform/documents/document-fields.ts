@@ -26,6 +26,7 @@ const READ_ONLY_FIELDS = new Set([
   'filename__v',
   'format__v',
   'size__v',
+  'sha256__sys',
 ])
 
 /**

@@ -131,6 +131,8 @@ function standardFields(vaultId: number, labels: ReadonlyMap<string, string>): S
     field('filename__v', 'File Name', 'String', v('file_name')),
     field('format__v', 'Format', 'String', v('file_mime')),
     field('size__v', 'Size', 'Number', v('file_size')),
+    // The file's SHA-256 (its address in the blob store): a copy that holds it already skips the download.
+    field('sha256__sys', 'SHA-256', 'String', v('file_sha256')),
     field('document_creation_date__v', 'Document Creation Date', 'DateTime', d('created_date'), true),
     field('created_by__v', 'Created By', 'String', d('created_by'), true),
     field('version_creation_date__v', 'Version Creation Date', 'DateTime', v('created_date'), true),

@@ -67,6 +67,18 @@ export class DocumentSearch {
     }
     const properties = this.#propertiesText(String(latest.type), String(latest.name), String(latest.fields))
     const sha256 = typeof latest.sha256 === 'string' ? latest.sha256 : null
+    if (change.kind === 'create') {
+      // A new document has no search row (ids are never reused): one write, no read first.
+      const content = await this.#contentText(sha256, latest.mime, Number(latest.size ?? 0))
+      await trx
+        .insertInto(DOCUMENT_SEARCH.table)
+        .values({ document_id: id, properties, content, file_sha256: sha256 })
+        .onConflict((oc) =>
+          oc.column('document_id').doUpdateSet({ properties, content, file_sha256: sha256 }),
+        )
+        .execute()
+      return
+    }
     const existing = await trx
       .selectFrom(DOCUMENT_SEARCH.table)
       .select(['properties', 'content', 'file_sha256'])

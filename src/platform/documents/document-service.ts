@@ -31,7 +31,9 @@ import type {
   DocumentFieldValues,
   DocumentFile,
   DocumentVersionNumber,
+  DocumentVersionRef,
   SourceVersion,
+  VersionFileRead,
 } from './document-types.js'
 import { DocumentWrites } from './document-writes.js'
 
@@ -270,6 +272,22 @@ export class DocumentService {
   /** The file of the latest version (or of the given version). */
   readFile(id: number, version?: DocumentVersionNumber): Promise<DocumentFile> {
     return this.#reads.readFile(id, version)
+  }
+
+  /**
+   * The files of several versions (at most DOCUMENT_FILES_PER_CALL_MAX), in the order asked and one
+   * at a time; a version whose file cannot be read answers its error in its place.
+   */
+  readFiles(versions: readonly DocumentVersionRef[]): AsyncGenerator<VersionFileRead> {
+    return this.#reads.readFiles(versions)
+  }
+
+  /**
+   * Which of these files (by SHA-256) the blob store holds for CrossLinks of the source vault: a
+   * source version with one of them can be shown without copying its bytes again (a HeldFile).
+   */
+  heldFilesOf(sourceVaultId: string, sha256s: readonly string[]): Promise<Set<string>> {
+    return this.#parts.blobs.heldForSource(sourceVaultId, sha256s)
   }
 
   /** The viewable rendition of the latest version: a PDF is its own, a PNG or JPEG image becomes a PDF. */

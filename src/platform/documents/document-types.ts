@@ -12,6 +12,7 @@
 
 import type { Transaction } from 'kysely'
 import type { AuditActor } from '../audit/index.js'
+import type { LiaisonError } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
 
@@ -21,6 +22,37 @@ export interface DocumentFile {
   readonly name: string
   readonly mime: string
 }
+
+/**
+ * A file this vault's blob store already holds, named by its SHA-256: a CrossLink can show it
+ * without its bytes being copied again.
+ */
+export interface HeldFile {
+  readonly sha256: string
+  readonly size: number
+  readonly name: string
+  readonly mime: string
+}
+
+/** One version of one document, as a batch of file reads names it (`{id}_{major}_{minor}`, Vault's version_id). */
+export interface DocumentVersionRef {
+  readonly id: number
+  readonly major: number
+  readonly minor: number
+}
+
+/** The version_id of a version, as VQL and the batch file read name it. */
+export function versionIdOf(version: DocumentVersionRef): string {
+  return `${version.id}_${version.major}_${version.minor}`
+}
+
+/** Files read in one call of `readFiles` (and so in one signed request of the batch file route). */
+export const DOCUMENT_FILES_PER_CALL_MAX = 50
+
+/** A file of a batch read, or why it cannot be read; in the order asked. */
+export type VersionFileRead =
+  | { readonly version: DocumentVersionRef; readonly file: DocumentFile & { readonly sha256: string } }
+  | { readonly version: DocumentVersionRef; readonly error: LiaisonError }
 
 /** Who acts on a document (the same shape as a record actor). */
 export type DocumentActor = AuditActor & { readonly securityProfile: SecurityProfile | 'system' }
@@ -76,8 +108,11 @@ export interface SourceVersion {
   readonly state: string
   /** `name__v` and the type fields to show (already mapped to this vault's values). */
   readonly fields: Readonly<Record<string, unknown>>
-  /** The version's file; leave out to keep the file the CrossLink has for this version. */
-  readonly file?: DocumentFile
+  /**
+   * The version's file: its bytes, or a file the blob store already holds; leave out to keep the
+   * file the CrossLink has for this version.
+   */
+  readonly file?: DocumentFile | HeldFile
 }
 
 /** What bringing a CrossLink in step did. `stale`: the CrossLink already shows a later source version. */

@@ -21,6 +21,7 @@ export {
   type CrossLinkOutcome,
   type CrossLinkRef,
   DOCUMENT_FILE_MAX_BYTES_DEFAULT,
+  DOCUMENT_FILES_PER_CALL_MAX,
   type DocumentAction,
   type DocumentActor,
   type DocumentChange,
@@ -29,7 +30,11 @@ export {
   type DocumentFieldValues,
   type DocumentFile,
   type DocumentVersionNumber,
+  type DocumentVersionRef,
+  type HeldFile,
   type SourceVersion,
+  type VersionFileRead,
+  versionIdOf,
 } from './document-types.js'
 export { DOCUMENTS_AUDIT_OBJECT } from './document-writes.js'
 export { FsBlobStore } from './fs-blob-store.js'

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { ErrorCode } from '../errors/index.js'
+import type { ErrorCode, LiaisonError } from '../errors/index.js'
 import type { SecurityProfile } from '../metadata/index.js'
 import type { RecordActor } from '../records/index.js'
 import type { VaultDb } from '../storage/index.js'
@@ -157,6 +157,13 @@ export interface RemoteVault {
   ): Promise<Record<string, unknown>>
   /** Downloads a file (a document's). A failure envelope throws its LiaisonError, as in query. */
   download(path: string): Promise<RemoteFile>
+  /**
+   * Downloads the files of several document versions (version ids `{id}_{major}_{minor}`, at most
+   * the remote's per-call limit, 50) in one signed call of its batch file route. Answers each
+   * version's file or, when the remote could not read that one, its error (a LiaisonError as
+   * `download` would have thrown); a call refused whole, unreachable or unreadable throws.
+   */
+  downloadFiles(versionIds: readonly string[]): Promise<Map<string, RemoteFile | LiaisonError>>
 }
 
 /** A file read from a remote vault. */
@@ -164,6 +171,8 @@ export interface RemoteFile {
   readonly bytes: Uint8Array
   readonly name: string
   readonly mime: string
+  /** The SHA-256 the remote states for the bytes (batch downloads). */
+  readonly sha256?: string
 }
 
 /** What a processor gets besides the message. */

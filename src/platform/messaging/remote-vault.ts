@@ -8,7 +8,11 @@ import type {
   RemoteQueryResult,
   RemoteVault,
 } from './messaging-types.js'
+import { multipartBoundary, parseFileParts } from './multipart-files.js'
 import { type RequestSigner, signRequest } from './request-signing.js'
+
+/** The batch file route of a vault (GET, a Liaison extension): the files of several versions in one answer. */
+export const BATCH_FILES_PATH = '/objects/documents/batch/files'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
@@ -222,22 +226,68 @@ export class HttpRemoteVault implements RemoteVault {
     }
     const response = await fetchSigned(this.#signer, this.#clock, call)
     const mime = response.headers.get('content-type') ?? 'application/octet-stream'
-    if (!response.ok || mime.startsWith('application/json')) {
-      const text = await response.text().catch(() => '')
-      let body: Record<string, unknown> = {}
-      try {
-        const parsed = JSON.parse(text) as unknown
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-          body = parsed as Record<string, unknown>
-      } catch {
-        // Not an envelope: remoteFailure reports the HTTP status.
-      }
-      throw remoteFailure(this.#name, { status: response.ok ? 502 : response.status, body })
-    }
+    if (!response.ok || mime.startsWith('application/json'))
+      throw await this.#failedDownload(response, response.ok ? 502 : response.status)
     const bytes = new Uint8Array(await response.arrayBuffer())
     const disposition = response.headers.get('content-disposition') ?? ''
     const name = fileNameOf(disposition) ?? path.split('/').at(-1) ?? 'file'
     return { bytes, name, mime: mime.split(';')[0]!.trim() }
+  }
+
+  async downloadFiles(versionIds: readonly string[]): Promise<Map<string, RemoteFile | LiaisonError>> {
+    const answered = new Map<string, RemoteFile | LiaisonError>()
+    if (versionIds.length === 0) return answered
+    const call: SignedCall = {
+      baseUrl: this.connection.remoteUrl,
+      recipientVaultId: this.connection.remoteVaultId,
+      method: 'GET',
+      path: `${BATCH_FILES_PATH}?versions=${versionIds.map(encodeURIComponent).join(',')}`,
+      accept: 'multipart/mixed, application/json',
+      remoteName: this.#name,
+      ...(this.#signal === undefined ? {} : { signal: this.#signal }),
+    }
+    const response = await fetchSigned(this.#signer, this.#clock, call)
+    const boundary = multipartBoundary(response.headers.get('content-type') ?? '')
+    if (!response.ok || boundary === undefined)
+      throw await this.#failedDownload(response, response.ok ? 502 : response.status)
+    const parts = parseFileParts(new Uint8Array(await response.arrayBuffer()), boundary, this.#name)
+    for (const part of parts) {
+      const id = (part.headers.get('content-id') ?? '').replace(/^<|>$/g, '')
+      const mime = (part.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim()
+      if (mime === 'application/json') {
+        const status = Number(part.headers.get('x-liaison-http-status'))
+        answered.set(
+          id,
+          remoteFailure(this.#name, {
+            status: Number.isInteger(status) ? status : 500,
+            body: envelopeOf(Buffer.from(part.body).toString('utf8')),
+          }),
+        )
+        continue
+      }
+      const name = fileNameOf(part.headers.get('content-disposition') ?? '') ?? id
+      const sha256 = part.headers.get('x-liaison-sha256')
+      answered.set(id, { bytes: part.body, name, mime, ...(sha256 === undefined ? {} : { sha256 }) })
+    }
+    for (const id of versionIds)
+      if (!answered.has(id))
+        answered.set(
+          id,
+          new LiaisonError(
+            'INTERNAL',
+            `${this.#name} left version ${id} out of a batch of files. It is retried.`,
+            {
+              details: { reason: 'REMOTE_UNREADABLE' },
+            },
+          ),
+        )
+    return answered
+  }
+
+  /** The error of a download the remote refused (or answered with something other than files). */
+  async #failedDownload(response: Response, status: number): Promise<LiaisonError> {
+    const text = await response.text().catch(() => '')
+    return remoteFailure(this.#name, { status, body: envelopeOf(text) })
   }
 
   async query(q: string, options: { readonly describe?: boolean } = {}): Promise<RemoteQueryResult> {
@@ -307,6 +357,18 @@ export class HttpRemoteVault implements RemoteVault {
       ...(this.#signal === undefined ? {} : { signal: this.#signal }),
     })
   }
+}
+
+/** A Vault envelope in a text, or an empty one (remoteFailure then reports the HTTP status). */
+function envelopeOf(text: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>
+  } catch {
+    // Not an envelope.
+  }
+  return {}
 }
 
 function rowsOf(body: Record<string, unknown>): Record<string, unknown>[] {

@@ -1,16 +1,16 @@
-import type { SourceVersion } from '../../../platform/documents/index.js'
+import type { CrossLinkRef, SourceVersion } from '../../../platform/documents/index.js'
 import { LiaisonError } from '../../../platform/errors/index.js'
 import {
   exceptionBodyOf,
   type FailedItem,
   type InboundMessage,
   type MessageProcessor,
-  type RemoteFile,
   recordException,
 } from '../../../platform/messaging/index.js'
 import { applyFieldRules, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { type FlowVault, yieldToEventLoop } from '../flow-ports.js'
 import { crmDocumentLookups } from '../shared/crm-document-lookups.js'
+import { sourceFilesOf, type WantedFile } from './source-files.js'
 
 /** The integration rule whose field rules say which metadata a CrossLink gets. */
 export const DOCUMENT_TRANSFER_RULE = 'document_transfer_integration_rule__v'
@@ -26,42 +26,39 @@ export const DOCUMENT_BASE_FIELDS = [
   'major_version_number__v',
   'minor_version_number__v',
   'filename__v',
+  // The file's type, size and SHA-256: what batches the downloads and reuses a file held already.
+  'format__v',
+  'size__v',
+  'sha256__sys',
 ] as const
-
-/** Files downloaded at once while processing one message. */
-const DOWNLOADS_IN_FLIGHT = 8
 
 /** CrossLinks written per transaction (each behind its own savepoint). */
 export const DOCUMENTS_PER_TRANSACTION = 50
 
 const DOCUMENT_ID = /^[1-9]\d{0,15}$/
 
-/**
- * Tries of a message after which a file the Medical Vault keeps failing to serve (while it answers
- * the message's query) fails its document alone: the earlier tries ride out a passing fault, and
- * one broken document then no longer holds back every later document to this CRM.
- */
-export const FILE_TRIES_BEFORE_DOCUMENT_FAILS = 3
-
-/**
- * True when a failed download fails its document alone: refused for good, or answered with an
- * error (not unreachable, not throttled) on a late enough try.
- */
-function failsDocumentAlone(error: unknown, attempt: number): error is LiaisonError {
-  if (!(error instanceof LiaisonError)) return false
-  if (error.spec.retry === 'never') return true
-  return (
-    attempt >= FILE_TRIES_BEFORE_DOCUMENT_FAILS &&
-    typeof error.details?.remoteStatus === 'number' &&
-    error.code !== 'BURST_LIMIT'
-  )
-}
-
-async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = []
-  for (let i = 0; i < items.length; i += size)
-    results.push(...(await Promise.all(items.slice(i, i + size).map(fn))))
-  return results
+/** The file a CrossLink needs of a source row, or undefined when it has none or shows it already. */
+function wantedFileOf(
+  id: string,
+  row: Readonly<Record<string, unknown>> | undefined,
+  current: CrossLinkRef | undefined,
+): WantedFile | undefined {
+  if (row === undefined || row.filename__v === null || row.filename__v === undefined) return undefined
+  const major = Number(row.major_version_number__v)
+  const minor = Number(row.minor_version_number__v)
+  if (current?.hasFile === true && current.version.major === major && current.version.minor === minor)
+    return undefined
+  const sha256 = typeof row.sha256__sys === 'string' && row.sha256__sys !== '' ? row.sha256__sys : undefined
+  return {
+    documentId: id,
+    major,
+    minor,
+    name: String(row.filename__v),
+    mime:
+      typeof row.format__v === 'string' && row.format__v !== '' ? row.format__v : 'application/octet-stream',
+    size: Number(row.size__v ?? 0) || 0,
+    sha256,
+  }
 }
 
 /**
@@ -99,44 +96,37 @@ export function receiveDocuments(vault: FlowVault): MessageProcessor {
         if (!(error instanceof LiaisonError) || error.spec.retry !== 'never') throw error
         failures.push({ key: id, errorCode: error.code, message: error.message })
       }
-      for (let start = 0; start < ids.length; start += DOCUMENTS_PER_TRANSACTION) {
-        await yieldToEventLoop()
-        const group = ids.slice(start, start + DOCUMENTS_PER_TRANSACTION)
-        // Files first, a few side by side; a version whose file the CrossLink already shows is not fetched.
-        const files = await inBatches(
-          group,
-          DOWNLOADS_IN_FLIGHT,
-          async (id): Promise<RemoteFile | LiaisonError | undefined> => {
-            const row = byId.get(id)
-            if (row === undefined || row.filename__v === null || row.filename__v === undefined)
-              return undefined
-            const major = Number(row.major_version_number__v)
-            const minor = Number(row.minor_version_number__v)
-            const current = shown.get(id)
-            if (
-              current?.hasFile === true &&
-              current.version.major === major &&
-              current.version.minor === minor
-            )
-              return undefined
-            // A download that fails its document alone is reported below; anything else retries the message.
-            return remote
-              .download(`/objects/documents/${id}/versions/${major}/${minor}/file`)
-              .catch((error: unknown) => {
-                if (failsDocumentAlone(error, message.attempts + 1)) return error
-                throw error
-              })
-          },
+      const groups: string[][] = []
+      for (let start = 0; start < ids.length; start += DOCUMENTS_PER_TRANSACTION)
+        groups.push(ids.slice(start, start + DOCUMENTS_PER_TRANSACTION))
+      // Files first, many per signed call; a version whose file the CrossLink already shows is not
+      // fetched, nor one whose file this vault already holds for a CrossLink of the same vault.
+      const filesOf = (group: readonly string[]) =>
+        sourceFilesOf(
+          vault,
+          remote,
+          connection,
+          group
+            .map((id) => wantedFileOf(id, byId.get(id), shown.get(id)))
+            .filter((w): w is WantedFile => w !== undefined),
+          message.attempts + 1,
         )
+      let nextFiles = groups.length === 0 ? undefined : filesOf(groups[0]!)
+      for (const [index, group] of groups.entries()) {
+        await yieldToEventLoop()
+        const files = await nextFiles!
+        // The next group's files come while this group is written (a failure is thrown when awaited).
+        nextFiles = index + 1 < groups.length ? filesOf(groups[index + 1]!) : undefined
+        nextFiles?.catch(() => {})
         const sources: SourceVersion[] = []
-        for (const [i, id] of group.entries()) {
+        for (const id of group) {
           const row = byId.get(id)
           try {
             if (row === undefined) {
               await vault.documents.obsoleteCrossLink(actor, connection.remoteVaultId, id)
               continue
             }
-            const file = files[i]
+            const file = files.get(id)
             if (file instanceof LiaisonError) {
               failures.push({
                 key: id,
