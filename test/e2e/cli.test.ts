@@ -120,6 +120,32 @@ describe('the liaison command against running vaults', () => {
     expect(stderr).not.toMatch(/^fetch failed/)
   })
 
+  it('serve refuses a --pool-max that is not a number of connections, and a port in use, in one line each', async () => {
+    const pool = await liaison('serve', '--profile', 'medical', '--db', 'sqlite::memory:', '--pool-max', '0')
+    expect(pool.code).toBe(1)
+    expect(pool.stderr).toContain('--pool-max is a whole number of connections from 1 to 1000')
+    const taken = createServer()
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const busy = await liaison(
+        'serve',
+        '--profile',
+        'medical',
+        '--db',
+        `sqlite:${join(dir, 'busy.db')}`,
+        '--port',
+        String(port),
+      )
+      expect(busy.code).toBe(1)
+      expect(busy.stderr.trim()).toBe(
+        `Another process already listens on 127.0.0.1:${port}: stop it, or start this vault on another --port.`,
+      )
+    } finally {
+      await new Promise((done) => taken.close(done))
+    }
+  })
+
   it('liaison status --world DIR prints the world; --version prints the package version; help shows no internal ids', async () => {
     const status = await liaison('status', '--world', dir)
     expect(status.code, status.stderr).toBe(0)
