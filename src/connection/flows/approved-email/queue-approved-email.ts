@@ -7,6 +7,7 @@ import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields, type RoutingTable } from '../shared/document-routing.js'
+import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
 import { routingTableFor } from '../shared/routing-table.js'
 import {
   APPROVED_EMAIL_ORDERING_KEY,
@@ -176,16 +177,9 @@ export async function resendApprovedEmail(
  * connection that gained a country: the content it should now have is sent to it.
  */
 export function resendApprovedEmailOnSwitchOn(vault: ApprovedEmailVault): ChangeHook {
-  return async (trx, change) => {
-    const points = await trx
-      .selectFrom('integration_point__sys')
-      .select('connection__sys')
-      .where('id', 'in', [...change.ids])
-      .where('integration_point_api_name__sys', '=', INTEGRATION_POINTS.approvedEmailOutbound)
-      .where('status__v', '=', 'active__v')
-      .execute()
-    for (const point of points) await sendRoutedContent(trx, vault, String(point.connection__sys))
-  }
+  return onOutboundSwitchedOn(INTEGRATION_POINTS.approvedEmailOutbound, (trx, connectionId) =>
+    sendRoutedContent(trx, vault, connectionId),
+  )
 }
 
 /** B16 for Approved Email: a Connection Country created or made active again brings its content. */

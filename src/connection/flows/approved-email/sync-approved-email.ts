@@ -13,6 +13,7 @@ import { applyFieldRules, loadRuleSet, queryFieldsFor } from '../../rules/index.
 import { type FlowVault, yieldToEventLoop } from '../flow-ports.js'
 import { codeOfAbbreviation, GLOBAL_ABBREVIATION } from '../shared/country-codes.js'
 import { crmDocumentLookups } from '../shared/crm-document-lookups.js'
+import { SOURCE_VERSION_FIELDS } from '../shared/source-version-fields.js'
 import {
   APPROVED_EMAIL_RULE,
   type ApprovedDocumentStatus,
@@ -22,17 +23,7 @@ import {
 } from './approved-email-content.js'
 
 /** What the CRM always reads of an Approved Email source or a related document. */
-const BASE_FIELDS = [
-  'id',
-  'name__v',
-  'type__v',
-  'lifecycle__v',
-  'state__v',
-  'major_version_number__v',
-  'minor_version_number__v',
-  'filename__v',
-  'country__v',
-] as const
+const BASE_FIELDS = [...SOURCE_VERSION_FIELDS, 'country__v'] as const
 
 const DOCUMENT_ID = /^[1-9]\d{0,15}$/
 

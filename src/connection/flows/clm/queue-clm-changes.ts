@@ -6,6 +6,7 @@ import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields, type RoutingTable } from '../shared/document-routing.js'
+import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
 import { routingTableFor } from '../shared/routing-table.js'
 import { PRESENTATION_TYPE, SLIDE_TYPE } from './clm-publication.js'
 
@@ -166,16 +167,9 @@ export function queuePresentationsOfNewCountries(vault: FlowVault): ChangeHook {
 
 /** CLM switched on again for a connection (its outbound point made active): its presentations go again. */
 export function resendOnClmSwitchedOn(vault: FlowVault): ChangeHook {
-  return async (trx, change) => {
-    const points = await trx
-      .selectFrom('integration_point__sys')
-      .select('connection__sys')
-      .where('id', 'in', [...change.ids])
-      .where('integration_point_api_name__sys', '=', INTEGRATION_POINTS.clmOutbound)
-      .where('status__v', '=', 'active__v')
-      .execute()
-    for (const point of points) await sendRoutedPresentations(trx, vault, String(point.connection__sys))
-  }
+  return onOutboundSwitchedOn(INTEGRATION_POINTS.clmOutbound, (trx, connectionId) =>
+    sendRoutedPresentations(trx, vault, connectionId),
+  )
 }
 
 /**

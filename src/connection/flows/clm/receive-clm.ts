@@ -23,6 +23,7 @@ import {
 } from '../../rules/index.js'
 import { type FlowVault, yieldToEventLoop } from '../flow-ports.js'
 import { crmDocumentLookups } from '../shared/crm-document-lookups.js'
+import { SOURCE_VERSION_FIELDS } from '../shared/source-version-fields.js'
 import {
   type BadSlide,
   type PresentationPlan,
@@ -45,14 +46,7 @@ import {
 
 /** What the CRM always reads of a presentation binder or slide, whatever the field rules add. */
 export const CLM_BASE_FIELDS = [
-  'id',
-  'name__v',
-  'type__v',
-  'lifecycle__v',
-  'state__v',
-  'major_version_number__v',
-  'minor_version_number__v',
-  'filename__v',
+  ...SOURCE_VERSION_FIELDS,
   'clm_content__v',
   'crm_slide_update_method__v',
 ] as const

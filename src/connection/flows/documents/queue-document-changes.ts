@@ -7,6 +7,7 @@ import { ROUTE_DOCUMENTS_TASK } from '../../job-tasks/index.js'
 import { DOCUMENT_TRANSFER_GROUP, INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields } from '../shared/document-routing.js'
+import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
 import { transferredTypes } from './document-transfer-group.js'
 import { ROUTER_JOB_KEY, type RoutingVault, routingTable } from './route-documents.js'
 
@@ -179,15 +180,7 @@ export async function resendRoutedDocuments(
  * it; switching it on again (an edit of the active point) sends the connection's documents again.
  */
 export function resendOnTransferSwitchedOn(vault: RoutingVault): ChangeHook {
-  return async (trx, change) => {
-    const points = await trx
-      .selectFrom('integration_point__sys')
-      .select('connection__sys')
-      .where('id', 'in', [...change.ids])
-      .where('integration_point_api_name__sys', '=', INTEGRATION_POINTS.documentTransferOutbound)
-      .where('status__v', '=', 'active__v')
-      .execute()
-    for (const point of points)
-      await queueRoutedDocuments(trx, vault, String(point.connection__sys), 'switched_on')
-  }
+  return onOutboundSwitchedOn(INTEGRATION_POINTS.documentTransferOutbound, (trx, connectionId) =>
+    queueRoutedDocuments(trx, vault, connectionId, 'switched_on'),
+  )
 }

@@ -10,6 +10,7 @@ import {
 import { applyFieldRules, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { type FlowVault, yieldToEventLoop } from '../flow-ports.js'
 import { crmDocumentLookups } from '../shared/crm-document-lookups.js'
+import { SOURCE_VERSION_FIELDS } from '../shared/source-version-fields.js'
 import { sourceFilesOf, type WantedFile } from './source-files.js'
 
 /** The integration rule whose field rules say which metadata a CrossLink gets. */
@@ -17,15 +18,7 @@ export const DOCUMENT_TRANSFER_RULE = 'document_transfer_integration_rule__v'
 
 /** What the CRM always reads of a routed document, whatever the field rules add. */
 export const DOCUMENT_BASE_FIELDS = [
-  'id',
-  'name__v',
-  'type__v',
-  'lifecycle__v',
-  // The state's name (status__v answers its label, as in Vault).
-  'state__v',
-  'major_version_number__v',
-  'minor_version_number__v',
-  'filename__v',
+  ...SOURCE_VERSION_FIELDS,
   // The file's type, size and SHA-256: what batches the downloads and reuses a file held already.
   'format__v',
   'size__v',
