@@ -270,19 +270,24 @@ program
       { installBehaviours },
       { createCliLogger },
       { assertWritableDatabase },
+      { logMessageLife },
     ] = await Promise.all([
       import('./connect-command.js'),
       import('../platform/storage/index.js'),
       import('./vault-server.js'),
       import('./cli-logger.js'),
       import('./data-folder.js'),
+      import('./message-log.js'),
     ])
     const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
     assertWritableDatabase(database)
     const logger = createCliLogger()
     const worker = await runWorker(
       { database, keyFile: options.keyFile },
-      (vault) => installBehaviours(vault, { logger }),
+      (vault) => {
+        logMessageLife(vault, logger)
+        return installBehaviours(vault, { logger })
+      },
       logger,
     )
     stopOnSignal(`the worker of ${worker.name}`, worker.close)

@@ -17,6 +17,7 @@ import { LiaisonError } from '../platform/errors/index.js'
 import type { SecurityProfile } from '../platform/metadata/index.js'
 import { BULK_RECORDS_MAX, type RecordWriter } from '../platform/records/index.js'
 import { createUser, findUserId, SYSTEM_ACTOR, Vault, type VaultConfig } from '../platform/vault/index.js'
+import { logMessageLife } from './message-log.js'
 
 /** Roles of the demo people in world.json, and the security profile each one gets. */
 export const DEMO_ROLES = {
@@ -212,7 +213,12 @@ export async function serveVault(
   const vault = await Vault.open({
     ...config,
     ...(log === undefined ? {} : { jobs: { ...config.jobs, logger: log } }),
-    setup: [(v) => installBehaviours(v, log === undefined ? {} : { logger: log }), ...(config.setup ?? [])],
+    setup: [
+      (v) => installBehaviours(v, log === undefined ? {} : { logger: log }),
+      // Each step of a message's life, one line with its id, connection and integration point.
+      ...(log === undefined ? [] : [(v: Vault) => void logMessageLife(v, log)]),
+      ...(config.setup ?? []),
+    ],
   })
   try {
     const app = await buildApp(vault, {
