@@ -43,7 +43,14 @@ export async function handleError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const known = isLiaisonError(error) ? error : translateFastifyError(error)
+  const fromFastify = isLiaisonError(error) ? error : translateFastifyError(error)
+  // A database error the dialect knows (the server unreachable, a busy row) is the client's to retry,
+  // and still the operator's to see.
+  const fromStorage =
+    fromFastify === undefined ? request.server.vault.storage.dialect.translateError(error) : undefined
+  if (fromStorage !== undefined)
+    request.log.warn({ err: error, executionId: request.id }, `${fromStorage.code} ${request.id}`)
+  const known = fromFastify ?? fromStorage
   // The execution id is what the client quotes; the log line is where it leads.
   if (known === undefined)
     request.log.error({ err: error, executionId: request.id }, `unexpected error ${request.id}`)

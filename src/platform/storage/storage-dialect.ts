@@ -81,6 +81,30 @@ function driverCode(error: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * The driver's ways of saying the PostgreSQL server cannot be reached or dropped the connection:
+ * socket errors, class 08 (connection exception) and 57P01–57P03 (the server shutting down or
+ * starting). The pool opens new connections on its own, so the next request may well succeed.
+ */
+const POSTGRES_UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+])
+
+function postgresUnreachable(error: unknown): boolean {
+  const code = driverCode(error)
+  if (code !== undefined) return POSTGRES_UNREACHABLE.has(code) || code.startsWith('08')
+  const message = error instanceof Error ? error.message : ''
+  return /^Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+}
+
 function uniqueViolation(error: unknown): LiaisonError {
   const message = error instanceof Error ? error.message : String(error)
   return new LiaisonError(
@@ -173,6 +197,12 @@ export const postgresDialect: StorageDialect = Object.freeze({
     if (code === '23505') return uniqueViolation(error)
     if (code === '40001' || code === '40P01' || code === '55P03')
       return new LiaisonError('STORAGE_BUSY', 'The vault database is busy; retry shortly.', { cause: error })
+    if (postgresUnreachable(error))
+      return new LiaisonError(
+        'VAULT_NOT_READY',
+        'The vault cannot reach its database right now; nothing was changed. Retry shortly; if it lasts, check the database server.',
+        { cause: error },
+      )
     return undefined
   },
 })
