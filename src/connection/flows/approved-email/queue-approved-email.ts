@@ -1,13 +1,13 @@
 import type { Transaction } from 'kysely'
 import type { DocumentChangeHook } from '../../../platform/documents/index.js'
 import type { JobQueue } from '../../../platform/jobs/index.js'
-import { MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
 import type { ChangeHook } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields, type RoutingTable } from '../shared/document-routing.js'
 import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
+import { countriesGained, enqueueItems } from '../shared/routed-messages.js'
 import { routingTableFor } from '../shared/routing-table.js'
 import {
   APPROVED_EMAIL_ORDERING_KEY,
@@ -79,16 +79,17 @@ async function sendSources(
       ids.add(String(source.id))
       byConnection.set(connectionId, ids)
     }
-  for (const [connectionId, ids] of byConnection) {
-    const items = [...ids]
-    for (let i = 0; i < items.length; i += MESSAGE_ITEMS_MAX)
-      await vault.messaging.enqueueOutbound(trx, {
+  for (const [connectionId, ids] of byConnection)
+    await enqueueItems(
+      trx,
+      vault.messaging,
+      {
         connectionId,
         integrationPoint: INTEGRATION_POINTS.approvedEmailOutbound,
-        items: items.slice(i, i + MESSAGE_ITEMS_MAX),
         orderingKey: APPROVED_EMAIL_ORDERING_KEY,
-      })
-  }
+      },
+      [...ids],
+    )
   if (byConnection.size > 0) setImmediate(() => vault.jobs.nudge())
   return byConnection.size
 }
@@ -185,13 +186,7 @@ export function resendApprovedEmailOnSwitchOn(vault: ApprovedEmailVault): Change
 /** B16 for Approved Email: a Connection Country created or made active again brings its content. */
 export function resendApprovedEmailOfNewCountries(vault: ApprovedEmailVault): ChangeHook {
   return async (trx, change) => {
-    const rows = await trx
-      .selectFrom('connection_country__v')
-      .select('connection__sys')
-      .distinct()
-      .where('id', 'in', [...change.ids])
-      .where('status__v', '=', 'active__v')
-      .execute()
-    for (const row of rows) await sendRoutedContent(trx, vault, String(row.connection__sys))
+    for (const connectionId of (await countriesGained(trx, change.ids)).keys())
+      await sendRoutedContent(trx, vault, connectionId)
   }
 }

@@ -1,12 +1,12 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { DocumentChangeHook } from '../../../platform/documents/index.js'
-import { MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
 import type { ChangeHook } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields, type RoutingTable } from '../shared/document-routing.js'
 import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
+import { countriesGained, enqueueItems } from '../shared/routed-messages.js'
 import { routingTableFor } from '../shared/routing-table.js'
 import { PRESENTATION_TYPE, SLIDE_TYPE } from './clm-publication.js'
 
@@ -71,15 +71,12 @@ async function sendPresentations(
     }
   let sent = 0
   for (const [connectionId, items] of byConnection)
-    for (let i = 0; i < items.length; i += MESSAGE_ITEMS_MAX) {
-      await vault.messaging.enqueueOutbound(trx, {
-        connectionId,
-        integrationPoint: INTEGRATION_POINTS.clmOutbound,
-        items: items.slice(i, i + MESSAGE_ITEMS_MAX),
-        orderingKey: CLM_ORDERING_KEY,
-      })
-      sent += Math.min(MESSAGE_ITEMS_MAX, items.length - i)
-    }
+    sent += await enqueueItems(
+      trx,
+      vault.messaging,
+      { connectionId, integrationPoint: INTEGRATION_POINTS.clmOutbound, orderingKey: CLM_ORDERING_KEY },
+      items,
+    )
   return sent
 }
 
@@ -148,19 +145,7 @@ export async function resendPresentations(
 /** B16 for CLM: a connection that gains a country receives the presentations tagged with it. */
 export function queuePresentationsOfNewCountries(vault: FlowVault): ChangeHook {
   return async (trx, change) => {
-    const rows = await trx
-      .selectFrom('connection_country__v')
-      .select(['connection__sys', 'country__v'])
-      .where('id', 'in', [...change.ids])
-      .where('status__v', '=', 'active__v')
-      .execute()
-    const byConnection = new Map<string, Set<string>>()
-    for (const row of rows) {
-      const countries = byConnection.get(String(row.connection__sys)) ?? new Set<string>()
-      countries.add(String(row.country__v))
-      byConnection.set(String(row.connection__sys), countries)
-    }
-    for (const [connectionId, countries] of byConnection)
+    for (const [connectionId, countries] of await countriesGained(trx, change.ids))
       await sendRoutedPresentations(trx, vault, connectionId, countries)
   }
 }

@@ -8,6 +8,7 @@ import { DOCUMENT_TRANSFER_GROUP, INTEGRATION_POINTS } from '../../rules/index.j
 import type { FlowVault } from '../flow-ports.js'
 import { connectionsForDocument, countriesOfFields } from '../shared/document-routing.js'
 import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
+import { countriesGained } from '../shared/routed-messages.js'
 import { transferredTypes } from './document-transfer-group.js'
 import { ROUTER_JOB_KEY, type RoutingVault, routingTable } from './route-documents.js'
 
@@ -72,22 +73,11 @@ export function queueDocumentChange(vault: RoutingVault): DocumentChangeHook {
  */
 export function queueDocumentsOfNewCountries(vault: RoutingVault): ChangeHook {
   return async (trx, change) => {
-    const rows = await trx
-      .selectFrom('connection_country__v')
-      .select(['connection__sys', 'country__v'])
-      .where('id', 'in', [...change.ids])
-      .where('status__v', '=', 'active__v')
-      .execute()
-    if (rows.length === 0) return
+    const byConnection = await countriesGained(trx, change.ids)
+    if (byConnection.size === 0) return
     const types = await transferredTypes(trx)
     if (types.size === 0) return
     const documents = await latestDocuments(vault, trx, [...types])
-    const byConnection = new Map<string, Set<string>>()
-    for (const row of rows) {
-      const countries = byConnection.get(String(row.connection__sys)) ?? new Set<string>()
-      countries.add(String(row.country__v))
-      byConnection.set(String(row.connection__sys), countries)
-    }
     for (const [connectionId, countries] of byConnection) {
       // Gaining Global brings the documents tagged Global, like any other country.
       const matching = documents.filter((d) => d.countries.some((c) => countries.has(c)))

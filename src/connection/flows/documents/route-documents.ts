@@ -1,12 +1,12 @@
 import type { Kysely, Transaction } from 'kysely'
 import { isoTimestamp } from '../../../platform/clock/index.js'
 import type { JobHandler, JobQueue } from '../../../platform/jobs/index.js'
-import { MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import type { FlowVault } from '../flow-ports.js'
 import { yieldToEventLoop } from '../flow-ports.js'
 import { connectionsForDocument, type RoutingTable } from '../shared/document-routing.js'
+import { enqueueItems } from '../shared/routed-messages.js'
 import { routingTableFor } from '../shared/routing-table.js'
 
 /**
@@ -69,16 +69,17 @@ async function routeBatch(vault: RoutingVault, trx: Transaction<VaultDb>): Promi
       byConnection.set(connectionId, ids)
     }
   }
-  for (const [connectionId, ids] of byConnection) {
-    const items = [...ids]
-    for (let i = 0; i < items.length; i += MESSAGE_ITEMS_MAX)
-      await vault.messaging.enqueueOutbound(trx, {
+  for (const [connectionId, ids] of byConnection)
+    await enqueueItems(
+      trx,
+      vault.messaging,
+      {
         connectionId,
         integrationPoint: INTEGRATION_POINTS.documentTransferOutbound,
-        items: items.slice(i, i + MESSAGE_ITEMS_MAX),
         orderingKey: DOCUMENT_TRANSFER_ORDERING_KEY,
-      })
-  }
+      },
+      [...ids],
+    )
   const seqs = changes.map((c) => Number(c.seq))
   await trx
     .updateTable('document_change')
