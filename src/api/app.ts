@@ -29,6 +29,7 @@ import { queryRoutes } from './query.routes.js'
 import { queueRoutes } from './queues.routes.js'
 import { readMissingBody } from './read-missing-body.js'
 import { relationshipRoutes } from './relationships.routes.js'
+import { recalculateRoutes, reportRoutes } from './reports.routes.js'
 import { ruleRoutes } from './rules.routes.js'
 import { captureSignedBody } from './signed-callback.js'
 import { userRoutes } from './users.routes.js'
@@ -206,6 +207,8 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
         await guarded.register(queueRoutes)
         await guarded.register(ruleRoutes)
         await guarded.register(auditRoutes)
+        await guarded.register(reportRoutes)
+        await guarded.register(recalculateRoutes)
         for (const plugin of options.guardedPlugins ?? []) await guarded.register(plugin)
       })
     },

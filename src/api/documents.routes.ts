@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { clmMetricsReport, connectionSideOf } from '../connection/index.js'
 import { DOCUMENT_FILES_PER_CALL_MAX } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import { sendDocumentFile, sendDocumentFiles } from './document-file-reply.js'
@@ -186,14 +187,32 @@ export async function documentRoutes(base: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: 'Retrieve a document (latest version)',
+        description:
+          '`include=metrics` adds `clm_content_metrics`: the CLM Content Metrics of a presentation or slide added across CRMs (B21), as the report answers them.',
         tags: ['documents'],
         params: DOCUMENT_PARAMS,
+        querystring: Type.Object({
+          include: Type.Optional(
+            Type.String({ enum: ['metrics'], description: 'metrics: add the CLM Content Metrics.' }),
+          ),
+        }),
         response: VIEW_ANSWER,
       },
     },
     async (request, reply) => {
       const { version, id } = request.params
-      return send(reply, viewBody(version, id, await documents().get(id)))
+      const body = viewBody(version, id, await documents().get(id))
+      if (request.query.include !== 'metrics') return send(reply, body)
+      if (connectionSideOf(app.vault.profile.name) !== 'medical')
+        throw new LiaisonError(
+          'OPERATION_NOT_ALLOWED',
+          'CLM Content Metrics of documents are kept by the Medical Vault: ask it for the Medical document.',
+        )
+      const report = await clmMetricsReport(app.vault.storage.db, id, 'none')
+      return send(reply, {
+        ...body,
+        clm_content_metrics: { object_type__v: report.objectType ?? null, ...report.rows[0] },
+      })
     },
   )
 

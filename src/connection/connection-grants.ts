@@ -17,7 +17,7 @@ const OWN_CONNECTION: ConnectionGrant = {
  */
 export const CONNECTION_GRANTS: Readonly<Record<ConnectionSide, Readonly<Record<string, ConnectionGrant>>>> =
   {
-    // Read by the Medical Vault: inquiries it is sent, their accounts, and the country settings.
+    // Read by the Medical Vault: inquiries it is sent, their accounts, the country settings, and CLM metrics.
     crm: {
       medical_inquiry__v: { access: READ },
       account__v: { access: READ },
@@ -29,6 +29,10 @@ export const CONNECTION_GRANTS: Readonly<Record<ConnectionSide, Readonly<Record<
         scope: (caller) => `id = ${vqlString(caller.connectionId)}`,
       },
       connection_settings__v: { ...OWN_CONNECTION, sandbox: true },
+      // B21: the figures calculated for it, with the key message or presentation each is about.
+      clm_content_metrics__v: OWN_CONNECTION,
+      key_message__v: { access: READ },
+      clm_presentation__v: { access: READ },
     },
     // Read by a CRM: the case requests of its own inquiries, why its transfers failed, and documents
     // (B17; B19 reads `ALLVERSIONS documents` and `relationships`, which are secured as documents).

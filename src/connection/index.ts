@@ -3,7 +3,15 @@ export {
   type DryRunRequest,
   dryRunIntegrationRule,
 } from './dry-run-integration-rule.js'
-export type { FlowVault } from './flows/index.js'
+export {
+  type CalculationResult,
+  type ClmMetricsReport,
+  calculateClmMetrics,
+  clmMetricsReport,
+  type FlowVault,
+  REPORT_GROUPINGS,
+  type ReportGrouping,
+} from './flows/index.js'
 export { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 export {
   type ConnectionOptions,

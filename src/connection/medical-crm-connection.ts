@@ -6,8 +6,12 @@ import type { Vault } from '../platform/vault/index.js'
 import { grantConnectionReads } from './connection-grants.js'
 import { CLM_RESEND_WINDOW_MS, FIRST_COUNTRY_PULL_DELAY_MS, SCHEDULED_PULL_INTERVAL_MS } from './defaults.js'
 import {
+  ACTIVITY_LINES,
   applyTransferResults,
   approvedDocumentGuard,
+  CALL_KEY_MESSAGES,
+  calculateClmMetrics,
+  clmMetricsJob,
   ensureDocumentTransferGroup,
   type FlowVault,
   failTransfersOfDeadMessage,
@@ -18,14 +22,18 @@ import {
   pullApprovedEmail,
   pullCaseRequests,
   queueApprovedEmailChange,
+  queueClmActivity,
   queueClmChange,
+  queueClmMetricsOfPublished,
   queueDocumentChange,
   queueDocumentsOfNewCountries,
   queueDocumentsOfTransferGroup,
   queuePresentationsOfNewCountries,
   receiveApprovedEmail,
   receiveClm,
+  receiveClmMetrics,
   receiveDocuments,
+  republishOnMetricsSwitchedOn,
   resendApprovedEmailOfNewCountries,
   resendApprovedEmailOnSwitchOn,
   resendOnClmSwitchedOn,
@@ -37,7 +45,7 @@ import {
   transferToMedicalAction,
 } from './flows/index.js'
 import { installConnectionGuard } from './handshake/index.js'
-import { PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
+import { CLM_METRICS_TASK, PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK } from './job-tasks/index.js'
 import { type ConnectionSide, INTEGRATION_POINTS, seedConnectionConfiguration } from './rules/index.js'
 import {
   logPullFailure,
@@ -87,7 +95,7 @@ export function connectionVaultOf(vault: Vault): ConnectionVault {
 
 /** The connection's job tasks on each side (a side whose code enqueues a task must register it here). */
 const JOB_TASKS: Readonly<Record<ConnectionSide, readonly JobTask[]>> = {
-  crm: [PULL_WATERMARK_TASK],
+  crm: [PULL_WATERMARK_TASK, CLM_METRICS_TASK],
   medical: [PULL_WATERMARK_TASK, ROUTE_DOCUMENTS_TASK],
 }
 
@@ -110,6 +118,8 @@ export function scheduledPulls(vault: FlowVault, side: ConnectionSide): Map<stri
           INTEGRATION_POINTS.approvedEmailInbound,
           async (connection) => ({ ...(await pullApprovedEmail(vault, connection)) }),
         ],
+        // B21's safety net: activity a missed job left in the feed is folded and sent within a minute.
+        [INTEGRATION_POINTS.clmMetricsOutbound, async () => ({ ...(await calculateClmMetrics(vault)) })],
       ])
     case 'medical':
       return new Map<string, ScheduledPull>([
@@ -193,6 +203,13 @@ export async function installMedicalCrmConnection(
       records.addGuard('approved_document__v', approvedDocumentGuard)
       // B18: the Medical Vault's CLM notices become presentations, key messages and slide order here.
       messaging.registerProcessor(INTEGRATION_POINTS.clmOutbound, receiveClm(vault))
+      // B21: calls and email activity become CLM Content Metrics for the Medical Vaults.
+      records.addChangeHook(CALL_KEY_MESSAGES, queueClmActivity(vault))
+      records.addChangeHook(ACTIVITY_LINES, queueClmActivity(vault))
+      records.addChangeHook('key_message__v', queueClmMetricsOfPublished(vault))
+      records.addChangeHook('clm_presentation__v', queueClmMetricsOfPublished(vault))
+      records.addChangeHook('integration_point__sys', republishOnMetricsSwitchedOn(vault))
+      vault.handleJobs(CLM_METRICS_TASK, clmMetricsJob(vault))
       break
     case 'medical':
       messaging.registerProcessor(INTEGRATION_POINTS.inquiryOutbound, processTransferredInquiries(vault))
@@ -219,6 +236,8 @@ export async function installMedicalCrmConnection(
       vault.documents.addChangeHook(queueClmChange(vault))
       records.addChangeHook('connection_country__v', queuePresentationsOfNewCountries(vault))
       records.addChangeHook('integration_point__sys', resendOnClmSwitchedOn(vault))
+      // B21: the CRMs' CLM Content Metrics, against this vault's presentations and slides.
+      messaging.registerProcessor(INTEGRATION_POINTS.clmMetricsInbound, receiveClmMetrics(vault))
       break
     default:
       assertNever(side, 'connection side')

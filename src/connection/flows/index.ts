@@ -41,6 +41,31 @@ export {
   resendRecentPresentations,
 } from './clm/queue-clm-changes.js'
 export { CLM_BASE_FIELDS, clmFieldRules, readClmSource, receiveClm } from './clm/receive-clm.js'
+export {
+  type CalculationResult,
+  calculateClmMetrics,
+  clmMetricsJob,
+} from './clm-metrics/calculate-clm-metrics.js'
+export {
+  type ClmFigures,
+  type ClmSums,
+  FIGURE_FIELDS,
+  figuresOf,
+  type MetricLevel,
+  OBJECT_TYPE_OF_LEVEL,
+  sumsOfFigures,
+} from './clm-metrics/clm-metric-sums.js'
+export {
+  type ClmMetricsReport,
+  clmMetricsReport,
+  REPORT_GROUPINGS,
+  type ReportGrouping,
+  type ReportRow,
+} from './clm-metrics/clm-metrics-report.js'
+export { ACTIVITY_LINES, CALL_KEY_MESSAGES } from './clm-metrics/fold-clm-activity.js'
+export { republishOnMetricsSwitchedOn } from './clm-metrics/publish-clm-metrics.js'
+export { queueClmActivity, queueClmMetricsOfPublished } from './clm-metrics/queue-clm-activity.js'
+export { receiveClmMetrics } from './clm-metrics/receive-clm-metrics.js'
 export { nudgeConnectionCountries } from './countries/nudge-connection-countries.js'
 export { type CountrySyncResult, syncConnectionCountries } from './countries/sync-connection-countries.js'
 export {

@@ -30,3 +30,10 @@ export const ROUTE_DOCUMENTS_TASK = defineJobTask(
   // The router reads its work from the document_change queue, never from its payload.
   (): Readonly<Record<string, never>> => ({}),
 )
+
+/** Fold new CRM activity into CLM Content Metrics and send the changed figures (B21). */
+export const CLM_METRICS_TASK = defineJobTask(
+  'clm-metrics',
+  // The job reads its work from the activity feed, never from its payload.
+  (): Readonly<Record<string, never>> => ({}),
+)

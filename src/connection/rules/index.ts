@@ -14,6 +14,7 @@ export {
 } from './rule-set.js'
 export { seedConnectionConfiguration } from './seed-connection-configuration.js'
 export {
+  CLM_METRICS_RULE,
   CLM_RULE,
   CONNECTION_SIDES,
   type ConnectionSide,

@@ -70,10 +70,17 @@ export const INTEGRATION_POINTS = {
   clmOutbound: 'clm_outbound__v',
   /** B18: the CRM's CLM presentations, key messages and slide order built from them. */
   clmInbound: 'clm_inbound__v',
+  /** B21: the CRM's CLM Content Metrics records whose figures changed (the Medical Vault calls back). */
+  clmMetricsOutbound: 'clm_content_metrics_outbound__v',
+  /** B21: the Medical Vault's CLM Content Metrics, against its own documents. */
+  clmMetricsInbound: 'clm_content_metrics_inbound__v',
 } as const
 
 /** B18: the CRM's integration rule whose field rules map a presentation's and its slides' metadata. */
 export const CLM_RULE = 'clm_integration_rule__v'
+
+/** B21: the Medical Vault's integration rule mapping a CRM's metrics record onto its own. */
+export const CLM_METRICS_RULE = 'clm_content_metrics_integration_rule__v'
 
 /** `document_type_group__v.api_name__v` of the group whose types Document Transfer sends (B17). */
 export const DOCUMENT_TRANSFER_GROUP = 'medical_crm_connection__v'
@@ -223,6 +230,69 @@ const CLM_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
   },
 ]
 
+/**
+ * B21: the Medical Vault's CLM Content Metrics from a CRM's record: the figures as they are, the
+ * country through the CRM country lookup. The flow adds the document, object type, connection and
+ * CRM org, which come from the link and the connection rather than from a field.
+ */
+const METRICS_FROM_CRM: readonly FieldRuleDefinition[] = [
+  'times_shown__v',
+  'total_duration_seconds__v',
+  'average_duration_seconds__v',
+  'custom_presentation_uses__v',
+  'average_view_order__v',
+  'reactions_positive__v',
+  'reactions_neutral__v',
+  'reactions_negative__v',
+  'previews__v',
+  'times_sent_as_link__v',
+  'link_click_rate__v',
+  'last_calculated__v',
+]
+  .map(
+    (field): FieldRuleDefinition => ({
+      targetObject: 'clm_content_metrics__v',
+      targetField: field,
+      queryObject: 'clm_content_metrics__v',
+      queryField: field,
+    }),
+  )
+  .concat({
+    targetObject: 'clm_content_metrics__v',
+    targetField: 'country__v',
+    queryObject: 'clm_content_metrics__v',
+    queryField: 'country__v',
+    referenceLookup: 'crm_country_to_country__v',
+  })
+
+/** B21: CLM Content Metrics on each side (CRM → Medical, the one content flow that way). */
+const CLM_METRICS_INTEGRATION: Readonly<Record<ConnectionSide, IntegrationDefinition>> = {
+  medical: {
+    apiName: 'clm_content_metrics_integration__v',
+    name: 'CLM Content Metrics',
+    points: [
+      {
+        apiName: INTEGRATION_POINTS.clmMetricsInbound,
+        direction: 'inbound__sys',
+        description:
+          'CLM statistics of presentations and slides from Vault CRM, against the Medical documents',
+      },
+    ],
+  },
+  crm: {
+    apiName: 'clm_content_metrics_integration__v',
+    name: 'CLM Content Metrics',
+    points: [
+      {
+        apiName: INTEGRATION_POINTS.clmMetricsOutbound,
+        direction: 'outbound__sys',
+        description:
+          'CLM statistics calculated from calls and email activity, per presentation, slide and country',
+      },
+    ],
+  },
+}
+
 /** B18: the CLM integration on each side (one point each way of the notice). */
 const CLM_INTEGRATION: Readonly<Record<ConnectionSide, IntegrationDefinition>> = {
   medical: {
@@ -313,6 +383,7 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         ],
       },
       CLM_INTEGRATION.medical,
+      CLM_METRICS_INTEGRATION.medical,
     ],
     rules: [
       {
@@ -350,6 +421,15 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         active: true,
         description: 'Cases and Case Requests are built from Medical Inquiries.',
         fieldRules: CASE_FROM_INQUIRY,
+      },
+      {
+        apiName: CLM_METRICS_RULE,
+        integrationPoint: INTEGRATION_POINTS.clmMetricsInbound,
+        primaryQueryObject: 'clm_content_metrics__v',
+        active: true,
+        description:
+          'CLM Content Metrics figures and country from the CRM, against the Medical presentation or slide.',
+        fieldRules: METRICS_FROM_CRM,
       },
     ],
   },
@@ -411,6 +491,7 @@ export const STANDARD_CONFIGURATION: Readonly<Record<ConnectionSide, SideConfigu
         ],
       },
       CLM_INTEGRATION.crm,
+      CLM_METRICS_INTEGRATION.crm,
     ],
     rules: [
       {

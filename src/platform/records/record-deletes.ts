@@ -62,6 +62,7 @@ export async function deleteRecords(
     })
     for (const part of inChunks(toDelete)) await trx.deleteFrom(object.name).where('id', 'in', part).execute()
     await auditWrite(ctx, trx, actor, audit)
+    await ctx.extensions.notify(trx, { objectName: object.name, kind: 'delete', ids: toDelete, actor })
     return ids.map((id, i) =>
       errors[i]!.length > 0
         ? { responseStatus: 'FAILURE' as const, id: String(id), errors: errors[i]! }

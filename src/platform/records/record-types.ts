@@ -108,7 +108,8 @@ export interface ObjectAction {
 /** What changed in one write, for hooks that must react in the same transaction (nudges, B12). */
 export interface RecordChange {
   readonly objectName: string
-  readonly kind: 'create' | 'edit' | 'state'
+  /** `delete`: the ids are gone when the hook runs; it can read only what it kept itself. */
+  readonly kind: 'create' | 'edit' | 'state' | 'delete'
   readonly ids: readonly string[]
   readonly actor: RecordActor
 }

@@ -260,6 +260,30 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       await dialect.fullText.syncIndex(db, 'document_search', ['properties', 'content'])
     },
   },
+  {
+    version: 13,
+    name: 'activity statistics',
+    async up(db, dialect) {
+      // Running sums that a higher layer keeps over activity records (B21's CLM Content Metrics):
+      // a feed of the activity rows written since the last fold, written in the writing transaction,
+      // and one row of sums per (level, target record, country; '' = all countries). The names
+      // carry no object: the connection decides what is summed.
+      const serial = sql.raw(dialect.serialPrimaryKey)
+      await sql`create table activity_change (
+        seq ${serial}, object_name text not null, record_id text not null, change_kind text not null)`.execute(
+        db,
+      )
+      // A fold tells the rows it has not summed yet from those it has by their pending entry.
+      await sql`create index activity_change_record on activity_change (record_id)`.execute(db)
+      await sql`create table activity_sum (
+        level text not null, target_id text not null, country text not null,
+        shown bigint not null, calls bigint not null, duration bigint not null, order_sum bigint not null,
+        order_count bigint not null, custom_rows bigint not null, custom_calls bigint not null,
+        positive bigint not null, neutral bigint not null, negative bigint not null,
+        previews bigint not null, links_sent bigint not null, links_clicked bigint not null,
+        primary key (level, target_id, country))`.execute(db)
+    },
+  },
 ])
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
