@@ -237,7 +237,7 @@ export async function installMedicalCrmConnection(
       records.addChangeHook('connection_country__v', queuePresentationsOfNewCountries(vault))
       records.addChangeHook('integration_point__sys', resendOnClmSwitchedOn(vault))
       // B21: the CRMs' CLM Content Metrics, against this vault's presentations and slides.
-      messaging.registerProcessor(INTEGRATION_POINTS.clmMetricsInbound, receiveClmMetrics(vault))
+      messaging.registerProcessor(INTEGRATION_POINTS.clmMetricsOutbound, receiveClmMetrics(vault))
       break
     default:
       assertNever(side, 'connection side')
