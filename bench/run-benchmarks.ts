@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { approvedEmailSync } from './approved-email.bench.js'
 import { type Benchmark, type BenchOptions, type BenchResult, targetMet, targetText } from './bench-types.js'
+import { clmMetrics } from './clm-metrics.bench.js'
 import { clmPublish } from './clm-publish.bench.js'
 import { documentFanout } from './document-fanout.bench.js'
 import { documentTransfer } from './document-transfer.bench.js'
@@ -18,6 +19,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   documentTransfer,
   approvedEmailSync,
   clmPublish,
+  clmMetrics,
 ]
 
 /** The checkout's bench/ folder, whether this runs from source or compiled under dist/bench. */

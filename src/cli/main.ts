@@ -28,6 +28,13 @@ function poolMax(value: string): number {
   return n
 }
 
+function wholeNumber(value: string, flag: string, max: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new InvalidArgumentError(`${flag} is a whole number from 0 to ${max}`)
+  return n
+}
+
 const POOL_MAX_HELP =
   "most PostgreSQL connections this process opens for the vault's own work (default 10); the job runner on PostgreSQL opens up to its concurrency + 3 more"
 
@@ -368,6 +375,55 @@ program
       if (statuses.some((s) => s.error !== undefined)) process.exitCode = 1
     },
   )
+
+const demo = program.command('demo').description('Demo data for the world started by liaison up')
+
+demo
+  .command('activity')
+  .description(
+    "Record reps' calls and e-mail activity in the world's CRMs through their REST API, for CLM Content Metrics (B21)",
+  )
+  .option('--world <dir>', WORLD_HELP, '.liaison')
+  .option(
+    '--calls <n>',
+    'calls to record, shared across the CRMs',
+    (v) => wholeNumber(v, '--calls', 1_000_000),
+    1_000,
+  )
+  .option('--vault <name>', 'only this CRM of the world')
+  .option(
+    '--seed <n>',
+    'seed of the random activity (the same seed gives the same calls)',
+    (v) => wholeNumber(v, '--seed', 2 ** 31),
+    21,
+  )
+  .action(async (options: { world: string; calls: number; vault?: string; seed: number }) => {
+    const { demoActivity } = await import('./demo-activity-command.js')
+    await demoActivity({ ...options, log: (line) => process.stdout.write(`${line}\n`) })
+    process.stdout.write(
+      'The CRMs fold the activity into CLM Content Metrics and send them to the Medical Vault within seconds; ask it with GET /api/v25.2/reports/clm_content_metrics?document_id=…\n',
+    )
+  })
+
+program
+  .command('metrics')
+  .description('CLM Content Metrics (B21)')
+  .command('recalculate')
+  .description(
+    "Make a CRM's CLM Content Metrics again from all its activity and send what changed (repair; the incremental job gives the same figures)",
+  )
+  .requiredOption('--vault <vault>', 'the CRM: its URL, or its name with --world')
+  .option('--user <username>', 'an admin of the CRM')
+  .option('--password <password>', 'password of --user')
+  .option('--world <dir>', WORLD_HELP)
+  .addHelpText('after', `\n${ENV_HELP}\n`)
+  .action(async (options: { vault: string; user?: string; password?: string; world?: string }) => {
+    const { recalculateMetrics } = await import('./metrics-command.js')
+    const { vault, answer } = await recalculateMetrics(options)
+    process.stdout.write(
+      `Recalculated the CLM Content Metrics of ${vault}: ${answer.records} records changed, ${answer.messages} messages sent to the Medical Vault.\n`,
+    )
+  })
 
 program
   .command('bench')

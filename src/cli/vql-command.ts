@@ -40,12 +40,21 @@ export async function runVqlCommand(
   const login = resolveLogin(options, env)
   const client = new VaultClient(login.url)
   await client.login(login.username, login.password)
-  let page = (await client.call('POST', '/query', new URLSearchParams({ q: options.query }))) as Page
+  return queryAll(client, options.query, options.maxRows)
+}
+
+/** Runs one query with a logged-in client and follows next_page to the end (or to `maxRows`). */
+export async function queryAll(
+  client: VaultClient,
+  query: string,
+  maxRows: number = Number.POSITIVE_INFINITY,
+): Promise<{ rows: Record<string, unknown>[]; total: number }> {
+  let page = (await client.call('POST', '/query', new URLSearchParams({ q: query }))) as Page
   const rows = [...(page.data ?? [])]
   const total = page.responseDetails?.total ?? rows.length
-  while (rows.length < options.maxRows && page.responseDetails?.next_page !== undefined) {
+  while (rows.length < maxRows && page.responseDetails?.next_page !== undefined) {
     page = (await client.call('POST', page.responseDetails.next_page, new URLSearchParams())) as Page
     rows.push(...(page.data ?? []))
   }
-  return { rows: rows.slice(0, options.maxRows), total }
+  return { rows: rows.slice(0, maxRows), total }
 }

@@ -5,11 +5,15 @@ import { vaultOrigin } from './vault-client.js'
 interface Person {
   readonly username: string
   readonly password?: string
+  /** The demo role of a person `liaison up` created (`rep`, `agent`, …). */
+  readonly role?: string
 }
 
 export interface WorldFileVault {
   readonly name: string
   readonly url: string
+  /** `medical` or `crm`, as `liaison up` wrote it. */
+  readonly profile?: string
   readonly admin: Person
   readonly users: readonly Person[]
 }
@@ -34,6 +38,7 @@ export function readWorldVaults(dir: string): WorldFileVault[] {
   return (vaults as Partial<WorldFileVault>[]).map((v) => ({
     name: String(v.name),
     url: String(v.url),
+    ...(typeof v.profile === 'string' ? { profile: v.profile } : {}),
     admin: v.admin ?? { username: '' },
     users: v.users ?? [],
   }))

@@ -125,6 +125,9 @@ describe('every route of the API', () => {
       'GET /api/:version/audittrail/:type': 'admin__sys',
       'GET /api/:version/objects/deletions/documents': 'read documents',
       'GET /api/:version/objects/documents/deletions': 'read documents',
+      // B21: who reads the metrics reads their report; recalculating them is a repair for admins.
+      'GET /api/:version/reports/clm_content_metrics': 'read clm_content_metrics__v',
+      'POST /api/:version/reports/clm_content_metrics/actions/recalculate': 'admin__sys',
     })
     // A permission is checked behind the session guard only.
     expect(t.app.routeTable.filter((r) => r.permission !== undefined && !r.session)).toEqual([])

@@ -46,11 +46,12 @@ describe('integration rules', () => {
     expect(rules.rules.get('only_accounts_with_inquiries_integration_rule__v')?.active).toBe(true)
     expect(rules.rules.get('do_not_pull_from_accounts_integration_rule__v')?.active).toBe(false)
     expect(rules.rules.get('medical_inquiries_integration_rule__v')?.active).toBe(true)
+    expect(rules.rules.get('clm_content_metrics_integration_rule__v')?.active).toBe(true)
     const count = await t.vault.storage.db
       .selectFrom('integration_rule__sys')
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow()
-    expect(Number(count.n)).toBe(4)
+    expect(Number(count.n)).toBe(5)
   })
 
   it('maps fields, looks up references and applies static defaults, reporting what has no mapping', async () => {

@@ -261,7 +261,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     },
   },
   {
-    version: 13,
+    version: 12,
     name: 'activity statistics',
     async up(db, dialect) {
       // Running sums that a higher layer keeps over activity records (B21's CLM Content Metrics):
