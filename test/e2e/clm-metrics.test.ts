@@ -482,6 +482,53 @@ describe('B21: CLM Content Metrics', () => {
     ).toEqual([])
   })
 
+  it('B21, B11: a country Medical does not know fails its items alone; once the country exists, Reprocess brings them in', async () => {
+    const b = await published(crms.B)
+    const [account] = await create(crms.B, 'account__v', [{ name__v: 'Dr Kenji Sato' }])
+    const [call] = await create(crms.B, 'call2__v', [{ account__v: account, country__v: 'jp__v' }])
+    await recordCall(crms.B, b.presentation, account!, [
+      {
+        call: call!,
+        km: b.s2,
+        order: 1,
+        duration: 40,
+        reaction: 'neutral__v',
+        custom: false,
+        country: 'jp__v',
+      },
+    ])
+    let exceptionId = ''
+    await expectEventually(
+      async () => {
+        const items = (
+          await medical.query('SELECT exception_message__sys, error_message__sys FROM exception_item__sys')
+        ).filter((i) => String(i.error_message__sys).includes('"jp__v"'))
+        expect(items.length).toBeGreaterThan(0)
+        expect(String(items[0]!.error_message__sys)).toMatch(
+          /Key Message "Safety"|CLM Presentation "Cholecap Deck"/,
+        )
+        exceptionId = String(items[0]!.exception_message__sys)
+        // The all-countries figures of the same calculation went through.
+        expect(onlyFigures((await medicalMetrics(deck)).get('B '))?.times_shown__v).toBe(3)
+      },
+      { timeoutMs: SECONDS },
+    )
+    expect((await medicalMetrics(deck)).has('B JP')).toBe(false)
+    ok(await medical.call('POST', '/vobjects/country__v', [{ name__v: 'Japan', abbreviation__v: 'JP' }]))
+    ok(await medical.call('POST', `/vobjects/exception_message__sys/${exceptionId}/actions/reprocess__sys`))
+    await expectEventually(
+      async () => {
+        expect(onlyFigures((await medicalMetrics(deck)).get('B JP'))).toEqual(
+          figures(1, 40, 40, 0, null, [0, 1, 0], 0, 0, 0),
+        )
+        expect(onlyFigures((await medicalMetrics(s2)).get('B JP'))).toEqual(
+          figures(1, 40, 40, 0, 1, [0, 1, 0], 0, 0, 0),
+        )
+      },
+      { timeoutMs: SECONDS },
+    )
+  })
+
   it('B21: the report refuses a document that does not exist and a malformed id', async () => {
     const missing = await medical.call('GET', '/reports/clm_content_metrics?document_id=987654')
     expect(missing.responseStatus).toBe('FAILURE')
