@@ -381,7 +381,7 @@ const demo = program.command('demo').description('Demo data for the world starte
 demo
   .command('activity')
   .description(
-    "Record reps' calls and e-mail activity in the world's CRMs through their REST API, for CLM Content Metrics (B21)",
+    "Record reps' calls and e-mail activity in the world's CRMs through their REST API, for CLM Content Metrics",
   )
   .option('--world <dir>', WORLD_HELP, '.liaison')
   .option(
@@ -407,7 +407,7 @@ demo
 
 program
   .command('metrics')
-  .description('CLM Content Metrics (B21)')
+  .description('CLM Content Metrics: statistics of CLM presentations and slides from calls and e-mail activity')
   .command('recalculate')
   .description(
     "Make a CRM's CLM Content Metrics again from all its activity and send what changed (repair; the incremental job gives the same figures)",

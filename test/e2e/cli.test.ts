@@ -163,8 +163,10 @@ describe('the liaison command against running vaults', () => {
       'vql',
       'status',
       'bench',
+      'demo activity',
+      'metrics recalculate',
     ]) {
-      const help = await liaison(...(command === '' ? [] : [command]), '--help')
+      const help = await liaison(...(command === '' ? [] : command.split(' ')), '--help')
       expect(help.stdout, command).toContain('Usage: liaison')
       expect(help.stdout, command).not.toMatch(/\(B\d+/)
     }
