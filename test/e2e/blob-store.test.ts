@@ -157,6 +157,18 @@ describe('liaison serve and its blob store', () => {
     expect(bad.stderr.trim()).toBe(
       '--blob-store "s3:/missing-slashes" is none of the forms; give fs:/PATH, database, or s3://BUCKET/PREFIX?endpoint=http://HOST:PORT&region=REGION.',
     )
+    const up = await run(process.execPath, [
+      join(ROOT, 'bin/liaison.js'),
+      'up',
+      '--dir',
+      join(sandbox, 'world'),
+      '--blob-store',
+      'fs:',
+    ]).catch((e: { code: number; stderr: string }) => e)
+    expect('code' in up && up.code).toBe(1)
+    expect(up.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^--blob-store "fs:" names no folder; give fs:\/PATH/),
+    ])
     const closed = await freePort()
     const unreachable = await run(
       process.execPath,
