@@ -133,13 +133,18 @@ export class DatabaseBlobStore implements BlobStore {
     if (sha256s.length === 0) return new Set()
     for (const sha of sha256s) assertAddress(sha)
     // A column written to itself is the portable SELECT … FOR UPDATE (SQLite has one writer).
-    const rows = await trx
-      .updateTable('document_blob')
-      .set((eb) => ({ size: eb.ref('size') }))
-      .where('sha256', 'in', [...new Set(sha256s)])
-      .returning('sha256')
-      .execute()
-    return new Set(rows.map((r) => String(r.sha256)))
+    // One row at a time in address order, so two removers of overlapping sets never deadlock.
+    const held = new Set<string>()
+    for (const sha256 of [...new Set(sha256s)].sort()) {
+      const row = await trx
+        .updateTable('document_blob')
+        .set((eb) => ({ size: eb.ref('size') }))
+        .where('sha256', '=', sha256)
+        .returning('sha256')
+        .executeTakeFirst()
+      if (row !== undefined) held.add(sha256)
+    }
+    return held
   }
 
   async #deleteIn(trx: Transaction<VaultDb>, sha256s: readonly string[]): Promise<void> {
