@@ -1,5 +1,6 @@
 import { crmProfile } from '../apps/crm/index.js'
 import { medicalProfile } from '../apps/medical/index.js'
+import type { BlobStoreChoice } from '../platform/documents/index.js'
 import type { ErrorLogger } from '../platform/jobs/index.js'
 import { createDatabase, type DatabaseConfig } from '../platform/storage/index.js'
 import { VAULT_ENVIRONMENTS, Vault, type VaultEnvironment } from '../platform/vault/index.js'
@@ -9,6 +10,8 @@ export interface ExistingVaultAddress {
   readonly database: DatabaseConfig
   /** (Default: beside a SQLite file; required for PostgreSQL, see VaultConfig.keyFile) */
   readonly keyFile?: string | undefined
+  /** Where its document files live (`--blob-store`). (Default: as VaultConfig.documents) */
+  readonly blobStore?: BlobStoreChoice | undefined
 }
 
 /**
@@ -47,6 +50,7 @@ export async function openExistingVault(
       : 'production',
     database: address.database,
     ...(address.keyFile === undefined ? {} : { keyFile: address.keyFile }),
+    ...(address.blobStore === undefined ? {} : { documents: { blobStore: address.blobStore } }),
     ...(options.logger === undefined ? {} : { jobs: { logger: options.logger } }),
     ...(options.runJobs === undefined ? {} : { runJobs: options.runJobs }),
     ...(options.setup === undefined ? {} : { setup: [options.setup] }),

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
+import { BLOB_STORE_HELP, blobStoreOption } from './blob-store-option.js'
 import { operatorMessage } from './startup-errors.js'
 
 // Each command loads what it runs when it runs, so `liaison --help` answers without loading the
@@ -105,10 +106,15 @@ program
   .description('Start the embedded world: a Medical Vault and three Vault CRMs in one process')
   .option('--dir <dir>', 'data folder (one SQLite file per vault)', '.liaison')
   .option('--port <port>', 'first port; the vaults take consecutive ports', port, 4100)
-  .action(async (options: { dir: string; port: number }) => {
+  .option(
+    '--blob-store <address>',
+    'where document files live: fs:/PATH or s3://BUCKET/PREFIX?endpoint=…&region=… (each vault in a folder or prefix of its name); default: beside each SQLite file',
+  )
+  .action(async (options: { dir: string; port: number; blobStore?: string }) => {
     // Before the vault engine loads: a folder it cannot use is reported at once.
     const { assertWritableFolder } = await import('./data-folder.js')
     assertWritableFolder(options.dir, 'Choose a folder you can write to with --dir.')
+    const blobStore = await blobStoreOption(options)
     const [{ formatWorldTable, startWorld, WORLD_LOG_FILE }, { createCliLogger }] = await Promise.all([
       import('./world.js'),
       import('./cli-logger.js'),
@@ -119,6 +125,7 @@ program
       port: options.port,
       log: (l) => process.stdout.write(`${l}\n`),
       logger: createCliLogger(logFile),
+      ...(blobStore === undefined ? {} : { blobStore }),
     })
     stopOnSignal('the world', world.close)
     process.stdout.write(
@@ -139,10 +146,8 @@ program
   )
   .option('--name <name>', 'vault name')
   .option('--environment <environment>', 'production or sandbox', 'production')
-  .option(
-    '--blob-dir <dir>',
-    'folder for document files (default: beside a SQLite file; a temporary folder for PostgreSQL)',
-  )
+  .option('--blob-store <address>', BLOB_STORE_HELP)
+  .addOption(new Option('--blob-dir <dir>', 'the same as --blob-store fs:DIR').hideHelp())
   .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
   .option('--key-file <path>', KEY_FILE_HELP)
   .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
@@ -159,6 +164,7 @@ program
       publicUrl?: string
       name?: string
       environment: string
+      blobStore?: string
       blobDir?: string
       maxFileMb: number
       keyFile?: string
@@ -186,6 +192,7 @@ program
       ])
       const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
       assertWritableDatabase(database)
+      const blobStore = await blobStoreOption(options)
       // Checked before the vault opens, so a typo costs no start-up.
       const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl)
       if (options.profile !== 'medical' && options.profile !== 'crm')
@@ -201,7 +208,7 @@ program
           environment: options.environment as VaultEnvironment,
           database,
           documents: {
-            ...(options.blobDir === undefined ? {} : { blobDir: options.blobDir }),
+            ...(blobStore === undefined ? {} : { blobStore }),
             maxFileBytes: options.maxFileMb * 1024 * 1024,
           },
           ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
@@ -270,36 +277,47 @@ program
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .option('--key-file <path>', KEY_FILE_HELP)
   .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
-  .action(async (options: { db: string; keyFile?: string; poolMax?: number }) => {
-    const [
-      { runWorker },
-      { parseDatabaseUrl },
-      { installBehaviours },
-      { createCliLogger },
-      { assertWritableDatabase },
-      { logMessageLife },
-    ] = await Promise.all([
-      import('./connect-command.js'),
-      import('../platform/storage/index.js'),
-      import('./vault-server.js'),
-      import('./cli-logger.js'),
-      import('./data-folder.js'),
-      import('./message-log.js'),
-    ])
-    const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
-    assertWritableDatabase(database)
-    const logger = createCliLogger()
-    const worker = await runWorker(
-      { database, keyFile: options.keyFile },
-      (vault) => {
-        logMessageLife(vault, logger)
-        return installBehaviours(vault, { logger })
-      },
-      logger,
-    )
-    stopOnSignal(`the worker of ${worker.name}`, worker.close)
-    process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
-  })
+  .option('--blob-store <address>', BLOB_STORE_HELP)
+  .addOption(new Option('--blob-dir <dir>', 'the same as --blob-store fs:DIR').hideHelp())
+  .action(
+    async (options: {
+      db: string
+      keyFile?: string
+      poolMax?: number
+      blobStore?: string
+      blobDir?: string
+    }) => {
+      const [
+        { runWorker },
+        { parseDatabaseUrl },
+        { installBehaviours },
+        { createCliLogger },
+        { assertWritableDatabase },
+        { logMessageLife },
+      ] = await Promise.all([
+        import('./connect-command.js'),
+        import('../platform/storage/index.js'),
+        import('./vault-server.js'),
+        import('./cli-logger.js'),
+        import('./data-folder.js'),
+        import('./message-log.js'),
+      ])
+      const database = withPoolMax(parseDatabaseUrl(options.db), options.poolMax)
+      assertWritableDatabase(database)
+      const blobStore = await blobStoreOption(options)
+      const logger = createCliLogger()
+      const worker = await runWorker(
+        { database, keyFile: options.keyFile, blobStore },
+        (vault) => {
+          logMessageLife(vault, logger)
+          return installBehaviours(vault, { logger })
+        },
+        logger,
+      )
+      stopOnSignal(`the worker of ${worker.name}`, worker.close)
+      process.stdout.write(`Running the jobs of vault ${worker.name} (${worker.vaultId}). Ctrl-C stops.\n`)
+    },
+  )
 
 program
   .command('reset-password')

@@ -10,6 +10,7 @@ import {
 } from '../apps/medical/index.js'
 import { acceptConnectionToken, createPendingConnection } from '../connection/handshake/index.js'
 import { connectionVaultOf, INTEGRATION_POINTS, runPull } from '../connection/index.js'
+import { type BlobStoreChoice, blobStoreForVault } from '../platform/documents/index.js'
 import { LiaisonError } from '../platform/errors/index.js'
 import type { ConnectionInfo } from '../platform/messaging/index.js'
 import type { ProfileDefinition } from '../platform/metadata/index.js'
@@ -154,6 +155,8 @@ export interface WorldOptions {
   readonly log?: (line: string) => void
   /** The JSON log of requests and errors (`liaison up`: WORLD_LOG_FILE under dir). (Default: none) */
   readonly logger?: Logger
+  /** Where document files live (`up --blob-store`), each vault in its own folder or prefix. (Default: beside each SQLite file) */
+  readonly blobStore?: BlobStoreChoice
 }
 
 /** Where `liaison up` writes its JSON log, under the world's folder, so the terminal stays readable. */
@@ -281,6 +284,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
           profile: PROFILES[spec.profile],
           environment: spec.environment,
           database: { kind: 'sqlite', path: join(dir, `${spec.name}.db`) },
+          ...(options.blobStore === undefined
+            ? {}
+            : { documents: { blobStore: blobStoreForVault(options.blobStore, spec.name) } }),
           // Each SQLite file belongs to this process alone: jobs left running by a crash restart at once.
           jobs: { table: { soleRunner: true } },
           // Jobs start once every vault answers: a restarted Medical Vault would otherwise call CRMs

@@ -2,7 +2,13 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/api/index.js'
 import type { Clock } from '../../src/platform/clock/index.js'
 import type { ProfileDefinition, SecurityProfile } from '../../src/platform/metadata/index.js'
-import { createUser, SYSTEM_ACTOR, Vault, type VaultEnvironment } from '../../src/platform/vault/index.js'
+import {
+  createUser,
+  SYSTEM_ACTOR,
+  Vault,
+  type VaultConfig,
+  type VaultEnvironment,
+} from '../../src/platform/vault/index.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
 import { TEST_PASSWORD_COST } from './password-cost.js'
 
@@ -32,7 +38,7 @@ export async function openTestVault(
     clock?: Clock
     burstLimit?: number
     bodyLimitBytes?: number
-    documents?: { blobDir?: string; maxFileBytes?: number }
+    documents?: VaultConfig['documents']
   } = {},
 ): Promise<TestVault> {
   const database = await createTestDatabase(options.name ?? profile.name)

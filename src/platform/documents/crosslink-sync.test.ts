@@ -180,3 +180,65 @@ describe('CrossLink upkeep', () => {
     expect(await crm.vault.storage.db.selectFrom('document').select('id').execute()).toEqual(before)
   })
 })
+
+describe("CrossLink files in the vault's database (the default on PostgreSQL)", () => {
+  let dbCrm: TestVault
+  let refusing = false
+  beforeAll(async () => {
+    dbCrm = await openTestVault(crmProfile, {
+      name: 'crm-db-blobs',
+      documents: { blobStore: { kind: 'database' } },
+    })
+    dbCrm.vault.documents.addChangeHook(async () => {
+      if (refusing) throw new LiaisonError('OPERATION_NOT_ALLOWED', 'Refused.')
+    })
+  })
+  afterAll(async () => {
+    await dbCrm.close()
+  })
+
+  async function blobCount(): Promise<number> {
+    const row = await dbCrm.vault.storage.db
+      .selectFrom('document_blob')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+
+  it('B17: a CrossLink and its file are written in one transaction: refused, it leaves no blob row; shown, its file is there, and a held file is reused', async () => {
+    const docs = dbCrm.vault.documents
+    refusing = true
+    const refused = await docs.applySourceVersions(SYSTEM_ACTOR, [source('40', 0, 1, 'draft__v', 'a')])
+    expect(refused.map((r) => ('error' in r ? r.error.message : r.outcome))).toEqual(['Refused.'])
+    expect(await blobCount()).toBe(0)
+    refusing = false
+    const first = source('41', 0, 1, 'draft__v', 'b')
+    expect(
+      (await docs.applySourceVersions(SYSTEM_ACTOR, [first])).map((r) => 'outcome' in r && r.outcome),
+    ).toEqual(['created'])
+    expect(await blobCount()).toBe(1)
+    const bytes = (first.file as { bytes: Uint8Array }).bytes
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    const crossLink = await shownIn(dbCrm, '41')
+    expect(Buffer.from((await docs.readFile(crossLink!.id)).bytes).toString()).toBe(
+      Buffer.from(bytes).toString(),
+    )
+    // The next version names the file the store holds instead of sending it again.
+    expect([...(await docs.heldFilesOf('1001', [sha256]))]).toEqual([sha256])
+    const next = {
+      ...source('41', 0, 2, 'draft__v', 'c'),
+      file: { sha256, size: bytes.byteLength, name: 'a.pdf', mime: 'application/pdf' },
+    }
+    expect(
+      (await docs.applySourceVersions(SYSTEM_ACTOR, [next])).map((r) => 'outcome' in r && r.outcome),
+    ).toEqual(['versioned'])
+    expect(await blobCount()).toBe(1)
+    expect(Buffer.from((await docs.readFile(crossLink!.id, { major: 0, minor: 2 })).bytes).toString()).toBe(
+      Buffer.from(bytes).toString(),
+    )
+  })
+})
+
+async function shownIn(vault: TestVault, documentId: string) {
+  return (await vault.vault.documents.crossLinksOf('1001', [documentId])).get(documentId)
+}

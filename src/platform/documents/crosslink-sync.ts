@@ -7,8 +7,8 @@ import type {
   DocumentTypeDefinition,
 } from '../metadata/index.js'
 import type { VaultDb } from '../storage/index.js'
-import type { BlobRef } from './blob-store.js'
 import { assertCrossLinkType } from './crosslink-source.js'
+import type { StagedBlob } from './document-blobs.js'
 import { startingStateOf } from './document-definitions.js'
 import { type DocumentLifecycle, moveVersionState } from './document-lifecycle.js'
 import type { DocumentParts } from './document-parts.js'
@@ -150,6 +150,13 @@ export class CrossLinkSync {
       await this.#parts.blobs.dropUnused(blobs.filter((b) => b !== undefined).map((b) => b.sha256))
       throw error
     }
+    // A file sent with a version this CrossLink does not show (its binding rule, or a stale
+    // version) was stored for nothing by a store outside the database: it goes too, if unused.
+    for (const [i, r] of results.entries()) {
+      const blob = blobs[i]
+      if (blob !== undefined && 'outcome' in r && (r.outcome === 'unchanged' || r.outcome === 'stale'))
+        failedBlobs.push(blob.sha256)
+    }
     await this.#parts.blobs.dropUnused(failedBlobs)
     return results
   }
@@ -170,7 +177,7 @@ export class CrossLinkSync {
     trx: Transaction<VaultDb>,
     actor: DocumentActor,
     prepared: PreparedSource,
-    blob: BlobRef | undefined,
+    blob: StagedBlob | undefined,
   ): Promise<{ id: number; outcome: CrossLinkOutcome }> {
     const { source, state } = prepared
     const { major, minor } = source.version
@@ -182,7 +189,10 @@ export class CrossLinkSync {
     }
     const write: SourceWrite = { trx, actor, prepared, now: isoTimestamp(this.#parts.clock) }
     const existing = await readCrossLinkRow(trx, source.sourceVaultId, source.sourceDocumentId)
-    if (existing === undefined) return this.#create(write, file)
+    if (existing === undefined) {
+      await blob?.keepIn(trx)
+      return this.#create(write, file)
+    }
     const id = existing.id
     const shown = { major: existing.latestMajor, minor: existing.latestMinor }
     // A CrossLink made by hand may be bound otherwise; the source going obsolete reaches it whatever its rule.
@@ -198,6 +208,8 @@ export class CrossLinkSync {
     )
       return { id, outcome: 'unchanged' }
     if (major < shown.major || (major === shown.major && minor < shown.minor)) return { id, outcome: 'stale' }
+    // From here the version refers to the file: the blob is written (or held) in this transaction.
+    await blob?.keepIn(trx)
     if (major > shown.major || minor > shown.minor)
       return this.#addVersion(write, existing, blob === undefined ? undefined : file)
     return this.#updateShown(write, id, blob === undefined ? undefined : file)

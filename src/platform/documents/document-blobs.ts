@@ -1,13 +1,27 @@
-import type { Kysely } from 'kysely'
+import { createHash } from 'node:crypto'
+import type { Kysely, Transaction } from 'kysely'
 import { LiaisonError } from '../errors/index.js'
 import type { VaultDb } from '../storage/index.js'
 import type { BlobRef, BlobStore } from './blob-store.js'
 import type { DocumentFile, HeldFile } from './document-types.js'
 
 /**
+ * A file on its way into a version: its address, and what the writing transaction must call
+ * before it refers to the blob (`keepIn`). For a store outside the database the blob is written
+ * already and `keepIn` does nothing; for a store in the database `keepIn` writes (or holds) the
+ * blob in that transaction.
+ */
+export interface StagedBlob extends BlobRef {
+  keepIn(trx: Transaction<VaultDb>): Promise<void>
+}
+
+const KEPT_ALREADY = async (): Promise<void> => {}
+
+/**
  * The lifetime of document files in the BlobStore: the size limit, blobs written before the
- * transaction that refers to them, and blobs removed again once no version refers to them (after a
- * failed write or a deletion). Blobs are shared by content, so a blob goes only when unused.
+ * transaction that refers to them (or in it, for a store in the database), and blobs removed again
+ * once no version refers to them (after a failed write or a deletion). Blobs are shared by content,
+ * so a blob goes only when unused.
  */
 export class DocumentBlobs {
   readonly #db: Kysely<VaultDb>
@@ -43,38 +57,64 @@ export class DocumentBlobs {
     )
   }
 
-  /** Stores a file's blob, runs the write, and removes the blob again if the write fails and nothing refers to it. */
+  /**
+   * Stages a file's blob, runs the write (which calls `keepIn` in its transaction), and removes
+   * the blob again if the write fails and nothing refers to it (a store in the database needs
+   * nothing removed: the rollback took the blob with it).
+   */
   async withBlob<T>(
     file: DocumentFile | undefined,
-    write: (blob: BlobRef | undefined) => Promise<T>,
+    write: (blob: StagedBlob | undefined) => Promise<T>,
   ): Promise<T> {
-    const blob = file === undefined ? undefined : await this.store.put(file.bytes)
+    const blob = file === undefined ? undefined : await this.#stage(file)
     try {
       return await write(blob)
     } catch (error) {
-      if (blob !== undefined) await this.dropUnused([blob.sha256])
+      if (blob !== undefined && this.store.inTransaction === undefined) await this.dropUnused([blob.sha256])
       throw error
     }
   }
 
   /**
-   * Stores the files side by side (each is a few file system calls waiting on the thread pool); a
+   * Stages the files side by side (each is a few file system calls waiting on the thread pool); a
    * file the store already holds is not written again, and one that has gone since it was found
    * throws INTERNAL (retried: the next try copies its bytes).
    */
-  async putAll(files: readonly (DocumentFile | HeldFile | undefined)[]): Promise<(BlobRef | undefined)[]> {
+  async putAll(files: readonly (DocumentFile | HeldFile | undefined)[]): Promise<(StagedBlob | undefined)[]> {
     return Promise.all(
       files.map(async (f) => {
         if (f === undefined) return undefined
-        if ('bytes' in f) return this.store.put(f.bytes)
-        if (!(await this.store.has(f.sha256)))
-          throw new LiaisonError(
-            'INTERNAL',
-            `The file ${f.sha256} (${f.name}) left the blob store while it was being reused; it is copied again on the next try.`,
-          )
-        return { sha256: f.sha256, size: f.size }
+        if ('bytes' in f) return this.#stage(f)
+        if (!(await this.store.has(f.sha256))) throw this.#heldFileGone(f)
+        const inTransaction = this.store.inTransaction
+        const keepIn =
+          inTransaction === undefined
+            ? KEPT_ALREADY
+            : async (trx: Transaction<VaultDb>) => {
+                if (!(await inTransaction.hold(trx, [f.sha256])).has(f.sha256)) throw this.#heldFileGone(f)
+              }
+        return { sha256: f.sha256, size: f.size, keepIn }
       }),
     )
+  }
+
+  #heldFileGone(f: HeldFile): LiaisonError {
+    return new LiaisonError(
+      'INTERNAL',
+      `The file ${f.sha256} (${f.name}) left the blob store while it was being reused; it is copied again on the next try.`,
+    )
+  }
+
+  async #stage(file: DocumentFile): Promise<StagedBlob> {
+    const inTransaction = this.store.inTransaction
+    if (inTransaction === undefined) return { ...(await this.store.put(file.bytes)), keepIn: KEPT_ALREADY }
+    return {
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      size: file.bytes.byteLength,
+      keepIn: async (trx) => {
+        await inTransaction.put(trx, file.bytes)
+      },
+    }
   }
 
   /**
@@ -104,15 +144,37 @@ export class DocumentBlobs {
     return held
   }
 
-  /** Removes the blobs no version refers to (read after the writing transaction ended). */
+  /**
+   * Removes the blobs no version refers to (after the writing transaction ended). A store in the
+   * database holds the blobs first and then reads the references, so a transaction that wrote a
+   * version of the same content meanwhile is seen, and its blob kept.
+   */
   async dropUnused(sha256s: readonly string[]): Promise<void> {
     if (sha256s.length === 0) return
-    const used = await this.#db
+    const inTransaction = this.store.inTransaction
+    if (inTransaction !== undefined) {
+      await this.#db.transaction().execute(async (trx) => {
+        const held = await inTransaction.hold(trx, sha256s)
+        if (held.size === 0) return
+        const keep = await this.#referenced(trx, [...held])
+        await inTransaction.delete(
+          trx,
+          [...held].filter((sha) => !keep.has(sha)),
+        )
+      })
+      return
+    }
+    const keep = await this.#referenced(this.#db, sha256s)
+    for (const sha of new Set(sha256s)) if (!keep.has(sha)) await this.store.delete(sha)
+  }
+
+  async #referenced(db: Kysely<VaultDb>, sha256s: readonly string[]): Promise<Set<string>> {
+    const used = await db
       .selectFrom('document_version')
       .select('file_sha256')
-      .where('file_sha256', 'in', [...sha256s])
+      .distinct()
+      .where('file_sha256', 'in', [...new Set(sha256s)])
       .execute()
-    const keep = new Set(used.map((u) => String(u.file_sha256)))
-    for (const sha of sha256s) if (!keep.has(sha)) await this.store.delete(sha)
+    return new Set(used.map((u) => String(u.file_sha256)))
   }
 }

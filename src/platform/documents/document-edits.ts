@@ -51,6 +51,7 @@ export class DocumentEdits {
     const now = isoTimestamp(clock)
     return blobs.withBlob(draft.file, (blob) =>
       writes.transaction(async (trx) => {
+        await blob?.keepIn(trx)
         const inserted = await trx
           .insertInto('document')
           .values({
@@ -175,6 +176,7 @@ export class DocumentEdits {
     await readDocumentRow(db, id)
     return blobs.withBlob(file, (blob) =>
       writes.transaction(async (trx) => {
+        await blob?.keepIn(trx)
         const doc = await readDocumentRow(trx, id)
         const lifecycle = definitions.storedLifecycle(doc.lifecycle)
         const latest = await readVersionRow(trx, id, doc.latestMajor, doc.latestMinor)

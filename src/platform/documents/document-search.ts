@@ -69,7 +69,7 @@ export class DocumentSearch {
     const sha256 = typeof latest.sha256 === 'string' ? latest.sha256 : null
     if (change.kind === 'create') {
       // A new document has no search row (ids are never reused): one write, no read first.
-      const content = await this.#contentText(sha256, latest.mime, Number(latest.size ?? 0))
+      const content = await this.#contentText(trx, sha256, latest.mime, Number(latest.size ?? 0))
       await trx
         .insertInto(DOCUMENT_SEARCH.table)
         .values({ document_id: id, properties, content, file_sha256: sha256 })
@@ -88,7 +88,7 @@ export class DocumentSearch {
     const content =
       existing !== undefined && existing.file_sha256 === sha256
         ? String(existing.content)
-        : await this.#contentText(sha256, latest.mime, Number(latest.size ?? 0))
+        : await this.#contentText(trx, sha256, latest.mime, Number(latest.size ?? 0))
     if (existing === undefined) {
       await trx
         .insertInto(DOCUMENT_SEARCH.table)
@@ -116,9 +116,15 @@ export class DocumentSearch {
     return [name, ...texts].join('\n')
   }
 
-  async #contentText(sha256: string | null, mime: unknown, size: number): Promise<string> {
+  async #contentText(
+    trx: Transaction<VaultDb>,
+    sha256: string | null,
+    mime: unknown,
+    size: number,
+  ): Promise<string> {
     if (sha256 === null || !isTextMime(mime) || size > DOCUMENT_SEARCH_CONTENT_MAX_BYTES) return ''
-    const bytes = await this.#blobs.get(sha256)
+    // Through the change's transaction: a store in the database holds the new file only there yet.
+    const bytes = await this.#blobs.get(sha256, trx)
     return bytes === undefined ? '' : new TextDecoder('utf-8', { fatal: false }).decode(bytes)
   }
 }

@@ -2,9 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LiaisonError } from '../errors/index.js'
-import type { BlobRef, BlobStore } from './blob-store.js'
-
-const SHA256_RE = /^[0-9a-f]{64}$/
+import { type BlobRef, type BlobStore, isBlobAddress } from './blob-store.js'
 
 /**
  * Blobs as files under a folder, fanned out by the first two hex digits (`ab/abcdef…`). Folders it
@@ -17,8 +15,12 @@ export class FsBlobStore implements BlobStore {
     this.#dir = dir
   }
 
+  get location(): string {
+    return `the folder ${this.#dir}`
+  }
+
   #pathOf(sha256: string): string {
-    if (!SHA256_RE.test(sha256))
+    if (!isBlobAddress(sha256))
       throw new LiaisonError('INTERNAL', `"${sha256}" is not a SHA-256 blob address.`)
     return join(this.#dir, sha256.slice(0, 2), sha256)
   }
@@ -46,8 +48,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async has(sha256: string): Promise<boolean> {
+    const path = this.#pathOf(sha256)
     try {
-      return (await stat(this.#pathOf(sha256))).isFile()
+      return (await stat(path)).isFile()
     } catch {
       return false
     }
@@ -67,7 +70,7 @@ export class FsBlobStore implements BlobStore {
     const names = await Promise.all(folders.map((f) => readdir(join(this.#dir, f)).catch(() => [])))
     return names
       .flat()
-      .filter((n) => SHA256_RE.test(n))
+      .filter((n) => isBlobAddress(n))
       .sort()
   }
 }

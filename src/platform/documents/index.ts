@@ -5,8 +5,16 @@ export {
   BinderService,
   type BinderView,
 } from './binder-service.js'
-export type { BlobRef, BlobStore } from './blob-store.js'
+export type { BlobRef, BlobStore, TransactionalBlobs } from './blob-store.js'
+export {
+  BLOB_STORE_FORMS,
+  type BlobStoreChoice,
+  blobStoreForVault,
+  openBlobStore,
+  parseBlobStoreAddress,
+} from './blob-store-choice.js'
 export type { CrossLinkResult } from './crosslink-sync.js'
+export { DATABASE_BLOB_PART_BYTES, DatabaseBlobStore } from './database-blob-store.js'
 export type { DocumentUpdateOutcome } from './document-edits.js'
 export { STANDARD_FIELDS as STANDARD_DOCUMENT_FIELDS } from './document-fields.js'
 export type { LifecycleActionView } from './document-lifecycle.js'
@@ -44,3 +52,5 @@ export {
   type DocumentRelationshipInput,
   DocumentRelationshipService,
 } from './relationship-service.js'
+export { S3BlobStore, type S3Location, s3CredentialsFromEnvironment } from './s3-blob-store.js'
+export { EMPTY_PAYLOAD_SHA256, type S3Credentials, signS3Request } from './s3-signing.js'

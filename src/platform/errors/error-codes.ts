@@ -288,6 +288,12 @@ export const ERROR_CODES = {
     retry: 'never',
     fix: 'Give the vault a data folder its process can write to (liaison up --dir DIR, liaison serve --db sqlite:PATH).',
   },
+  BLOB_STORE_UNAVAILABLE: {
+    vaultType: 'UNEXPECTED_ERROR',
+    http: 503,
+    retry: 'backoff',
+    fix: "The vault's document file store (an S3-compatible bucket) does not answer or refuses the request; check --blob-store's endpoint and bucket and the AWS credentials, then retry.",
+  },
   SCHEMA_TOO_NEW: {
     vaultType: 'UNEXPECTED_ERROR',
     http: 500,

@@ -262,6 +262,26 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   },
   {
     version: 12,
+    name: 'document files in the database',
+    async up(db, dialect) {
+      // platform/documents database-blob-store: document files by SHA-256 inside the vault's own
+      // database (the default on PostgreSQL), one row per content and its bytes in parts of 1 MiB,
+      // written in the same transaction as the version that refers to them.
+      const bytes = sql.raw(dialect.kind === 'postgres' ? 'bytea' : 'blob')
+      await sql`create table document_blob (sha256 text primary key, size bigint not null, parts integer not null)`.execute(
+        db,
+      )
+      await sql`create table document_blob_part (
+        sha256 text not null, part integer not null, bytes ${bytes} not null, primary key (sha256, part))`.execute(
+        db,
+      )
+      // Documents are mostly compressed already (PDF, images): PostgreSQL need not try again.
+      if (dialect.kind === 'postgres')
+        await sql`alter table document_blob_part alter column bytes set storage external`.execute(db)
+    },
+  },
+  {
+    version: 13,
     name: 'activity statistics',
     async up(db, dialect) {
       // Running sums that a higher layer keeps over activity records (B21's CLM Content Metrics):

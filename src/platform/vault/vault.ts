@@ -1,15 +1,13 @@
-import { randomInt, randomUUID } from 'node:crypto'
-import { rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { randomInt } from 'node:crypto'
 import { type Clock, systemClock } from '../clock/index.js'
 import {
   BinderService,
+  type BlobStoreChoice,
   DOCUMENT_FILE_MAX_BYTES_DEFAULT,
   DocumentRelationshipService,
   DocumentService,
   documentQueryTargets,
-  FsBlobStore,
+  openBlobStore,
 } from '../documents/index.js'
 import { LiaisonError } from '../errors/index.js'
 import {
@@ -52,10 +50,15 @@ export interface VaultConfig {
   /** Job engine and runner options (tests shorten the back-off). (Default: by database) */
   readonly jobs?: CreateJobQueueOptions
   /**
-   * Where document files go and how large one may be. (Default: a folder `<sqlite file>.blobs`
-   * beside a SQLite database; a new temporary folder for PostgreSQL, so set it there; 100 MB)
+   * Where document files go and how large one may be. (Default: the folder `<sqlite file>.blobs`
+   * beside a SQLite file; the vault's own database otherwise, for PostgreSQL and in-memory SQLite;
+   * 100 MB.) `blobDir` is the same as `blobStore: { kind: 'fs', dir }`.
    */
-  readonly documents?: { readonly blobDir?: string; readonly maxFileBytes?: number }
+  readonly documents?: {
+    readonly blobStore?: BlobStoreChoice
+    readonly blobDir?: string
+    readonly maxFileBytes?: number
+  }
   /**
    * The file of the vault's private signing key, created 0600 on first open; every process of the
    * vault must use the same one. (Default: `<sqlite file>.key` beside a SQLite database; in memory
@@ -181,14 +184,14 @@ export class Vault {
         vaultId: id,
         permissions: config.profile.permissions,
       })
-      const blobDir = blobDirOf(config)
+      const blobs = await openBlobStore(blobStoreOf(config), storage.db)
       const documents = new DocumentService({
         storage,
         registry: metadata,
         profile: config.profile,
         clock,
         vaultId: id,
-        blobs: new FsBlobStore(blobDir.dir),
+        blobs,
         maxFileBytes: config.documents?.maxFileBytes ?? DOCUMENT_FILE_MAX_BYTES_DEFAULT,
       })
       jobs = createJobQueue(storage, clock, config.jobs)
@@ -213,7 +216,6 @@ export class Vault {
         jobs,
         messaging,
       })
-      if (blobDir.temporary) vault.onClose(() => rm(blobDir.dir, { recursive: true, force: true }))
       try {
         for (const setup of config.setup ?? []) await setup(vault)
         if (config.runJobs !== false) await vault.startJobs()
@@ -335,12 +337,11 @@ function keyFileOf(config: VaultConfig): string | undefined {
   )
 }
 
-/** The folder of a vault's document files (see VaultConfig.documents). */
-function blobDirOf(config: VaultConfig): { dir: string; temporary: boolean } {
-  if (config.documents?.blobDir !== undefined) return { dir: config.documents.blobDir, temporary: false }
+/** Where a vault's document files live (see VaultConfig.documents): never a temporary folder. */
+function blobStoreOf(config: VaultConfig): BlobStoreChoice {
+  if (config.documents?.blobStore !== undefined) return config.documents.blobStore
+  if (config.documents?.blobDir !== undefined) return { kind: 'fs', dir: config.documents.blobDir }
   if (config.database.kind === 'sqlite' && config.database.path !== ':memory:')
-    return { dir: `${config.database.path}.blobs`, temporary: false }
-  // Created on the first upload, removed when the vault closes.
-  const name = config.name.replace(/[^a-z0-9-]/gi, '_')
-  return { dir: join(tmpdir(), `liaison-blobs-${name}-${randomUUID()}`), temporary: true }
+    return { kind: 'fs', dir: `${config.database.path}.blobs` }
+  return { kind: 'database' }
 }
