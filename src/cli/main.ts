@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
 import { BLOB_STORE_HELP, blobStoreOption } from './blob-store-option.js'
 import { operatorMessage } from './startup-errors.js'
+import { survivesJobWriteFailures } from './unhandled-rejections.js'
 
 // Each command loads what it runs when it runs, so `liaison --help` answers without loading the
 // vault engine, Fastify and the database drivers.
@@ -201,6 +202,8 @@ program
         throw new InvalidArgumentError(
           `--environment must be production or sandbox, not ${options.environment}`,
         )
+      const logger = createCliLogger()
+      survivesJobWriteFailures(logger)
       const served = await server.serveVault(
         {
           name: options.name ?? options.profile,
@@ -215,7 +218,7 @@ program
         },
         options.port,
         options.host,
-        createCliLogger(),
+        logger,
         { publicUrl, metricsToken: options.metricsToken ?? process.env.LIAISON_METRICS_TOKEN },
       )
       const people = await server.ensurePeople(served.vault, [])
@@ -306,6 +309,7 @@ program
       assertWritableDatabase(database)
       const blobStore = await blobStoreOption(options)
       const logger = createCliLogger()
+      survivesJobWriteFailures(logger)
       const worker = await runWorker(
         { database, keyFile: options.keyFile, blobStore },
         (vault) => {
@@ -425,7 +429,9 @@ demo
 
 program
   .command('metrics')
-  .description('CLM Content Metrics: statistics of CLM presentations and slides from calls and e-mail activity')
+  .description(
+    'CLM Content Metrics: statistics of CLM presentations and slides from calls and e-mail activity',
+  )
   .command('recalculate')
   .description(
     "Make a CRM's CLM Content Metrics again from all its activity and send what changed (repair; the incremental job gives the same figures)",

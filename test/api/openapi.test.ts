@@ -82,6 +82,12 @@ describe('the OpenAPI document, generated from the route schemas', () => {
       expect(documented.has(`${route.method} ${route.url}`), route.url).toBe(true)
   })
 
+  it('documents the operators\' endpoints: GET /health, GET /ready and GET /metrics', () => {
+    const documented = operations()
+    for (const key of ['GET /health', 'GET /ready', 'GET /metrics'])
+      expect(documented.get(key)?.summary, key).toBeTruthy()
+  })
+
   it('names the session security scheme on every guarded operation and on no open one', () => {
     expect(doc.components.securitySchemes.session).toMatchObject({
       type: 'apiKey',

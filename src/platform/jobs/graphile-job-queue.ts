@@ -240,9 +240,21 @@ export class GraphileJobQueue implements JobQueue {
       }
     }
     if (Object.keys(taskList).length === 0) return
-    const leases = new RunnerLeases(this.#workerPool(), { ...this.#deadRunners, onError: this.#onError })
+    // The jobs this process runs now: a lock of its own pools on anything else is stale (leases).
+    const running = new Map<string, number | null>()
+    const leases = new RunnerLeases(this.#workerPool(), {
+      ...this.#deadRunners,
+      onError: this.#onError,
+      running: () => running,
+    })
     this.#leases = leases
     const events: WorkerEvents = new EventEmitter()
+    events.on('job:start', ({ job }: { job: { id: string; job_queue_id?: number | null } }) => {
+      running.set(String(job.id), job.job_queue_id ?? null)
+    })
+    events.on('job:complete', ({ job }: { job: { id: string } }) => {
+      running.delete(String(job.id))
+    })
     // A pool holds its lease from its creation, before it locks a job, for as long as it runs.
     const leased: Promise<void>[] = []
     events.on('pool:create', ({ workerPool }: { workerPool: { id: string } }) => {

@@ -15,7 +15,16 @@ export interface RunnerLeaseOptions {
   /** A lock younger than this is never taken back: its runner may not hold its lease yet. */
   readonly graceMs: number
   readonly onError: (error: unknown) => void
+  /**
+   * The jobs this process runs now (job id → its queue id, if any). A lock of one of this process's
+   * own pools on anything else is stale: the write that should have ended it was lost (a database
+   * cut while graphile-worker completed or failed the job). (Default: none known; own locks are kept)
+   */
+  readonly running?: () => ReadonlyMap<string, number | null>
 }
+
+/** How long a lost lease waits before it is taken again, growing to a few seconds. */
+const REHOLD_MS = [250, 500, 1_000, 2_000, 5_000] as const
 
 /**
  * Which graphile-worker pools are alive, across processes. Each pool of this process holds a
@@ -31,13 +40,18 @@ export class RunnerLeases {
   readonly #held = new Map<string, PoolClient>()
   #timer: NodeJS.Timeout | undefined
   #sweeping: Promise<unknown> | undefined
+  #closed = false
 
   constructor(pool: Pool, options: RunnerLeaseOptions) {
     this.#pool = pool
     this.#options = options
   }
 
-  /** Takes the lease of one of this process's pools and keeps it until close(). */
+  /**
+   * Takes the lease of one of this process's pools and keeps it until close(). A lease whose
+   * connection is lost (a database restart, a network cut) is taken again as soon as the database
+   * answers, so the other processes stop taking this live pool's jobs back.
+   */
   async hold(poolId: string): Promise<void> {
     const client = await this.#pool.connect()
     try {
@@ -46,6 +60,27 @@ export class RunnerLeases {
     } catch (error) {
       client.release(true)
       throw error
+    }
+    let lost = false
+    const onLost = () => {
+      if (lost || this.#held.get(poolId) !== client) return
+      lost = true
+      client.release(true)
+      void this.#holdAgain(poolId, 0)
+    }
+    client.on('error', onLost)
+    client.on('end', onLost)
+  }
+
+  async #holdAgain(poolId: string, attempt: number): Promise<void> {
+    if (this.#closed) return
+    await new Promise((resolve) => setTimeout(resolve, REHOLD_MS[Math.min(attempt, REHOLD_MS.length - 1)]))
+    if (this.#closed) return
+    try {
+      await this.hold(poolId)
+    } catch {
+      // The database does not answer yet: keep trying, as the pool's own queries do.
+      void this.#holdAgain(poolId, attempt + 1)
     }
   }
 
@@ -88,14 +123,37 @@ export class RunnerLeases {
           await client.query('select pg_advisory_unlock($1, $2)', [LEASE_NAMESPACE, key])
         }
       }
+      await this.#releaseStaleOwnLocks(client)
     } finally {
       client.release()
     }
     return released
   }
 
+  /** Frees what this process's own pools lock but no longer run (the lost completions above). */
+  async #releaseStaleOwnLocks(client: PoolClient): Promise<void> {
+    if (this.#options.running === undefined || this.#held.size === 0) return
+    const running = this.#options.running()
+    const jobs = [...running.keys()]
+    const queues = [...new Set([...running.values()].filter((q): q is number => q !== null))]
+    const pools = [...this.#held.keys()]
+    await client.query(
+      `update graphile_worker._private_jobs set locked_at = null, locked_by = null
+         where locked_by = any($1::text[]) and locked_at < now() - ($2::integer * interval '1 millisecond')
+           and not (id::text = any($3::text[]))`,
+      [pools, this.#options.graceMs, jobs],
+    )
+    await client.query(
+      `update graphile_worker._private_job_queues set locked_at = null, locked_by = null
+         where locked_by = any($1::text[]) and locked_at < now() - ($2::integer * interval '1 millisecond')
+           and not (id = any($3::integer[]))`,
+      [pools, this.#options.graceMs, queues],
+    )
+  }
+
   /** Stops looking and gives this process's leases back. */
   async close(): Promise<void> {
+    this.#closed = true
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
     await this.#sweeping
