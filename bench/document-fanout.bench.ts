@@ -7,7 +7,13 @@ import {
   latencyRows,
   percentile,
 } from './bench-types.js'
-import { benchPdf, CrossLinkArrivals, type DocumentWorld, startDocumentWorld } from './document-world.js'
+import {
+  benchPdf,
+  CrossLinkArrivals,
+  type DocumentWorld,
+  postgresFor,
+  startDocumentWorld,
+} from './document-world.js'
 
 const API = '/api/v25.2'
 /** The CRMs one update reaches (issue 5). */
@@ -179,24 +185,46 @@ export const documentFanout: Benchmark = {
   name: 'routing.fanout_latency',
   async run(options: BenchOptions): Promise<BenchResult[]> {
     const samples = options.quick ? 20 : 100
-    const w = await startDocumentWorld({ label: 'fanout', crmCount: FANOUT_CRMS, log: options.log })
-    try {
-      const { all, first } = await measure(w, samples, options.log)
-      const sorted = [...all].sort((a, b) => a - b)
-      const firstSorted = [...first].sort((a, b) => a - b)
-      const p50 = percentile(sorted, 50)
-      const p99 = percentile(sorted, 99)
-      options.log(
-        `  ${samples} updates to ${FANOUT_CRMS} CRMs: all CRMs p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms; first CRM p50 ${percentile(firstSorted, 50).toFixed(0)} ms`,
-      )
-      return latencyRows(
-        'routing.fanout_latency',
-        all,
-        { of: 'value', atMost: 2000 },
-        `PUT /objects/documents/{id} (title__v) on a Global document in the Medical Vault (HTTP) until the REST API of each of ${FANOUT_CRMS} CRMs (served vaults in this process, SQLite) shows the new title on its CrossLink (the CRM's change hook starts the reads; the clock stops at the first read that shows it, after the commit); one update at a time at idle, ${samples} samples after ${WARM_UPDATES} warm-ups; first CRM p50 ${Math.round(percentile(firstSorted, 50))} ms`,
-      )
-    } finally {
-      await w.close()
-    }
+    const results = await fanout(options, samples, undefined)
+    const pg = await postgresFor(options.postgresUrl)
+    if (pg !== undefined) results.push(...(await fanout(options, samples, pg)))
+    return results
   },
+}
+
+/**
+ * One fan-out run: 21 vaults on SQLite files, or on one PostgreSQL server (each vault a database
+ * of its own, 2 connections per vault's pool, so that 21 vaults fit in its default 100).
+ */
+async function fanout(
+  options: BenchOptions,
+  samples: number,
+  postgresUrl: string | undefined,
+): Promise<BenchResult[]> {
+  const w = await startDocumentWorld({
+    label: 'fanout',
+    crmCount: FANOUT_CRMS,
+    log: options.log,
+    ...(postgresUrl === undefined ? {} : { postgresUrl, poolSize: 2 }),
+  })
+  const kind = postgresUrl === undefined ? 'SQLite' : 'PostgreSQL'
+  const name = postgresUrl === undefined ? 'routing.fanout_latency' : 'routing.fanout_latency.postgres'
+  try {
+    const { all, first } = await measure(w, samples, options.log)
+    const sorted = [...all].sort((a, b) => a - b)
+    const firstSorted = [...first].sort((a, b) => a - b)
+    const p50 = percentile(sorted, 50)
+    const p99 = percentile(sorted, 99)
+    options.log(
+      `  ${samples} updates to ${FANOUT_CRMS} CRMs (${kind}): all CRMs p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms; first CRM p50 ${percentile(firstSorted, 50).toFixed(0)} ms`,
+    )
+    return latencyRows(
+      name,
+      all,
+      { of: 'value', atMost: 2000 },
+      `PUT /objects/documents/{id} (title__v) on a Global document in the Medical Vault (HTTP) until the REST API of each of ${FANOUT_CRMS} CRMs (served vaults in this process, ${kind}${postgresUrl === undefined ? '' : ', one server, a database per vault'}) shows the new title on its CrossLink (the CRM's change hook starts the reads; the clock stops at the first read that shows it, after the commit); one update at a time at idle, ${samples} samples after ${WARM_UPDATES} warm-ups; first CRM p50 ${Math.round(percentile(firstSorted, 50))} ms`,
+    )
+  } finally {
+    await w.close()
+  }
 }

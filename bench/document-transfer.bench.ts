@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { INTEGRATION_POINTS } from '../src/connection/rules/index.js'
-import { FsBlobStore } from '../src/platform/documents/index.js'
+import { type BlobStore, DatabaseBlobStore, FsBlobStore } from '../src/platform/documents/index.js'
+import { createDatabase, migrateToLatest } from '../src/platform/storage/index.js'
 import { SYSTEM_ACTOR } from '../src/platform/vault/index.js'
+import { postgresBenchDatabase } from './bench-databases.js'
 import type { Benchmark, BenchOptions, BenchResult } from './bench-types.js'
 import {
   benchPdf,
@@ -170,34 +172,58 @@ async function measureTransfer(
   return { mode, count, createMs, totalMs: Math.max(...perCrmMs), perCrmMs }
 }
 
+/** A fresh store of the kind the CRMs use: a folder on SQLite, a new database's blob tables on PostgreSQL. */
+async function freshStore(
+  postgresUrl: string | undefined,
+  label: string,
+): Promise<{ store: BlobStore; close: () => Promise<void> }> {
+  if (postgresUrl === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'liaison-bench-blobs-'))
+    return { store: new FsBlobStore(dir), close: async () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  const database = await postgresBenchDatabase(postgresUrl, label)
+  const storage = createDatabase(database.config)
+  await migrateToLatest(storage)
+  return {
+    store: new DatabaseBlobStore(storage.db),
+    close: async () => {
+      await storage.close()
+      await database.drop()
+    },
+  }
+}
+
 /**
- * The baseline: the same files put into 3 fresh FsBlobStores (one per CRM), the stores side by
- * side, 8 files in flight per store. Answers the median milliseconds of three rounds.
+ * The baseline: the same files put into 3 fresh stores of the CRMs' kind (one per CRM: folders on
+ * SQLite, the vault database's blob tables on PostgreSQL), side by side, 8 files in flight per
+ * store. Answers the median milliseconds of three rounds.
  */
-async function measureBaseline(files: readonly Uint8Array[], log: (line: string) => void): Promise<number> {
+async function measureBaseline(
+  files: readonly Uint8Array[],
+  log: (line: string) => void,
+  postgresUrl?: string,
+): Promise<number> {
   const runs: number[] = []
   for (const round of [1, 2, 3]) {
-    const dir = mkdtempSync(join(tmpdir(), 'liaison-bench-blobs-'))
+    const stores = await Promise.all(
+      Array.from({ length: TRANSFER_CRMS }, (_, i) => freshStore(postgresUrl, `blobs_r${round}_c${i}`)),
+    )
     try {
-      const stores = Array.from(
-        { length: TRANSFER_CRMS },
-        (_, i) => new FsBlobStore(join(dir, `round${round}-crm${i}`)),
-      )
       const started = performance.now()
       await Promise.all(
-        stores.map(async (store) => {
+        stores.map(async ({ store }) => {
           for (let i = 0; i < files.length; i += BASELINE_IN_FLIGHT)
             await Promise.all(files.slice(i, i + BASELINE_IN_FLIGHT).map((f) => store.put(f)))
         }),
       )
       runs.push(performance.now() - started)
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      for (const { close } of stores) await close()
     }
   }
   const ms = [...runs].sort((a, b) => a - b)[1]!
   log(
-    `  baseline: the same ${files.length} files × ${TRANSFER_CRMS} FsBlobStore.put in ${runs.map((r) => r.toFixed(0)).join(', ')} ms (median ${ms.toFixed(0)})`,
+    `  baseline: the same ${files.length} files × ${TRANSFER_CRMS} ${postgresUrl === undefined ? 'FsBlobStore' : 'DatabaseBlobStore'}.put in ${runs.map((r) => r.toFixed(0)).join(', ')} ms (median ${ms.toFixed(0)})`,
   )
   return ms
 }
@@ -226,7 +252,7 @@ function result(
     baseline: Math.round(baseline),
     ratio: Number((perSecond / baseline).toFixed(4)),
     target: { of: 'ratio', atLeast: 0.2 },
-    note: `${kind}, default burst limits; ${t.count} small distinct PDFs (reference_document__v, half US, half Global) ${how} = ${t.count} / ${(t.totalMs / 1000).toFixed(1)} s (per CRM done at ${t.perCrmMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s). baseline = documents / (${creationMs > 0 ? `creating them in the Medical Vault with Document Transfer off, at the catch-up's rate in this run (${(creationMs / 1000).toFixed(2)} s), plus ` : ''}FsBlobStore.put of the same files into ${TRANSFER_CRMS} fresh stores side by side, ${BASELINE_IN_FLIGHT} in flight each, median of 3) = ${t.count} / ${(baselineMs / 1000).toFixed(2)} s. ratio = value / baseline`,
+    note: `${kind}, default burst limits; ${t.count} small distinct PDFs (reference_document__v, half US, half Global) ${how} = ${t.count} / ${(t.totalMs / 1000).toFixed(1)} s (per CRM done at ${t.perCrmMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s). baseline = documents / (${creationMs > 0 ? `creating them in the Medical Vault with Document Transfer off, at the catch-up's rate in this run (${(creationMs / 1000).toFixed(2)} s), plus ` : ''}${kind === 'SQLite' ? 'FsBlobStore' : 'DatabaseBlobStore (files in the database, as the CRMs keep them)'}.put of the same files into ${TRANSFER_CRMS} fresh stores side by side, ${BASELINE_IN_FLIGHT} in flight each, median of 3) = ${t.count} / ${(baselineMs / 1000).toFixed(2)} s. ratio = value / baseline`,
   }
 }
 
@@ -290,11 +316,11 @@ async function measure(
     options.log(
       `  ${steadyCount} documents created one by one in every CRM ${(steady.totalMs / 1000).toFixed(1)} s after the first was created`,
     )
-    const catchUpBaselineMs = await measureBaseline(files, options.log)
+    const catchUpBaselineMs = await measureBaseline(files, options.log, postgresUrl)
     // The steady clock runs from the first create, so its baseline creates the documents too: at
     // the rate the catch-up created its own with Document Transfer off.
     const steadyCreationMs = (catchUp.createMs / catchUp.count) * steadyCount
-    const steadyBaselineMs = (await measureBaseline(steadyFiles, options.log)) + steadyCreationMs
+    const steadyBaselineMs = (await measureBaseline(steadyFiles, options.log, postgresUrl)) + steadyCreationMs
     return { catchUp, catchUpBaselineMs, steady, steadyBaselineMs, steadyCreationMs }
   } finally {
     await w.close()

@@ -70,7 +70,8 @@ export async function startDocumentWorld(options: DocumentWorldOptions): Promise
       environment: 'production',
       database: database.config,
       keyFile: database.keyFile,
-      documents: { blobDir: join(dir, `${name}.blobs`) },
+      // Files beside each SQLite file; on PostgreSQL in the vault's database (its default store).
+      ...(database.config.kind === 'sqlite' ? { documents: { blobDir: join(dir, `${name}.blobs`) } } : {}),
       // Each SQLite file belongs to this process alone, as in the embedded world.
       ...(database.config.kind === 'sqlite' ? { jobs: { table: { soleRunner: true } } } : {}),
     }

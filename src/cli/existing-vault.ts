@@ -4,6 +4,7 @@ import type { BlobStoreChoice } from '../platform/documents/index.js'
 import type { ErrorLogger } from '../platform/jobs/index.js'
 import { createDatabase, type DatabaseConfig } from '../platform/storage/index.js'
 import { VAULT_ENVIRONMENTS, Vault, type VaultEnvironment } from '../platform/vault/index.js'
+import { jobConcurrencyOptions } from './job-concurrency.js'
 
 /** Where a vault that exists already keeps its data and its signing key. */
 export interface ExistingVaultAddress {
@@ -12,6 +13,8 @@ export interface ExistingVaultAddress {
   readonly keyFile?: string | undefined
   /** Where its document files live (`--blob-store`). (Default: as VaultConfig.documents) */
   readonly blobStore?: BlobStoreChoice | undefined
+  /** Jobs this process runs at once (`--job-concurrency`). (Default: JOB_CONCURRENCY, 4) */
+  readonly jobConcurrency?: number | undefined
 }
 
 /**
@@ -51,7 +54,10 @@ export async function openExistingVault(
     database: address.database,
     ...(address.keyFile === undefined ? {} : { keyFile: address.keyFile }),
     ...(address.blobStore === undefined ? {} : { documents: { blobStore: address.blobStore } }),
-    ...(options.logger === undefined ? {} : { jobs: { logger: options.logger } }),
+    jobs: {
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...jobConcurrencyOptions(address.jobConcurrency),
+    },
     ...(options.runJobs === undefined ? {} : { runJobs: options.runJobs }),
     ...(options.setup === undefined ? {} : { setup: [options.setup] }),
   })

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { VaultEnvironment } from '../platform/vault/index.js'
 import { BLOB_STORE_HELP, blobStoreOption } from './blob-store-option.js'
+import { jobConcurrencyOptions } from './job-concurrency.js'
 import { operatorMessage } from './startup-errors.js'
 import { survivesJobWriteFailures } from './unhandled-rejections.js'
 
@@ -36,6 +37,16 @@ function wholeNumber(value: string, flag: string, max: number): number {
     throw new InvalidArgumentError(`${flag} is a whole number from 0 to ${max}`)
   return n
 }
+
+function jobConcurrency(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new InvalidArgumentError('--job-concurrency is a whole number of jobs from 1 to 64')
+  return n
+}
+
+const JOB_CONCURRENCY_HELP =
+  'jobs this process runs at once (default 4); on PostgreSQL its job runner opens up to this + 3 connections'
 
 const POOL_MAX_HELP =
   "most PostgreSQL connections this process opens for the vault's own work (default 10); the job runner on PostgreSQL opens up to its concurrency + 3 more"
@@ -152,6 +163,7 @@ program
   .option('--max-file-mb <n>', 'largest document file accepted, in MB', megabytes, 100)
   .option('--key-file <path>', KEY_FILE_HELP)
   .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
+  .option('--job-concurrency <n>', JOB_CONCURRENCY_HELP, jobConcurrency)
   .option(
     '--metrics-token <token>',
     'token a Prometheus scraper sends to GET /metrics as Authorization: Bearer {token} (or LIAISON_METRICS_TOKEN); without one, only an admin session reads the metrics',
@@ -171,6 +183,7 @@ program
       keyFile?: string
       metricsToken?: string
       poolMax?: number
+      jobConcurrency?: number
     }) => {
       const [
         { crmProfile },
@@ -215,6 +228,7 @@ program
             maxFileBytes: options.maxFileMb * 1024 * 1024,
           },
           ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+          jobs: jobConcurrencyOptions(options.jobConcurrency),
         },
         options.port,
         options.host,
@@ -280,6 +294,7 @@ program
   .requiredOption('--db <db>', 'postgres://USER@HOST:PORT/DATABASE (or sqlite:PATH)')
   .option('--key-file <path>', KEY_FILE_HELP)
   .option('--pool-max <n>', POOL_MAX_HELP, poolMax)
+  .option('--job-concurrency <n>', JOB_CONCURRENCY_HELP, jobConcurrency)
   .option('--blob-store <address>', BLOB_STORE_HELP)
   .addOption(new Option('--blob-dir <dir>', 'the same as --blob-store fs:DIR').hideHelp())
   .action(
@@ -287,6 +302,7 @@ program
       db: string
       keyFile?: string
       poolMax?: number
+      jobConcurrency?: number
       blobStore?: string
       blobDir?: string
     }) => {
@@ -311,7 +327,7 @@ program
       const logger = createCliLogger()
       survivesJobWriteFailures(logger)
       const worker = await runWorker(
-        { database, keyFile: options.keyFile, blobStore },
+        { database, keyFile: options.keyFile, blobStore, jobConcurrency: options.jobConcurrency },
         (vault) => {
           logMessageLife(vault, logger)
           return installBehaviours(vault, { logger })

@@ -157,7 +157,10 @@ async function startVault(name: string, profile: 'medical' | 'crm'): Promise<Vau
   proxies.push(balancer)
   const url = `http://127.0.0.1:${balancer.port}`
   const db = viaProxy(database)
-  const common = ['--db', db, '--key-file', keyFile, '--pool-max', '2']
+  // 16 processes at full size must fit PostgreSQL's default 100 connections (docs/deploy.md).
+  const common = FULL
+    ? ['--db', db, '--key-file', keyFile, '--pool-max', '1', '--job-concurrency', '2']
+    : ['--db', db, '--key-file', keyFile, '--pool-max', '2']
   const api = apiPorts.map(
     (port, i) =>
       new LiaisonProcess(`${name}-api-${i + 1}`, [

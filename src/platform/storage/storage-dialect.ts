@@ -83,8 +83,9 @@ function driverCode(error: unknown): string | undefined {
 
 /**
  * The driver's ways of saying the PostgreSQL server cannot be reached or dropped the connection:
- * socket errors, class 08 (connection exception) and 57P01–57P03 (the server shutting down or
- * starting). The pool opens new connections on its own, so the next request may well succeed.
+ * socket errors, class 08 (connection exception), 57P01–57P03 (the server shutting down or
+ * starting) and 53300 (its connection slots are all taken, by this vault's processes or others).
+ * The pool opens new connections on its own, so the next request may well succeed.
  */
 const POSTGRES_UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -96,6 +97,7 @@ const POSTGRES_UNREACHABLE = new Set([
   '57P01',
   '57P02',
   '57P03',
+  '53300',
 ])
 
 function postgresUnreachable(error: unknown): boolean {
