@@ -6,6 +6,7 @@ import {
   clmMetricsReport,
   connectionSideOf,
   connectionVaultOf,
+  FIGURE_FIELDS,
   REPORT_GROUPINGS,
   type ReportGrouping,
 } from '../connection/index.js'
@@ -22,21 +23,7 @@ const RECALCULATE: RoutePermission = { kind: 'admin', to: 'recalculate CLM Conte
 /** Whoever reads CLM Content Metrics records reads their report (content managers, marketers). */
 const READ_METRICS: RoutePermission = { kind: 'object', object: 'clm_content_metrics__v', access: 'read' }
 
-const FIGURE_COLUMNS = [
-  'times_shown__v',
-  'total_duration_seconds__v',
-  'average_duration_seconds__v',
-  'custom_presentation_uses__v',
-  'average_view_order__v',
-  'reactions_positive__v',
-  'reactions_neutral__v',
-  'reactions_negative__v',
-  'previews__v',
-  'times_sent_as_link__v',
-  'link_click_rate__v',
-  'crm_count',
-  'last_calculated__v',
-] as const
+const FIGURE_COLUMNS = [...FIGURE_FIELDS, 'crm_count', 'last_calculated__v'] as const
 
 const GROUP_COLUMNS: Readonly<Record<ReportGrouping, readonly string[]>> = {
   none: [],

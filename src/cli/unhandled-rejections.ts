@@ -9,8 +9,7 @@ import type { Logger } from 'pino'
  */
 export function survivesJobWriteFailures(logger: Logger): void {
   process.on('unhandledRejection', (reason) => {
-    const stack = reason instanceof Error ? (reason.stack ?? '') : ''
-    if (/graphile-worker[\\/].*(completeJobs|failJobs)/s.test(stack)) {
+    if (isLostJobWrite(reason)) {
       logger.warn(
         { err: reason },
         'graphile-worker could not record the end of a job (database unreachable); its lock is freed by the lease sweep',
@@ -20,4 +19,10 @@ export function survivesJobWriteFailures(logger: Logger): void {
     logger.fatal({ err: reason }, 'unhandled promise rejection')
     process.exit(1)
   })
+}
+
+/** Whether a rejection is graphile-worker's unawaited write of a job's end (completeJobs, failJobs). */
+export function isLostJobWrite(reason: unknown): boolean {
+  const stack = reason instanceof Error ? (reason.stack ?? '') : ''
+  return /graphile-worker[\\/].*(completeJobs|failJobs)/s.test(stack)
 }

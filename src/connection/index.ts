@@ -8,6 +8,7 @@ export {
   type ClmMetricsReport,
   calculateClmMetrics,
   clmMetricsReport,
+  FIGURE_FIELDS,
   type FlowVault,
   REPORT_GROUPINGS,
   type ReportGrouping,

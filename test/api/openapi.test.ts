@@ -82,7 +82,7 @@ describe('the OpenAPI document, generated from the route schemas', () => {
       expect(documented.has(`${route.method} ${route.url}`), route.url).toBe(true)
   })
 
-  it('documents the operators\' endpoints: GET /health, GET /ready and GET /metrics', () => {
+  it("documents the operators' endpoints: GET /health, GET /ready and GET /metrics", () => {
     const documented = operations()
     for (const key of ['GET /health', 'GET /ready', 'GET /metrics'])
       expect(documented.get(key)?.summary, key).toBeTruthy()

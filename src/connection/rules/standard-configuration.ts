@@ -1,3 +1,5 @@
+import { CLM_METRIC_FIELDS } from '../../platform/metadata/index.js'
+
 /**
  * The standard configuration seeded per connection, as typed data (STYLE §5): integrations, their
  * points, and on the target side the integration rules with their field rules. Admins edit the
@@ -235,20 +237,7 @@ const CLM_FROM_DOCUMENT: readonly FieldRuleDefinition[] = [
  * country through the CRM country lookup. The flow adds the document, object type, connection and
  * CRM org, which come from the link and the connection rather than from a field.
  */
-const METRICS_FROM_CRM: readonly FieldRuleDefinition[] = [
-  'times_shown__v',
-  'total_duration_seconds__v',
-  'average_duration_seconds__v',
-  'custom_presentation_uses__v',
-  'average_view_order__v',
-  'reactions_positive__v',
-  'reactions_neutral__v',
-  'reactions_negative__v',
-  'previews__v',
-  'times_sent_as_link__v',
-  'link_click_rate__v',
-  'last_calculated__v',
-]
+const METRICS_FROM_CRM: readonly FieldRuleDefinition[] = CLM_METRIC_FIELDS.map((f) => f.name)
   .map(
     (field): FieldRuleDefinition => ({
       targetObject: 'clm_content_metrics__v',
