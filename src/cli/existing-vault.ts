@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { crmProfile } from '../apps/crm/index.js'
 import { medicalProfile } from '../apps/medical/index.js'
 import type { BlobStoreChoice } from '../platform/documents/index.js'
@@ -36,7 +37,11 @@ export async function openExistingVault(
       .selectFrom('vault_setting')
       .select(['key', 'value'])
       .execute()
-      .catch(() => [])
+      .catch(async (error: unknown) => {
+        // No table is no vault; a database that does not answer is that, not "no vault yet".
+        if (await answers(storage)) return []
+        throw error
+      })
     settings = new Map(rows.map((r) => [String(r.key), String(r.value)]))
   } finally {
     await storage.close()
@@ -61,4 +66,13 @@ export async function openExistingVault(
     ...(options.runJobs === undefined ? {} : { runJobs: options.runJobs }),
     ...(options.setup === undefined ? {} : { setup: [options.setup] }),
   })
+}
+
+async function answers(storage: ReturnType<typeof createDatabase>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(storage.db)
+    return true
+  } catch {
+    return false
+  }
 }

@@ -486,6 +486,7 @@ program
   })
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${operatorMessage(error)}\n`)
-  process.exit(1)
+  // Exit once the line is out: on a pipe (a supervisor, docker logs) stderr is asynchronous, and an
+  // exit right after the write would lose the one line that says what went wrong.
+  process.stderr.write(`${operatorMessage(error)}\n`, () => process.exit(1))
 })

@@ -41,6 +41,10 @@ const processes: LiaisonProcess[] = []
 const proxies: RoundRobinProxy[] = []
 const databases: TestDatabase[] = []
 let dbProxy: TcpCutProxy | undefined
+/** Each fault and restart with its time, written beside the processes' logs (LIAISON_CHAOS_LOGS). */
+const journal: string[] = []
+/** Whether ended processes are started again (on during the run, off before the teardown). */
+let supervising = false
 
 /** One `liaison` process that the test can kill and start again with the same arguments. */
 class LiaisonProcess {
@@ -104,7 +108,9 @@ function viaProxy(database: TestDatabase): string {
 }
 
 async function call(v: Vault, method: string, path: string, body?: unknown): Promise<Json> {
-  for (let attempt = 0; ; attempt++) {
+  // A client keeps trying for two minutes: both API processes of a vault may be restarting at once.
+  const giveUpAt = performance.now() + 120_000
+  for (;;) {
     try {
       const form = body instanceof URLSearchParams || body instanceof FormData
       const response = await fetch(`${v.url}${API}${path}`, {
@@ -119,11 +125,11 @@ async function call(v: Vault, method: string, path: string, body?: unknown): Pro
       const answer = (await response.json()) as Json
       // A process killed answers nothing; a database cut answers EXCEPTION (VAULT_NOT_READY,
       // HTTP 200 as Vault answers unless asked otherwise): try again, as a client would.
-      if ((response.status >= 500 || answer.responseStatus === 'EXCEPTION') && attempt < 40)
+      if ((response.status >= 500 || answer.responseStatus === 'EXCEPTION') && performance.now() < giveUpAt)
         throw new Error(JSON.stringify(answer))
       return answer
     } catch (error) {
-      if (attempt >= 40) throw error
+      if (performance.now() >= giveUpAt) throw error
       await new Promise((r) => setTimeout(r, 500))
     }
   }
@@ -234,7 +240,7 @@ function ok(answer: Json): Json {
 
 async function createDocument(medical: Vault, name: string, us: string): Promise<void> {
   // Not idempotent: after a lost answer, look before creating again.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 30; attempt++) {
     const existing = await query(medical, `SELECT id FROM documents WHERE name__v = '${name}'`)
     if (existing.length > 0) return
     const form = new FormData()
@@ -267,11 +273,13 @@ async function createDocument(medical: Vault, name: string, us: string): Promise
 }
 
 afterAll(async () => {
+  supervising = false
   // What each process said last, for a failed run (the test's output folder is git-ignored).
   const logs = process.env.LIAISON_CHAOS_LOGS
   if (logs !== undefined) {
     mkdirSync(logs, { recursive: true })
     for (const p of processes) writeFileSync(join(logs, `${p.label}.log`), p.output(), { mode: 0o600 })
+    writeFileSync(join(logs, 'journal.txt'), `${journal.join('\n')}\n`, { mode: 0o600 })
   }
   for (const p of processes) await p.kill()
   for (const p of proxies) await p.close()
@@ -344,6 +352,22 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('chaos on PostgreSQL (B24)', () => 
     // The burst and the chaos run side by side.
     let burstDone = false
     const kills: string[] = []
+    // The supervisor (compose's restart policy, systemd): a process that ended is started again,
+    // whether the chaos killed it or it stopped itself (a start while the database was cut).
+    const killing = new Set<LiaisonProcess>()
+    const restarts: string[] = []
+    supervising = true
+    const supervisor = (async () => {
+      while (supervising) {
+        await new Promise((r) => setTimeout(r, 1_000))
+        for (const p of processes)
+          if (!p.alive() && !killing.has(p)) {
+            restarts.push(p.label)
+            journal.push(`${new Date().toISOString()} restart ${p.label}`)
+            p.start()
+          }
+      }
+    })()
     const killer = (async () => {
       const started = performance.now()
       let cut = false
@@ -352,6 +376,7 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('chaos on PostgreSQL (B24)', () => 
         if (!cut && performance.now() - started > 2 * SIZE.killEveryMs) {
           cut = true
           kills.push('database cut')
+          journal.push(`${new Date().toISOString()} database cut`)
           dbProxy!.cut()
           await new Promise((r) => setTimeout(r, SIZE.cutMs))
           dbProxy!.restore()
@@ -359,9 +384,11 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('chaos on PostgreSQL (B24)', () => 
         }
         const victim = processes[Math.floor(Math.random() * processes.length)]!
         kills.push(victim.label)
+        journal.push(`${new Date().toISOString()} kill ${victim.label}`)
+        killing.add(victim)
         await victim.kill()
         await new Promise((r) => setTimeout(r, 500))
-        victim.start()
+        killing.delete(victim)
       }
     })()
     const burst = (async () => {
@@ -395,8 +422,9 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('chaos on PostgreSQL (B24)', () => 
       await killer
       dbProxy.restore()
     }
-    process.stdout.write(`chaos: ${kills.length} faults: ${kills.join(', ')}\n`)
-    for (const p of processes) if (!p.alive()) p.start()
+    process.stdout.write(
+      `chaos: ${kills.length} faults: ${kills.join(', ')}; restarts: ${restarts.join(', ')}\n`,
+    )
 
     // Transfers a kill interrupted before they were pending are transferred again, as a rep would.
     const settleBy = performance.now() + SIZE.settleMs
@@ -458,6 +486,8 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('chaos on PostgreSQL (B24)', () => 
         await client.end()
       }
     }
+    supervising = false
+    await supervisor
     expect(kills.length).toBeGreaterThanOrEqual(SIZE.faults)
   }, 900_000)
 })
