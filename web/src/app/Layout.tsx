@@ -1,0 +1,96 @@
+import { Button, Link } from 'react-aria-components'
+import { HomePage } from '../pages/HomePage'
+import { ObjectListPage } from '../pages/ObjectListPage'
+import { RecordPage } from '../pages/RecordPage'
+import { matchRoute, objectPath, type Route, useLocationPath } from './router'
+import { useSession } from './session'
+
+/** The objects each profile's people work with most, first in the navigation. */
+const MAIN_OBJECTS: Record<string, readonly [object: string, label: string][]> = {
+  crm: [
+    ['medical_inquiry__v', 'Medical Inquiries'],
+    ['account__v', 'Accounts'],
+  ],
+  medical: [
+    ['case__v', 'Cases'],
+    ['case_request__v', 'Case Requests'],
+    ['case_contact__v', 'Case Contacts'],
+  ],
+}
+
+export const isAdmin = (securityProfile: string) => securityProfile === 'admin__sys'
+
+function Header() {
+  const { vault, user, logOut } = useSession()
+  return (
+    <header className="app-header">
+      <Link href="/" className="brand">
+        Liaison
+      </Link>
+      <div className="vault">
+        <span className="vault-name">{vault.name}</span>
+        <span className="badge profile">{vault.profileLabel}</span>
+        {vault.sandbox ? (
+          <span className="badge sandbox">Sandbox</span>
+        ) : (
+          <span className="badge">Production</span>
+        )}
+      </div>
+      <div className="user">
+        <span title={user.username}>{user.name}</span>
+        <Button onPress={() => void logOut()}>Log out</Button>
+      </div>
+    </header>
+  )
+}
+
+function Navigation() {
+  const { vault } = useSession()
+  return (
+    <nav aria-label="Main" className="app-nav">
+      <ul>
+        {(MAIN_OBJECTS[vault.profile] ?? []).map(([object, label]) => (
+          <li key={object}>
+            <Link href={objectPath(object)}>{label}</Link>
+          </li>
+        ))}
+        <li>
+          <Link href="/">All objects</Link>
+        </li>
+      </ul>
+    </nav>
+  )
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'home':
+      return <HomePage />
+    case 'objects':
+      return <ObjectListPage key={route.object} object={route.object} />
+    case 'new':
+      return <RecordPage key={`${route.object}/new`} object={route.object} />
+    case 'record':
+      return <RecordPage key={`${route.object}/${route.id}`} object={route.object} id={route.id} />
+    default:
+      return (
+        <main>
+          <h1>Page not found</h1>
+          <p>No page of this vault's app is at this address.</p>
+        </main>
+      )
+  }
+}
+
+export function Layout() {
+  const path = useLocationPath()
+  return (
+    <div className="app">
+      <Header />
+      <div className="app-body">
+        <Navigation />
+        <Page route={matchRoute(path)} />
+      </div>
+    </div>
+  )
+}
