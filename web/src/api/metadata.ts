@@ -1,5 +1,6 @@
 import { useQueries, useQuery } from '@tanstack/react-query'
 import { useSession } from '../app/session'
+import { vqlName } from './vql'
 
 /** A field as GET /metadata/vobjects/{object} describes it. */
 export interface FieldMeta {
@@ -100,4 +101,20 @@ export function usePicklists(fields: readonly FieldMeta[]): Map<string, readonly
     if (data !== undefined) out.set(name, data)
   })
   return out
+}
+
+/**
+ * The outbound relationships this user may follow from an object in VQL (`SHOW RELATIONSHIPS`):
+ * metadata lists every reference, but a lookup into an object the user may not read is refused.
+ */
+export function useRelationships(object: string) {
+  const { client } = useSession()
+  return useQuery({
+    queryKey: ['relationships', object],
+    staleTime: METADATA_STALE_MS,
+    queryFn: async () => {
+      const page = await client.query<{ name: string }>(`SHOW RELATIONSHIPS FROM ${vqlName(object)}`)
+      return new Set(page.data.map((r) => r.name))
+    },
+  })
 }

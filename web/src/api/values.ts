@@ -9,9 +9,14 @@ import type { FieldMeta, ObjectMeta, PicklistValue } from './metadata'
 export type Row = Record<string, unknown>
 export type Picklists = ReadonlyMap<string, readonly PicklistValue[]>
 
-/** The VQL columns that show a field: a reference also reads its record's name. */
-export function selectColumns(field: FieldMeta): string[] {
-  return field.type === 'Object' && field.relationship_name !== undefined
+/**
+ * The VQL columns that show a field: a reference also reads its record's name, where the user may
+ * follow its relationship (`traversable`, from SHOW RELATIONSHIPS).
+ */
+export function selectColumns(field: FieldMeta, traversable: ReadonlySet<string>): string[] {
+  return field.type === 'Object' &&
+    field.relationship_name !== undefined &&
+    traversable.has(field.relationship_name)
     ? [field.name, `${field.relationship_name}.name__v`]
     : [field.name]
 }

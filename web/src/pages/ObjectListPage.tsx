@@ -15,7 +15,7 @@ import {
   TableBody,
   TableHeader,
 } from 'react-aria-components'
-import { useObjectMeta, usePicklists } from '../api/metadata'
+import { useObjectMeta, usePicklists, useRelationships } from '../api/metadata'
 import { displayValue, selectColumns } from '../api/values'
 import { listQuery } from '../api/vql'
 import { ErrorMessage } from '../app/ErrorMessage'
@@ -59,13 +59,20 @@ export function ObjectListPage({ object }: { object: string }) {
 
   const columns = meta.data === undefined ? [] : listColumns(meta.data)
   const picklists = usePicklists(columns)
+  const relationships = useRelationships(object)
   const rows = useQuery({
     queryKey: ['list', object, search, page],
-    enabled: meta.data !== undefined,
+    enabled: meta.data !== undefined && relationships.data !== undefined,
     placeholderData: keepPreviousData,
     queryFn: () =>
       client.query(
-        listQuery({ object, fields: columns.flatMap(selectColumns), search, pageSize: PAGE_SIZE, page }),
+        listQuery({
+          object,
+          fields: columns.flatMap((f) => selectColumns(f, relationships.data ?? new Set())),
+          search,
+          pageSize: PAGE_SIZE,
+          page,
+        }),
       ),
   })
 

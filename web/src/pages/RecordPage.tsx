@@ -1,7 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { Button, Form, Link } from 'react-aria-components'
-import { editableFields, type ObjectMeta, useObjectMeta, usePicklists, visibleFields } from '../api/metadata'
+import {
+  editableFields,
+  type ObjectMeta,
+  useObjectMeta,
+  usePicklists,
+  useRelationships,
+  visibleFields,
+} from '../api/metadata'
 import { changedValues, type Draft, displayValue, type Row, selectColumns, toDraft } from '../api/values'
 import { vqlName, vqlString } from '../api/vql'
 import { ErrorMessage } from '../app/ErrorMessage'
@@ -18,15 +25,20 @@ import { InquiryStatus } from './InquiryStatus'
 const LIVE_OBJECTS = new Set(['medical_inquiry__v', 'case__v', 'case_request__v', 'exception_message__sys'])
 const LIVE_REFRESH_MS = 1_000
 
-function useRecord(meta: ObjectMeta | undefined, id: string | undefined, live: boolean) {
+function useRecord(object: string, meta: ObjectMeta | undefined, id: string | undefined, live: boolean) {
   const { client } = useSession()
+  const relationships = useRelationships(object)
+  const traversable = relationships.data
   return useQuery({
-    queryKey: ['record', meta?.name, id],
-    enabled: meta !== undefined && id !== undefined,
+    queryKey: ['record', object, id],
+    enabled: meta !== undefined && id !== undefined && traversable !== undefined,
     refetchInterval: live ? LIVE_REFRESH_MS : undefined,
     queryFn: async () => {
       const m = meta!
-      const columns = ['id', ...m.fields.filter((f) => f.name !== 'id').flatMap(selectColumns)]
+      const columns = [
+        'id',
+        ...m.fields.filter((f) => f.name !== 'id').flatMap((f) => selectColumns(f, traversable!)),
+      ]
       const page = await client.query(
         `SELECT ${columns.map(vqlName).join(', ')} FROM ${vqlName(m.name)} WHERE id = ${vqlString(id ?? '')}`,
       )
@@ -45,7 +57,7 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
   const creating = id === undefined
   const [editing, setEditing] = useState(creating)
   const live = !editing && LIVE_OBJECTS.has(object)
-  const record = useRecord(meta.data, id, live)
+  const record = useRecord(object, meta.data, id, live)
   const actions = useRecordActions(object, id, live ? LIVE_REFRESH_MS : undefined)
   const picklists = usePicklists(meta.data?.fields ?? [])
   const [drafts, setDrafts] = useState<Record<string, Draft>>({})
