@@ -21,8 +21,10 @@ function vault(name: string): WorldVaultInfo {
   return world.info.find((v) => v.name === name)!
 }
 
-function person(name: string, role: 'rep' | 'agent' | 'read_only') {
-  const user = vault(name).users.find((u) => u.role === role)!
+type Role = 'rep' | 'agent' | 'read_only' | 'admin'
+
+function person(name: string, role: Role) {
+  const user = role === 'admin' ? vault(name).admin : vault(name).users.find((u) => u.role === role)!
   if (user.password === undefined) throw new Error(`a new world knows ${user.username}'s password`)
   return { username: user.username, password: user.password }
 }
@@ -38,12 +40,7 @@ async function newPage(): Promise<Page> {
 }
 
 /** Opens a path of a vault's app and logs in through the form, as a person would. */
-async function logIn(
-  page: Page,
-  name: string,
-  role: 'rep' | 'agent' | 'read_only',
-  path = '/',
-): Promise<void> {
+async function logIn(page: Page, name: string, role: Role, path = '/'): Promise<void> {
   const { username, password } = person(name, role)
   await page.goto(`${vault(name).url}${path}`)
   await page.getByLabel('Username').fill(username)
@@ -200,5 +197,62 @@ describe('the web app in Chromium, on the embedded world', () => {
       true,
     )
     await screenshot(rep, 'rep-inquiry-in-progress')
+  })
+  it("lets an admin see a transfer's failure as a User Exception Message and Reprocess it once the cause is fixed; the rep's page turns to success", async () => {
+    // In the CRM, its admin adds a product the Medical Vault does not have yet.
+    const crmAdmin = await newPage()
+    await logIn(crmAdmin, 'crm-na', 'admin', '/ui/objects/product__v/new')
+    await crmAdmin.getByLabel('Name', { exact: true }).fill('Zentrix')
+    await crmAdmin.getByLabel('External ID').fill('PRD-ZENTRIX-WEB')
+    await crmAdmin.getByRole('button', { name: 'Save' }).click()
+    await crmAdmin.getByRole('button', { name: 'Edit' }).waitFor()
+
+    // The rep asks about it: Medical cannot match the product, and the rep sees why.
+    const rep = await newPage()
+    await logIn(rep, 'crm-na', 'rep', '/ui/objects/medical_inquiry__v/new')
+    await rep.getByLabel('Inquiry Text').fill('Is Zentrix safe with grapefruit juice?')
+    await rep.getByRole('combobox', { name: 'Account' }).fill('')
+    await rep.getByRole('option').first().click()
+    await rep.getByRole('combobox', { name: 'Product' }).fill('Zentrix')
+    await rep.getByRole('option', { name: 'Zentrix' }).click()
+    await rep.getByLabel('Delivery Method').selectOption({ label: 'Email' })
+    await rep.getByLabel('Email').fill('hcp@example.org')
+    await rep.getByRole('button', { name: 'Save' }).click()
+    await rep.getByRole('button', { name: 'Transfer to Medical' }).click()
+    const status = rep.getByRole('region', { name: 'Medical status' })
+    await status.getByText('Failure').waitFor({ timeout: 15_000 })
+    expect(await status.textContent()).toContain('PRD-ZENTRIX-WEB')
+    await screenshot(rep, 'rep-inquiry-failed')
+
+    // The Medical Vault's admin adds the product, then reprocesses the exception message.
+    const admin = await newPage()
+    await logIn(admin, 'medical', 'admin', '/ui/objects/product__v/new')
+    await admin.getByLabel('Name', { exact: true }).fill('Zentrix')
+    await admin.getByLabel('External ID').fill('PRD-ZENTRIX-WEB')
+    await admin.getByRole('button', { name: 'Save' }).click()
+    await admin.getByRole('button', { name: 'Edit' }).waitFor()
+    await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exceptions' }).click()
+    const messages = admin.getByRole('grid', { name: 'User Exception Messages' })
+    const open = messages.getByRole('row').filter({ hasText: 'PRD-ZENTRIX-WEB' })
+    await open.getByRole('button', { name: 'Reprocess' }).waitFor()
+    await expectAccessible(admin)
+    await screenshot(admin, 'admin-exceptions')
+    await open.getByRole('button', { name: 'Reprocess' }).click()
+    await status.getByText('Success').waitFor({ timeout: 15_000 })
+    await screenshot(rep, 'rep-inquiry-reprocessed')
+
+    // The admin's other pages: connections and queues, as the API answers them.
+    await admin.getByRole('link', { name: 'Connections' }).click()
+    await admin.getByRole('grid', { name: 'Connections' }).getByText('crm-sandbox').first().waitFor()
+    await expectAccessible(admin)
+    await screenshot(admin, 'admin-connections')
+    await admin.getByRole('link', { name: 'Queues' }).click()
+    await admin
+      .getByRole('grid', { name: 'Queues' })
+      .getByRole('button', { name: 'Switch delivery off' })
+      .first()
+      .waitFor()
+    await expectAccessible(admin)
+    await screenshot(admin, 'admin-queues')
   })
 })

@@ -21,6 +21,16 @@ export interface LifecycleMeta {
   readonly name: string
   readonly label: string
   readonly states: readonly { name: string; label: string }[]
+  readonly actions: readonly { name: string; label: string; from: readonly string[]; to: string }[]
+}
+
+export interface RelationshipMeta {
+  readonly relationship_name: string
+  readonly relationship_type: 'reference_outbound' | 'reference_inbound'
+  /** The object at the other end. */
+  readonly object: string
+  /** The reference field (on the child, for an inbound relationship). */
+  readonly field: string
 }
 
 export interface ObjectMeta {
@@ -31,6 +41,7 @@ export interface ObjectMeta {
   readonly fields: readonly FieldMeta[]
   readonly object_types?: readonly { name: string; label: string }[]
   readonly lifecycle?: LifecycleMeta
+  readonly relationships?: readonly RelationshipMeta[]
 }
 
 export interface ObjectSummary {
@@ -77,8 +88,9 @@ export function editableFields(meta: ObjectMeta, creating: boolean): FieldMeta[]
   return meta.fields.filter(
     (f) =>
       f.editable &&
-      !['id', 'link__sys', 'status__v', 'external_id__v'].includes(f.name) &&
-      (creating || f.name !== 'object_type__v'),
+      !['id', 'link__sys'].includes(f.name) &&
+      // A new record starts active; its type is chosen once, when it is made.
+      (creating ? f.name !== 'status__v' : f.name !== 'object_type__v'),
   )
 }
 

@@ -1,6 +1,9 @@
 import { Button, Link } from 'react-aria-components'
+import { ConnectionsPage } from '../pages/ConnectionsPage'
+import { ExceptionsPage } from '../pages/ExceptionsPage'
 import { HomePage } from '../pages/HomePage'
 import { ObjectListPage } from '../pages/ObjectListPage'
+import { QueuesPage } from '../pages/QueuesPage'
 import { RecordPage } from '../pages/RecordPage'
 import { matchRoute, objectPath, type Route, useLocationPath } from './router'
 import { useSession } from './session'
@@ -44,8 +47,15 @@ function Header() {
   )
 }
 
+/** What an admin watches of the connection. */
+const ADMIN_PAGES: readonly [path: string, label: string][] = [
+  ['/ui/connections', 'Connections'],
+  ['/ui/queues', 'Queues'],
+  ['/ui/exceptions', 'Exceptions'],
+]
+
 function Navigation() {
-  const { vault } = useSession()
+  const { vault, user } = useSession()
   return (
     <nav aria-label="Main" className="app-nav">
       <ul>
@@ -58,6 +68,18 @@ function Navigation() {
           <Link href="/">All objects</Link>
         </li>
       </ul>
+      {isAdmin(user.securityProfile) && (
+        <>
+          <h2 className="nav-heading">Admin</h2>
+          <ul>
+            {ADMIN_PAGES.map(([path, label]) => (
+              <li key={path}>
+                <Link href={path}>{label}</Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </nav>
   )
 }
@@ -72,6 +94,12 @@ function Page({ route }: { route: Route }) {
       return <RecordPage key={`${route.object}/new`} object={route.object} />
     case 'record':
       return <RecordPage key={`${route.object}/${route.id}`} object={route.object} id={route.id} />
+    case 'connections':
+      return <ConnectionsPage />
+    case 'queues':
+      return <QueuesPage />
+    case 'exceptions':
+      return <ExceptionsPage />
     default:
       return (
         <main>

@@ -1,43 +1,17 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
-import {
-  Button,
-  Cell,
-  Checkbox,
-  Column,
-  Input,
-  Label,
-  Link,
-  Row,
-  SearchField,
-  type Selection,
-  Table,
-  TableBody,
-  TableHeader,
-} from 'react-aria-components'
+import { Button, Input, Label, Link, SearchField, type Selection } from 'react-aria-components'
 import { useObjectMeta, usePicklists, useRelationships } from '../api/metadata'
-import { displayValue, selectColumns } from '../api/values'
+import { selectColumns } from '../api/values'
 import { listQuery } from '../api/vql'
 import { ErrorMessage } from '../app/ErrorMessage'
 import { objectPath } from '../app/router'
 import { useSession } from '../app/session'
 import { BulkActions } from './BulkActions'
 import { listColumns } from './list-columns'
+import { RecordsTable } from './RecordsTable'
 
 const PAGE_SIZE = 25
-
-/** The table's selection checkbox (react-aria names it: Select, Select all), drawn as a box. */
-function SelectionBox() {
-  return (
-    <Checkbox slot="selection" className="select-box">
-      {({ isSelected, isIndeterminate }) => (
-        <span className="box" aria-hidden="true">
-          {isSelected ? '✓' : isIndeterminate ? '–' : ''}
-        </span>
-      )}
-    </Checkbox>
-  )
-}
 const SEARCH_DELAY_MS = 300
 
 /** A page of an object's records by VQL, with search (FIND), paging and, where actions exist, selection. */
@@ -112,47 +86,15 @@ export function ObjectListPage({ object }: { object: string }) {
         <BulkActions object={object} ids={ids} onDone={() => setSelected(new Set())} />
       </div>
       <ErrorMessage error={rows.error} />
-      <Table
-        aria-label={title}
-        selectionMode="multiple"
-        selectedKeys={selected}
-        onSelectionChange={setSelected}
-        className="records"
-      >
-        <TableHeader>
-          <Column width={40}>
-            <SelectionBox />
-          </Column>
-          {columns.map((f, i) => (
-            <Column key={f.name} id={f.name} isRowHeader={i === 0}>
-              {f.label}
-            </Column>
-          ))}
-        </TableHeader>
-        <TableBody
-          items={rows.data?.data ?? []}
-          renderEmptyState={() => (rows.isFetching ? 'Loading…' : 'No records.')}
-        >
-          {(row) => (
-            <Row id={String(row.id)}>
-              <Cell>
-                <SelectionBox />
-              </Cell>
-              {columns.map((f, i) => (
-                <Cell key={f.name}>
-                  {i === 0 ? (
-                    <Link href={objectPath(object, String(row.id))}>
-                      {displayValue(f, row, m, picklists) || String(row.id)}
-                    </Link>
-                  ) : (
-                    displayValue(f, row, m, picklists)
-                  )}
-                </Cell>
-              ))}
-            </Row>
-          )}
-        </TableBody>
-      </Table>
+      <RecordsTable
+        label={title}
+        meta={m}
+        columns={columns}
+        rows={rows.data?.data ?? []}
+        picklists={picklists}
+        empty={rows.isFetching ? 'Loading…' : 'No records.'}
+        selection={{ selected, onChange: setSelected }}
+      />
       <nav className="pager" aria-label="Pages">
         <Button isDisabled={page === 0} onPress={() => setPage(page - 1)}>
           Previous page

@@ -17,6 +17,7 @@ import { useSession } from '../app/session'
 import { FieldInput } from '../fields/FieldInput'
 import { type RecordAction, useRecordActions } from './BulkActions'
 import { InquiryStatus } from './InquiryStatus'
+import { RelatedLists } from './RelatedLists'
 
 /**
  * Objects whose records change while a person looks at them (the connection writes them): their
@@ -214,6 +215,9 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
             </div>
           ))}
         </dl>
+      )}
+      {!creating && !editing && id !== undefined && (
+        <RelatedLists meta={m} id={id} refetchMs={live ? LIVE_REFRESH_MS : undefined} />
       )}
     </main>
   )
