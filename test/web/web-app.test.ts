@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -21,7 +21,7 @@ function vault(name: string): WorldVaultInfo {
   return world.info.find((v) => v.name === name)!
 }
 
-type Role = 'rep' | 'agent' | 'read_only' | 'admin'
+type Role = 'rep' | 'agent' | 'content_manager' | 'read_only' | 'admin'
 
 function person(name: string, role: Role) {
   const user = role === 'admin' ? vault(name).admin : vault(name).users.find((u) => u.role === role)!
@@ -254,5 +254,40 @@ describe('the web app in Chromium, on the embedded world', () => {
       .waitFor()
     await expectAccessible(admin)
     await screenshot(admin, 'admin-queues')
+  })
+  it('lets a content manager upload a document for the United States, approve it, and a rep in crm-na then finds it among the approved documents', async () => {
+    const file = join(dir, 'renal-dosing.txt')
+    writeFileSync(file, 'Dosing in renal impairment: 5 mg once daily.\n')
+    const manager = await newPage()
+    await logIn(manager, 'medical', 'content_manager', '/ui/documents')
+    await manager.getByRole('grid', { name: 'Documents' }).getByRole('row').nth(1).waitFor()
+    await manager.getByLabel('Name', { exact: true }).fill('Renal dosing (web)')
+    await manager.getByLabel('Type').selectOption({ label: 'Reference Document' })
+    await manager.getByLabel('Country').selectOption({ label: 'United States' })
+    await manager.getByLabel('File').setInputFiles(file)
+    await expectAccessible(manager)
+    await screenshot(manager, 'content-manager-documents')
+    await manager.getByRole('button', { name: 'Upload' }).click()
+    await manager.getByRole('heading', { name: 'Renal dosing (web)' }).waitFor()
+    await manager.getByRole('button', { name: 'Submit for Review' }).click()
+    await manager.getByRole('button', { name: 'Approve' }).click()
+    await manager.locator('.badge.state', { hasText: 'Approved' }).waitFor()
+    await expectAccessible(manager)
+    await screenshot(manager, 'content-manager-document')
+
+    const rep = await newPage()
+    await logIn(rep, 'crm-na', 'rep', '/ui/documents')
+    await expect
+      .poll(
+        async () => {
+          // A rep opening the documents: the CrossLink arrives within seconds of the approval.
+          await rep.reload()
+          await rep.getByRole('grid', { name: 'Documents' }).getByRole('row').nth(1).waitFor()
+          return rep.getByRole('link', { name: 'Renal dosing (web)' }).count()
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1)
+    await screenshot(rep, 'rep-documents')
   })
 })

@@ -1,12 +1,14 @@
 import { Button, Link } from 'react-aria-components'
 import { ConnectionsPage } from '../pages/ConnectionsPage'
+import { DocumentPage } from '../pages/DocumentPage'
+import { DocumentsPage } from '../pages/DocumentsPage'
 import { ExceptionsPage } from '../pages/ExceptionsPage'
 import { HomePage } from '../pages/HomePage'
 import { ObjectListPage } from '../pages/ObjectListPage'
 import { QueuesPage } from '../pages/QueuesPage'
 import { RecordPage } from '../pages/RecordPage'
 import { matchRoute, objectPath, type Route, useLocationPath } from './router'
-import { useSession } from './session'
+import { isAdmin, useSession } from './session'
 
 /** The objects each profile's people work with most, first in the navigation. */
 const MAIN_OBJECTS: Record<string, readonly [object: string, label: string][]> = {
@@ -20,8 +22,6 @@ const MAIN_OBJECTS: Record<string, readonly [object: string, label: string][]> =
     ['case_contact__v', 'Case Contacts'],
   ],
 }
-
-export const isAdmin = (securityProfile: string) => securityProfile === 'admin__sys'
 
 function Header() {
   const { vault, user, logOut } = useSession()
@@ -65,6 +65,9 @@ function Navigation() {
           </li>
         ))}
         <li>
+          <Link href="/ui/documents">Documents</Link>
+        </li>
+        <li>
           <Link href="/">All objects</Link>
         </li>
       </ul>
@@ -94,6 +97,10 @@ function Page({ route }: { route: Route }) {
       return <RecordPage key={`${route.object}/new`} object={route.object} />
     case 'record':
       return <RecordPage key={`${route.object}/${route.id}`} object={route.object} id={route.id} />
+    case 'documents':
+      return <DocumentsPage />
+    case 'document':
+      return <DocumentPage key={route.id} id={route.id} />
     case 'connections':
       return <ConnectionsPage />
     case 'queues':

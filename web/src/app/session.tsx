@@ -36,3 +36,6 @@ export function useSession(): Session {
   if (session === undefined) throw new Error('useSession outside a signed-in page')
   return session
 }
+
+/** Admins see the connection's pages; the API decides everything else. */
+export const isAdmin = (securityProfile: string): boolean => securityProfile === 'admin__sys'
