@@ -197,6 +197,17 @@ describe('the web app in Chromium, on the embedded world', () => {
       true,
     )
     await screenshot(rep, 'rep-inquiry-in-progress')
+
+    // The trace: each step with its time, who did it, and the connection's message that carried it.
+    await rep.getByRole('link', { name: 'Trace' }).click()
+    const steps = rep.getByRole('list', { name: 'Steps' })
+    await steps.getByText(/Pending → Success/).waitFor()
+    await steps.getByText(/New → In Progress/).waitFor()
+    expect(await steps.textContent()).toMatch(
+      /by integration\.medical_crm__v@crm-na\.liaison\.local · connection medical_crm__v · message/,
+    )
+    await expectAccessible(rep)
+    await screenshot(rep, 'rep-inquiry-trace')
   })
   it("lets an admin see a transfer's failure as a User Exception Message and Reprocess it once the cause is fixed; the rep's page turns to success", async () => {
     // In the CRM, its admin adds a product the Medical Vault does not have yet.

@@ -7,6 +7,7 @@ import { HomePage } from '../pages/HomePage'
 import { ObjectListPage } from '../pages/ObjectListPage'
 import { QueuesPage } from '../pages/QueuesPage'
 import { RecordPage } from '../pages/RecordPage'
+import { TracePage } from '../pages/TracePage'
 import { matchRoute, objectPath, type Route, useLocationPath } from './router'
 import { isAdmin, useSession } from './session'
 
@@ -101,6 +102,8 @@ function Page({ route }: { route: Route }) {
       return <DocumentsPage />
     case 'document':
       return <DocumentPage key={route.id} id={route.id} />
+    case 'trace':
+      return <TracePage key={`${route.object}/${route.id}`} object={route.object} id={route.id} />
     case 'connections':
       return <ConnectionsPage />
     case 'queues':

@@ -162,6 +162,12 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
               {action.label}
             </Button>
           ))}
+          <Link
+            className="trace-link"
+            href={`/ui/trace/${encodeURIComponent(object)}/${encodeURIComponent(id ?? '')}`}
+          >
+            Trace
+          </Link>
         </div>
       )}
       {status !== undefined && (
