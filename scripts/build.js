@@ -43,6 +43,8 @@ if (process.env.LIAISON_WEB_REBUILD === '1' || newest(stamp) <= Math.max(...sour
     {
       cwd: web,
       stdio: 'inherit',
+      // Always React's production build: a test runner's NODE_ENV=test would give its development one.
+      env: { ...process.env, NODE_ENV: 'production' },
     },
   )
   // Each script and stylesheet also gzipped, so the vault sends it compressed (preCompressed).

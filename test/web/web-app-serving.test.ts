@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_WEB_ROOT } from '../../src/api/web-app.js'
@@ -55,6 +55,8 @@ describe('the web app, served by the vault', () => {
     expect(response.headers['content-encoding']).toBe('gzip')
     expect(response.headers['content-type']).toMatch(/javascript/)
     expect(response.headers['cache-control']).toContain('immutable')
+    // React's production build, whoever ran the build (vitest sets NODE_ENV=test).
+    expect(readFileSync(join(DEFAULT_WEB_ROOT, 'assets', script), 'utf8')).not.toContain('jsxDEV')
   })
 
   it('leaves the API, the operations routes and the docs to themselves', async () => {

@@ -20,7 +20,7 @@ export interface FieldMeta {
 export interface LifecycleMeta {
   readonly name: string
   readonly label: string
-  readonly states: readonly { name: string; label: string }[]
+  readonly states: readonly { name: string; label: string; state_type?: string | null }[]
   readonly actions: readonly { name: string; label: string; from: readonly string[]; to: string }[]
 }
 
@@ -129,4 +129,11 @@ export function useRelationships(object: string) {
       return new Set(page.data.map((r) => r.name))
     },
   })
+}
+
+/** States a person still works on (Vault's initial and in-progress state types): an inbox's filter. */
+export function openStates(meta: ObjectMeta): string[] {
+  return (meta.lifecycle?.states ?? [])
+    .filter((s) => s.state_type === 'initial_state__sys' || s.state_type === 'in_progress_state__sys')
+    .map((s) => s.name)
 }

@@ -1,9 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
-import { Button, Input, Label, Link, SearchField, type Selection } from 'react-aria-components'
-import { useObjectMeta, usePicklists, useRelationships } from '../api/metadata'
+import { useEffect, useId, useState } from 'react'
+import { Button, Checkbox, Input, Label, Link, SearchField, type Selection } from 'react-aria-components'
+import { openStates, useObjectMeta, usePicklists, useRelationships } from '../api/metadata'
 import { selectColumns } from '../api/values'
-import { listQuery } from '../api/vql'
+import { listQuery, vqlString } from '../api/vql'
 import { ErrorMessage } from '../app/ErrorMessage'
 import { objectPath } from '../app/router'
 import { useSession } from '../app/session'
@@ -11,7 +11,7 @@ import { BulkActions } from './BulkActions'
 import { listColumns } from './list-columns'
 import { RecordsTable } from './RecordsTable'
 
-const PAGE_SIZE = 25
+const PAGE_SIZES = [25, 100, 1000] as const
 const SEARCH_DELAY_MS = 300
 
 /** A page of an object's records by VQL, with search (FIND), paging and, where actions exist, selection. */
@@ -21,6 +21,9 @@ export function ObjectListPage({ object }: { object: string }) {
   const [typed, setTyped] = useState('')
   const [search, setSearch] = useState('')
   const [page, setPage] = useState(0)
+  const [pageSize, setPageSize] = useState<number>(PAGE_SIZES[0])
+  const [openOnly, setOpenOnly] = useState(true)
+  const pageSizeId = useId()
   const [selected, setSelected] = useState<Selection>(new Set())
 
   useEffect(() => {
@@ -34,8 +37,10 @@ export function ObjectListPage({ object }: { object: string }) {
   const columns = meta.data === undefined ? [] : listColumns(meta.data)
   const picklists = usePicklists(columns)
   const relationships = useRelationships(object)
+  const open = meta.data === undefined ? [] : openStates(meta.data)
+  const inbox = open.length > 0 && openOnly
   const rows = useQuery({
-    queryKey: ['list', object, search, page],
+    queryKey: ['list', object, search, page, pageSize, inbox],
     enabled: meta.data !== undefined && relationships.data !== undefined,
     placeholderData: keepPreviousData,
     queryFn: () =>
@@ -44,8 +49,9 @@ export function ObjectListPage({ object }: { object: string }) {
           object,
           fields: columns.flatMap((f) => selectColumns(f, relationships.data ?? new Set())),
           search,
-          pageSize: PAGE_SIZE,
+          pageSize,
           page,
+          ...(inbox ? { where: `state__v CONTAINS (${open.map(vqlString).join(', ')})` } : {}),
         }),
       ),
   })
@@ -65,8 +71,8 @@ export function ObjectListPage({ object }: { object: string }) {
   const m = meta.data
   const title = m.label_plural ?? m.label
   const total = rows.data?.total ?? 0
-  const first = total === 0 ? 0 : page * PAGE_SIZE + 1
-  const last = Math.min(total, (page + 1) * PAGE_SIZE)
+  const first = total === 0 ? 0 : page * pageSize + 1
+  const last = Math.min(total, (page + 1) * pageSize)
   const ids =
     selected === 'all' ? (rows.data?.data ?? []).map((r) => String(r.id)) : [...selected].map(String)
 
@@ -83,6 +89,25 @@ export function ObjectListPage({ object }: { object: string }) {
           <Label>Search</Label>
           <Input />
         </SearchField>
+        {open.length > 0 && (
+          <Checkbox
+            className="select-box open-only"
+            isSelected={openOnly}
+            onChange={(on) => {
+              setOpenOnly(on)
+              setPage(0)
+            }}
+          >
+            {({ isSelected }) => (
+              <>
+                <span className="box" aria-hidden="true">
+                  {isSelected ? '✓' : ''}
+                </span>
+                Open only
+              </>
+            )}
+          </Checkbox>
+        )}
         <BulkActions object={object} ids={ids} onDone={() => setSelected(new Set())} />
       </div>
       <ErrorMessage error={rows.error} />
@@ -105,6 +130,21 @@ export function ObjectListPage({ object }: { object: string }) {
         <Button isDisabled={last >= total} onPress={() => setPage(page + 1)}>
           Next page
         </Button>
+        <label htmlFor={pageSizeId}>Rows per page</label>
+        <select
+          id={pageSizeId}
+          value={pageSize}
+          onChange={(e) => {
+            setPageSize(Number(e.target.value))
+            setPage(0)
+          }}
+        >
+          {PAGE_SIZES.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
       </nav>
     </main>
   )
