@@ -198,11 +198,26 @@ describe('the web app in Chromium, on the embedded world', () => {
     )
     await screenshot(rep, 'rep-inquiry-in-progress')
 
+    // The agent answers and closes; the rep's page shows it closed with the notes.
+    await agent.getByRole('button', { name: 'Edit' }).click()
+    await agent.getByLabel('Response Notes').fill('Answered by phone: 5 mg once daily.')
+    await agent.getByRole('button', { name: 'Save' }).click()
+    await agent.getByRole('status').getByText('Saved.').waitFor()
+    await agent.getByRole('button', { name: 'Close' }).click()
+    await agent.getByRole('button', { name: 'Reopen' }).waitFor()
+    await status.getByText('Closed', { exact: true }).waitFor({ timeout: 15_000 })
+    await status.getByText('Answered by phone: 5 mg once daily.').waitFor({ timeout: 15_000 })
+    expect(await rep.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    )
+    await screenshot(rep, 'rep-inquiry-closed')
+
     // The trace: each step with its time, who did it, and the connection's message that carried it.
     await rep.getByRole('link', { name: 'Trace' }).click()
     const steps = rep.getByRole('list', { name: 'Steps' })
     await steps.getByText(/Pending → Success/).waitFor()
     await steps.getByText(/New → In Progress/).waitFor()
+    await steps.getByText(/In Progress → Closed/).waitFor()
     expect(await steps.textContent()).toMatch(
       /by integration\.medical_crm__v@crm-na\.liaison\.local · connection medical_crm__v · message/,
     )
@@ -354,5 +369,48 @@ describe('the web app in Chromium, on the embedded world', () => {
     await rep.getByRole('table', { name: 'Medical Inquiries' }).waitFor()
     await expectAccessible(rep)
     await screenshot(rep, 'rep-inquiries-1000')
+  })
+  it('lets a rep select inquiries and Transfer to Medical all at once; the list shows each one succeed without a reload', async () => {
+    const { username, password } = person('crm-na', 'rep')
+    const api = `${vault('crm-na').url}/api/v25.2`
+    const { sessionId } = (await (
+      await fetch(`${api}/auth`, { method: 'POST', body: new URLSearchParams({ username, password }) })
+    ).json()) as { sessionId: string }
+    const token = `bulk${Date.now()}`
+    const body = (await (
+      await fetch(`${api}/vobjects/medical_inquiry__v`, {
+        method: 'POST',
+        headers: { authorization: sessionId, 'content-type': 'application/json' },
+        body: JSON.stringify(
+          [1, 2].map((n) => ({
+            inquiry_text__v: `Question ${n} ${token}`,
+            first_name__v: 'Meredith',
+            last_name__v: `Grey ${n}`,
+            delivery_method__v: 'email__v',
+            email__v: `hcp${n}@example.org`,
+          })),
+        ),
+      })
+    ).json()) as { responseStatus: string }
+    expect(body.responseStatus).toBe('SUCCESS')
+
+    const rep = await newPage()
+    await logIn(rep, 'crm-na', 'rep', '/ui/objects/medical_inquiry__v')
+    await rep.getByRole('searchbox', { name: 'Search Medical Inquiries' }).fill(token)
+    const grid = rep.getByRole('grid', { name: 'Medical Inquiries' })
+    await expect.poll(() => grid.getByRole('row').count()).toBe(3)
+    for (const n of [1, 2])
+      await grid
+        .getByRole('row')
+        .filter({ hasText: `Question ${n} ${token}` })
+        .getByRole('checkbox')
+        .check()
+    await rep.getByRole('button', { name: 'Transfer to Medical' }).click()
+    await rep.getByRole('status').getByText('Transfer to Medical: 2 of 2 done.').waitFor()
+    await expect
+      .poll(() => grid.getByRole('row').filter({ hasText: 'Success' }).count(), { timeout: 15_000 })
+      .toBe(2)
+    await expectAccessible(rep)
+    await screenshot(rep, 'rep-inquiries-bulk-transferred')
   })
 })

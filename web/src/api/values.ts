@@ -81,6 +81,10 @@ export function fromDraft(field: FieldMeta, draft: Draft): unknown {
   if (typeof draft === 'boolean') return draft
   if (Array.isArray(draft)) return draft
   if (draft.trim() === '') return null
+  if (field.type === 'Document') {
+    const n = Number(draft)
+    return Number.isInteger(n) ? n : draft
+  }
   if (field.type === 'Number') {
     const n = Number(draft)
     return Number.isNaN(n) ? draft : n

@@ -71,7 +71,8 @@ const REFERENCE_CHOICES = 20
 function ReferenceInput({ field, value, referenceName, onChange }: FieldInputProps) {
   const { client } = useSession()
   const [text, setText] = useState(referenceName ?? (typeof value === 'string' ? value : ''))
-  const target = field.object ?? ''
+  // A Document field chooses among the vault's documents; an Object field among its object's records.
+  const target = field.type === 'Document' ? 'documents' : (field.object ?? '')
   const choices = useQuery({
     queryKey: ['choices', target, text],
     queryFn: async () => {
@@ -79,7 +80,8 @@ function ReferenceInput({ field, value, referenceName, onChange }: FieldInputPro
       const page = await client.query<{ id: string; name__v: string }>(
         `SELECT id, name__v FROM ${vqlName(target)}${where} ORDER BY name__v PAGESIZE ${REFERENCE_CHOICES}`,
       )
-      return page.data
+      // Document ids are numbers; the combo box keys are text.
+      return page.data.map((r) => ({ id: String(r.id), name__v: r.name__v }))
     },
   })
   return (
@@ -118,7 +120,7 @@ export function FieldInput(props: FieldInputProps) {
     return <PicklistInput field={field} value={value} options={meta.object_types} onChange={onChange} />
   if (field.type === 'Picklist')
     return <PicklistInput field={field} value={value} options={props.picklist ?? []} onChange={onChange} />
-  if (field.type === 'Object') return <ReferenceInput {...props} />
+  if (field.type === 'Object' || field.type === 'Document') return <ReferenceInput {...props} />
   if (field.type === 'Boolean')
     return (
       <Checkbox className="field checkbox" isSelected={value === true} onChange={onChange}>

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useEffect, useId, useState } from 'react'
 import { Button, Checkbox, Input, Label, Link, SearchField, type Selection } from 'react-aria-components'
+import { LIVE_LIST_MAX_ROWS, LIVE_OBJECTS, LIVE_REFRESH_MS } from '../api/live'
 import { openStates, useObjectMeta, usePicklists, useRelationships } from '../api/metadata'
 import { selectColumns } from '../api/values'
 import { listQuery, vqlString } from '../api/vql'
@@ -43,6 +44,7 @@ export function ObjectListPage({ object }: { object: string }) {
     queryKey: ['list', object, search, page, pageSize, inbox],
     enabled: meta.data !== undefined && relationships.data !== undefined,
     placeholderData: keepPreviousData,
+    refetchInterval: LIVE_OBJECTS.has(object) && pageSize <= LIVE_LIST_MAX_ROWS ? LIVE_REFRESH_MS : undefined,
     queryFn: () =>
       client.query(
         listQuery({

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { Button, Form, Link } from 'react-aria-components'
+import { LIVE_OBJECTS, LIVE_REFRESH_MS } from '../api/live'
 import {
   editableFields,
   type ObjectMeta,
@@ -18,13 +19,6 @@ import { FieldInput } from '../fields/FieldInput'
 import { type RecordAction, useRecordActions } from './BulkActions'
 import { InquiryStatus } from './InquiryStatus'
 import { RelatedLists } from './RelatedLists'
-
-/**
- * Objects whose records change while a person looks at them (the connection writes them): their
- * page reads them again every second, so a status reaches an open page within 2 s.
- */
-const LIVE_OBJECTS = new Set(['medical_inquiry__v', 'case__v', 'case_request__v', 'exception_message__sys'])
-const LIVE_REFRESH_MS = 1_000
 
 function useRecord(object: string, meta: ObjectMeta | undefined, id: string | undefined, live: boolean) {
   const { client } = useSession()
