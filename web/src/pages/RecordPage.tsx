@@ -4,13 +4,22 @@ import { Button, Form, Link } from 'react-aria-components'
 import { LIVE_OBJECTS, LIVE_REFRESH_MS } from '../api/live'
 import {
   editableFields,
+  type FieldMeta,
   type ObjectMeta,
   useObjectMeta,
   usePicklists,
   useRelationships,
   visibleFields,
 } from '../api/metadata'
-import { changedValues, type Draft, displayValue, type Row, selectColumns, toDraft } from '../api/values'
+import {
+  changedValues,
+  type Draft,
+  displayValue,
+  type Picklists,
+  type Row,
+  selectColumns,
+  toDraft,
+} from '../api/values'
 import { vqlName, vqlString } from '../api/vql'
 import { ErrorMessage } from '../app/ErrorMessage'
 import { navigate, objectPath } from '../app/router'
@@ -42,6 +51,27 @@ function useRecord(object: string, meta: ObjectMeta | undefined, id: string | un
       return row as Row
     },
   })
+}
+
+/** A field's value; a reference links to its record (a request to its case, a case to its contact). */
+function FieldValue({
+  field,
+  meta,
+  row,
+  picklists,
+}: {
+  field: FieldMeta
+  meta: ObjectMeta
+  row: Row
+  picklists: Picklists
+}) {
+  const text = displayValue(field, row, meta, picklists)
+  const target = row[field.name]
+  if (text !== '' && typeof target === 'string' && field.type === 'Object' && field.object !== undefined)
+    return <Link href={objectPath(field.object, target)}>{text}</Link>
+  if (text !== '' && target !== null && target !== undefined && field.type === 'Document')
+    return <Link href={`/ui/documents/${encodeURIComponent(String(target))}`}>{text}</Link>
+  return <>{text}</>
 }
 
 /** A record: read, edit and save it, run its actions; or, without an id, a new one. */
@@ -211,7 +241,9 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
           {shown.map((f) => (
             <div key={f.name}>
               <dt>{f.label}</dt>
-              <dd>{displayValue(f, row, m, picklists)}</dd>
+              <dd>
+                <FieldValue field={f} meta={m} row={row} picklists={picklists} />
+              </dd>
             </div>
           ))}
         </dl>
