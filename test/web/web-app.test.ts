@@ -248,11 +248,29 @@ describe('the web app in Chromium, on the embedded world', () => {
     const status = rep.getByRole('region', { name: 'Medical status' })
     await status.getByText('Failure').waitFor({ timeout: 15_000 })
     expect(await status.textContent()).toContain('PRD-ZENTRIX-WEB')
+    expect(await status.textContent()).toContain('reprocess it once the cause is fixed')
     await screenshot(rep, 'rep-inquiry-failed')
 
-    // The Medical Vault's admin adds the product, then reprocesses the exception message.
+    // The Medical Vault's admin dry-runs the inquiry rule on that inquiry: the missing product shows.
+    const inquiryId = new URL(rep.url()).pathname.split('/').pop()!
     const admin = await newPage()
-    await logIn(admin, 'medical', 'admin', '/ui/objects/product__v/new')
+    await logIn(admin, 'medical', 'admin', '/ui/objects/integration_rule__sys')
+    await admin
+      .getByRole('searchbox', { name: 'Search Integration Rules' })
+      .fill('medical_inquiries_integration_rule__v crm_na')
+    await admin
+      .getByRole('grid', { name: 'Integration Rules' })
+      .getByRole('link', { name: /medical_inquiries_integration_rule__v \(medical_crm__v_crm_na/ })
+      .click()
+    await admin.getByLabel('Source record ID').fill(inquiryId)
+    await admin.getByRole('button', { name: 'Dry run' }).click()
+    await admin.getByRole('table', { name: 'What the rule would write' }).waitFor()
+    expect(await admin.locator('.dry-run').textContent()).toContain('PRD-ZENTRIX-WEB')
+    await expectAccessible(admin)
+    await screenshot(admin, 'admin-rule-dry-run')
+
+    // The admin adds the product, then reprocesses the exception message.
+    await admin.goto(`${vault('medical').url}/ui/objects/product__v/new`)
     await admin.getByLabel('Name', { exact: true }).fill('Zentrix')
     await admin.getByLabel('External ID').fill('PRD-ZENTRIX-WEB')
     await admin.getByRole('button', { name: 'Save' }).click()

@@ -13,6 +13,11 @@ const STATUS_FIELDS = [
   'response_package_link__v',
 ] as const
 
+function failed(row: Row): boolean {
+  const status = row.transfer_status__v
+  return (Array.isArray(status) ? status[0] : status) === 'failure__v'
+}
+
 /**
  * The rep's view of Transfer to Medical: it updates as the record page re-reads the inquiry, and a
  * screen reader hears each change (a polite live region).
@@ -54,6 +59,13 @@ export function InquiryStatus({
           ))
         )}
       </dl>
+      {failed(row) && (
+        <p className="hint">
+          The Medical Vault could not take this inquiry, for the reason above. Correct the inquiry and press
+          Transfer to Medical again, or ask your admin: they see it as a User Exception Message and can
+          reprocess it once the cause is fixed.
+        </p>
+      )}
     </section>
   )
 }

@@ -28,6 +28,7 @@ import { FieldInput } from '../fields/FieldInput'
 import { type RecordAction, useRecordActions } from './BulkActions'
 import { InquiryStatus } from './InquiryStatus'
 import { RelatedLists } from './RelatedLists'
+import { RuleDryRun } from './RuleDryRun'
 
 function useRecord(object: string, meta: ObjectMeta | undefined, id: string | undefined, live: boolean) {
   const { client } = useSession()
@@ -248,6 +249,7 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
           ))}
         </dl>
       )}
+      {object === 'integration_rule__sys' && !creating && !editing && <RuleDryRun row={row} />}
       {!creating && !editing && id !== undefined && (
         <RelatedLists meta={m} id={id} refetchMs={live ? LIVE_REFRESH_MS : undefined} />
       )}
