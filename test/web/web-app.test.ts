@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startWorld, type World, type WorldVaultInfo } from '../../src/cli/world.js'
 import { launchChromium, screenshot, seriousViolations } from '../support/browser.js'
 
@@ -29,12 +29,16 @@ function person(name: string, role: Role) {
   return { username: user.username, password: user.password }
 }
 
+/** What the browser's console reported as errors (a script error, a refused content security policy). */
+const consoleErrors: string[] = []
+
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   contexts.push(context)
   const page = await context.newPage()
-  page.on('pageerror', (error) => {
-    throw error
+  page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`)
   })
   return page
 }
@@ -96,6 +100,11 @@ afterAll(async () => {
 })
 
 describe('the web app in Chromium, on the embedded world', () => {
+  afterEach(() => {
+    // A refused login answers HTTP 200 (Vault's way), so the console has nothing to say about it.
+    expect(consoleErrors.splice(0)).toEqual([])
+  })
+
   it('keeps the first page within its JavaScript budget (≤ 350 kB gzipped)', async () => {
     const page = await newPage()
     const scripts: Buffer[] = []

@@ -49,11 +49,24 @@ function Header() {
 }
 
 /** What an admin watches of the connection. */
-const ADMIN_PAGES: readonly [path: string, label: string][] = [
-  ['/ui/connections', 'Connections'],
-  ['/ui/queues', 'Queues'],
-  ['/ui/exceptions', 'Exceptions'],
-]
+const ADMIN_PAGES: Record<string, readonly [path: string, label: string][]> = {
+  crm: [
+    ['/ui/connections', 'Connections'],
+    ['/ui/queues', 'Queues'],
+    ['/ui/exceptions', 'Exceptions'],
+    ['/ui/objects/connection_settings__v', 'Connection Settings'],
+    ['/ui/objects/integration_rule__sys', 'Integration Rules'],
+    ['/ui/objects/user__sys', 'Users'],
+  ],
+  medical: [
+    ['/ui/connections', 'Connections'],
+    ['/ui/queues', 'Queues'],
+    ['/ui/exceptions', 'Exceptions'],
+    ['/ui/objects/connection_country__v', 'Connection Countries'],
+    ['/ui/objects/integration_rule__sys', 'Integration Rules'],
+    ['/ui/objects/user__sys', 'Users'],
+  ],
+}
 
 function Navigation() {
   const { vault, user } = useSession()
@@ -76,7 +89,7 @@ function Navigation() {
         <>
           <h2 className="nav-heading">Admin</h2>
           <ul>
-            {ADMIN_PAGES.map(([path, label]) => (
+            {(ADMIN_PAGES[vault.profile] ?? []).map(([path, label]) => (
               <li key={path}>
                 <Link href={path}>{label}</Link>
               </li>
