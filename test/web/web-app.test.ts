@@ -307,7 +307,16 @@ describe('the web app in Chromium, on the embedded world', () => {
       .waitFor()
     await expectAccessible(admin)
     await screenshot(admin, 'admin-queues')
+    // Delivery to crm-eu switched off and on again: the row says so each time, from the API.
+    const euQueue = admin
+      .getByRole('grid', { name: 'Queues' })
+      .getByRole('row')
+      .filter({ hasText: 'medical_crm__v_crm_eu_outbound_queue' })
+    await euQueue.getByRole('button', { name: 'Switch delivery off' }).click()
+    await euQueue.getByRole('button', { name: 'Switch delivery on' }).click()
+    await euQueue.getByRole('button', { name: 'Switch delivery off' }).waitFor()
   })
+
   it('lets a content manager upload a document for the United States, approve it, and a rep in crm-na then finds it among the approved documents', async () => {
     const file = join(dir, 'renal-dosing.txt')
     writeFileSync(file, 'Dosing in renal impairment: 5 mg once daily.\n')
