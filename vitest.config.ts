@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     // The chaos suite runs on its own: npm run test:chaos (vitest.chaos.config.ts).
     exclude: ['test/chaos/**', '**/node_modules/**'],
     globalSetup: ['test/support/build-once.ts'],

@@ -37,6 +37,7 @@ import { vaultInfoRoutes } from './vault-info.routes.js'
 import { vaultMetrics } from './vault-metrics.js'
 import { vobjectCollectionRoutes } from './vobject-collection.routes.js'
 import { vobjectsRoutes } from './vobjects.routes.js'
+import { webAppRoutes } from './web-app.js'
 
 /**
  * Largest JSON, form or CSV body accepted. Vault takes 50 MB of object input; 500 records fit in
@@ -67,6 +68,8 @@ export interface AppOptions {
   readonly metricsToken?: string
   /** Routes that authenticate themselves (signed connection traffic), registered unguarded. */
   readonly openPlugins?: readonly ((scope: FastifyInstance) => Promise<void>)[]
+  /** The built web app served at `/` and `/ui/…`. (Default: web/dist of the checkout) */
+  readonly webRoot?: string
 }
 
 /**
@@ -176,6 +179,7 @@ export async function buildApp(vault: Vault, options: AppOptions = {}): Promise<
     ),
   )
   await app.register(rootRoutes)
+  await app.register(webAppRoutes(options.webRoot))
   await app.register(
     async (versioned) => {
       versioned.addHook('onRequest', async (request) => {
