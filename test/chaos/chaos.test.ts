@@ -165,7 +165,7 @@ async function startVault(name: string, profile: 'medical' | 'crm'): Promise<Vau
   const db = viaProxy(database)
   // 16 processes at full size must fit PostgreSQL's default 100 connections (docs/deploy.md).
   const common = FULL
-    ? ['--db', db, '--key-file', keyFile, '--pool-max', '1', '--job-concurrency', '2']
+    ? ['--db', db, '--key-file', keyFile, '--pool-max', '1', '--job-concurrency', '1']
     : ['--db', db, '--key-file', keyFile, '--pool-max', '2']
   const api = apiPorts.map(
     (port, i) =>
