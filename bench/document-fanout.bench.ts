@@ -187,14 +187,29 @@ export const documentFanout: Benchmark = {
     const samples = options.quick ? 20 : 100
     const results = await fanout(options, samples, undefined)
     const pg = await postgresFor(options.postgresUrl)
-    if (pg !== undefined) results.push(...(await fanout(options, samples, pg)))
+    if (pg !== undefined)
+      try {
+        results.push(...(await fanout(options, samples, pg)))
+      } catch (error) {
+        // 21 vaults may not fit one server's connections: a row that says so, not a lost run.
+        const why = error instanceof Error ? error.message : String(error)
+        options.log(`  PostgreSQL fan-out did not run: ${why}`)
+        results.push({
+          name: 'routing.fanout_latency.postgres_p99',
+          value: Number.NaN,
+          unit: 'ms',
+          target: { of: 'value', atMost: 2000 },
+          note: `did not complete on one PostgreSQL server (21 vaults, --pool-max 1 --job-concurrency 1 each): ${why}`,
+        })
+      }
     return results
   },
 }
 
 /**
  * One fan-out run: 21 vaults on SQLite files, or on one PostgreSQL server (each vault a database
- * of its own, 2 connections per vault's pool, so that 21 vaults fit in its default 100).
+ * of its own with 1 connection in its pool and 1 job at a time, `--pool-max 1 --job-concurrency 1`:
+ * 21 × 5 connections at most, near the server's default 100).
  */
 async function fanout(
   options: BenchOptions,
@@ -205,7 +220,7 @@ async function fanout(
     label: 'fanout',
     crmCount: FANOUT_CRMS,
     log: options.log,
-    ...(postgresUrl === undefined ? {} : { postgresUrl, poolSize: 2 }),
+    ...(postgresUrl === undefined ? {} : { postgresUrl, poolSize: 1, jobConcurrency: 1 }),
   })
   const kind = postgresUrl === undefined ? 'SQLite' : 'PostgreSQL'
   const name = postgresUrl === undefined ? 'routing.fanout_latency' : 'routing.fanout_latency.postgres'

@@ -33,6 +33,8 @@ export interface DocumentWorldOptions {
   readonly postgresUrl?: string
   /** Connections per vault's pool on PostgreSQL (many vaults share one server). */
   readonly poolSize?: number
+  /** Jobs each vault runs at once, as `--job-concurrency` (its job runner's connections follow). */
+  readonly jobConcurrency?: number
   readonly log: (line: string) => void
 }
 
@@ -73,7 +75,11 @@ export async function startDocumentWorld(options: DocumentWorldOptions): Promise
       // Files beside each SQLite file; on PostgreSQL in the vault's database (its default store).
       ...(database.config.kind === 'sqlite' ? { documents: { blobDir: join(dir, `${name}.blobs`) } } : {}),
       // Each SQLite file belongs to this process alone, as in the embedded world.
-      ...(database.config.kind === 'sqlite' ? { jobs: { table: { soleRunner: true } } } : {}),
+      ...(database.config.kind === 'sqlite'
+        ? { jobs: { table: { soleRunner: true } } }
+        : options.jobConcurrency === undefined
+          ? {}
+          : { jobs: { graphile: { concurrency: options.jobConcurrency } } }),
     }
     const served = await serveVault(config, 0)
     running.push(served)

@@ -477,7 +477,12 @@ program
   )
   .action(async (options: { quick: boolean; only?: string; pg: string }) => {
     // bench/ sits beside src/ in the checkout; it is loaded only when asked for.
-    const { runBenchmarks } = await import('../../bench/run-benchmarks.js')
+    const [{ runBenchmarks }, { createCliLogger }] = await Promise.all([
+      import('../../bench/run-benchmarks.js'),
+      import('./cli-logger.js'),
+    ])
+    // The benchmarks run vaults on PostgreSQL in this process: the same job-end writes as serve.
+    survivesJobWriteFailures(createCliLogger())
     await runBenchmarks(
       { quick: options.quick, log: (l) => process.stdout.write(`${l}\n`), postgresUrl: options.pg },
       options.only,
