@@ -21,7 +21,7 @@ function base(categories: readonly string[]): EChartsCoreOption {
     animation: false,
     textStyle: TEXT,
     tooltip: { trigger: 'axis' },
-    grid: { left: 56, right: 56, top: 40, bottom: 64, containLabel: true },
+    grid: { left: 24, right: 24, top: 48, bottom: 8, containLabel: true },
     xAxis: {
       type: 'category',
       data: [...categories],

@@ -89,11 +89,14 @@ function Summary({ row, isPresentation }: { readonly row: MetricsRow; readonly i
 function SlideCharts({ slides }: { readonly slides: readonly SlideMetrics[] }) {
   const duration = useMemo(() => slideDurationOption(slides), [slides])
   const reactions = useMemo(() => slideReactionsOption(slides), [slides])
+  // No slide shown yet: zeros in the tables, no empty axes.
+  const empty = slides.every((s) => s.row.times_shown__v === 0)
   return (
     <>
       <ChartFigure
         title="Average slide duration"
         option={duration}
+        empty={empty}
         head={['Slide', 'Times shown', 'Total duration (seconds)', 'Average duration (seconds)']}
         rows={slides.map((s) => [
           s.name,
@@ -105,6 +108,7 @@ function SlideCharts({ slides }: { readonly slides: readonly SlideMetrics[] }) {
       <ChartFigure
         title="Reactions per slide"
         option={reactions}
+        empty={empty}
         head={['Slide', 'Positive', 'Neutral', 'Negative']}
         rows={slides.map((s) => [
           s.name,
