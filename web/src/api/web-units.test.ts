@@ -36,6 +36,8 @@ describe('the routes under /ui', () => {
     expect(matchRoute('/ui/objects/case__v/new')).toEqual({ page: 'new', object: 'case__v' })
     expect(matchRoute('/ui/objects/case__v/0CS1')).toEqual({ page: 'record', object: 'case__v', id: '0CS1' })
     expect(matchRoute('/ui/trace/case__v/0CS1')).toEqual({ page: 'trace', object: 'case__v', id: '0CS1' })
+    expect(matchRoute('/ui/documents/12')).toEqual({ page: 'document', id: '12', tab: 'details' })
+    expect(matchRoute('/ui/documents/12?tab=metrics')).toEqual({ page: 'document', id: '12', tab: 'metrics' })
     expect(matchRoute('/ui/nothing/here/at/all').page).toBe('not-found')
   })
 })

@@ -114,7 +114,7 @@ function Page({ route }: { route: Route }) {
     case 'documents':
       return <DocumentsPage />
     case 'document':
-      return <DocumentPage key={route.id} id={route.id} />
+      return <DocumentPage key={route.id} id={route.id} tab={route.tab} />
     case 'trace':
       return <TracePage key={`${route.object}/${route.id}`} object={route.object} id={route.id} />
     case 'connections':

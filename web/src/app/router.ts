@@ -10,7 +10,7 @@ export type Route =
   | { readonly page: 'new'; readonly object: string }
   | { readonly page: 'record'; readonly object: string; readonly id: string }
   | { readonly page: 'documents' }
-  | { readonly page: 'document'; readonly id: string }
+  | { readonly page: 'document'; readonly id: string; readonly tab: 'details' | 'metrics' }
   | { readonly page: 'connections' }
   | { readonly page: 'queues' }
   | { readonly page: 'exceptions' }
@@ -32,7 +32,13 @@ export function matchRoute(path: string): Route {
   if (section === 'objects' && a !== undefined && b !== undefined && parts.length === 4)
     return { page: 'record', object: a, id: b }
   if (section === 'documents' && parts.length === 2) return { page: 'documents' }
-  if (section === 'documents' && a !== undefined && parts.length === 3) return { page: 'document', id: a }
+  if (section === 'documents' && a !== undefined && parts.length === 3)
+    // `?tab=metrics`: a presentation's CLM Content Metrics, as a link to share.
+    return {
+      page: 'document',
+      id: a,
+      tab: new URLSearchParams(path.split('?')[1] ?? '').get('tab') === 'metrics' ? 'metrics' : 'details',
+    }
   if (section === 'connections' && parts.length === 2) return { page: 'connections' }
   if (section === 'queues' && parts.length === 2) return { page: 'queues' }
   if (section === 'exceptions' && parts.length === 2) return { page: 'exceptions' }

@@ -1,11 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useId, useState } from 'react'
-import { Button, Form, Link } from 'react-aria-components'
+import { Button, Form, Link, Tab, TabList, TabPanel, Tabs } from 'react-aria-components'
 import type { Json } from '../api/client'
+import { PRESENTATION_TYPE, SLIDE_TYPE } from '../api/clm-metrics'
 import { downloadFile, idsOf, useDocumentTypes, useRecordNames } from '../api/documents'
 import { formatDateTime } from '../api/values'
 import { ErrorMessage } from '../app/ErrorMessage'
+import { navigate } from '../app/router'
 import { useSession } from '../app/session'
+import { ClmMetricsPanel } from './ClmMetricsPanel'
 
 interface LifecycleAction {
   readonly name__v: string
@@ -15,9 +18,10 @@ interface LifecycleAction {
 
 /**
  * A document: its latest version's fields, versions, file, the lifecycle actions this user may
- * run now, and a new version from a file.
+ * run now, and a new version from a file; a presentation or slide of the Medical Vault also has
+ * its CLM Content Metrics (B21) in a tab of their own.
  */
-export function DocumentPage({ id }: { id: string }) {
+export function DocumentPage({ id, tab = 'details' }: { id: string; tab?: 'details' | 'metrics' }) {
   const { client, vault } = useSession()
   const queryClient = useQueryClient()
   const types = useDocumentTypes()
@@ -113,6 +117,42 @@ export function DocumentPage({ id }: { id: string }) {
     ],
   ]
 
+  // B21: the Medical Vault keeps the figures the CRMs send for its presentations and slides.
+  const hasMetrics =
+    vault.profile === 'medical' && (d.type__v === PRESENTATION_TYPE || d.type__v === SLIDE_TYPE)
+  const details = (
+    <>
+      <dl className="record-fields">
+        {fields.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <h2>Versions</h2>
+      <ul>
+        {versions.map((v) => (
+          <li key={v.number}>{v.number}</li>
+        ))}
+      </ul>
+      {d.crosslink__v !== true && (
+        <section>
+          <h2>New version</h2>
+          <Form onSubmit={upload} className="actions">
+            <div className="field">
+              <label htmlFor={fileId}>File</label>
+              <input id={fileId} type="file" required onChange={(e) => setFile(e.target.files?.[0])} />
+            </div>
+            <Button type="submit" isDisabled={busy || file === undefined}>
+              Upload new version
+            </Button>
+          </Form>
+        </section>
+      )}
+    </>
+  )
+
   return (
     <main>
       <p className="breadcrumb">
@@ -159,33 +199,24 @@ export function DocumentPage({ id }: { id: string }) {
         </p>
       )}
       <ErrorMessage error={error} />
-      <dl className="record-fields">
-        {fields.map(([label, value]) => (
-          <div key={label}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
-      <h2>Versions</h2>
-      <ul>
-        {versions.map((v) => (
-          <li key={v.number}>{v.number}</li>
-        ))}
-      </ul>
-      {d.crosslink__v !== true && (
-        <section>
-          <h2>New version</h2>
-          <Form onSubmit={upload} className="actions">
-            <div className="field">
-              <label htmlFor={fileId}>File</label>
-              <input id={fileId} type="file" required onChange={(e) => setFile(e.target.files?.[0])} />
-            </div>
-            <Button type="submit" isDisabled={busy || file === undefined}>
-              Upload new version
-            </Button>
-          </Form>
-        </section>
+      {hasMetrics ? (
+        <Tabs
+          selectedKey={tab}
+          onSelectionChange={(key) =>
+            navigate(`/ui/documents/${encodeURIComponent(id)}${key === 'metrics' ? '?tab=metrics' : ''}`)
+          }
+        >
+          <TabList aria-label="Document" className="tabs">
+            <Tab id="details">Details</Tab>
+            <Tab id="metrics">CLM Content Metrics</Tab>
+          </TabList>
+          <TabPanel id="details">{details}</TabPanel>
+          <TabPanel id="metrics">
+            <ClmMetricsPanel id={id} type={String(d.type__v)} />
+          </TabPanel>
+        </Tabs>
+      ) : (
+        details
       )}
     </main>
   )
