@@ -27,7 +27,7 @@ const FIGURE_COLUMNS = [...FIGURE_FIELDS, 'crm_count', 'last_calculated__v'] as 
 
 const GROUP_COLUMNS: Readonly<Record<ReportGrouping, readonly string[]>> = {
   none: [],
-  crm: ['crm_org__v', 'connection__sys', 'connection_name'],
+  crm: ['crm_org__v', 'crm_name', 'connection__sys', 'connection_name'],
   country: ['country__v', 'country_name', 'country_abbreviation'],
 }
 

@@ -367,6 +367,7 @@ describe('B21: CLM Content Metrics', () => {
     expect(total!.crm_count).toBe(2)
 
     const byCrm = (await report(deck, 'crm')).data as Json[]
+    expect(byCrm.map((r) => r.crm_name)).toEqual(['crm-metrics-a', 'crm-metrics-b'])
     expect(
       Object.fromEntries(byCrm.map((r) => [r.crm_org__v, [r.times_shown__v, r.link_click_rate__v]])),
     ).toEqual({

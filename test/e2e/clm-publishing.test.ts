@@ -2,7 +2,8 @@
 // and three CRMs. Presentations are built through the Medical Vault's REST API, as a content manager
 // would, and the CRMs' CLM Presentations, Key Messages and slide order read through their REST APIs
 // (spec/clm-and-email.md, B18).
-import { PDFDocument, StandardFonts } from 'pdf-lib'
+
+import { PDFDocument } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { crmProfile } from '../../src/apps/crm/index.js'
 import { medicalProfile } from '../../src/apps/medical/index.js'
@@ -11,6 +12,7 @@ import { connectionVaultOf } from '../../src/connection/index.js'
 import { INTEGRATION_POINTS } from '../../src/connection/rules/index.js'
 import { SYSTEM_ACTOR } from '../../src/platform/vault/index.js'
 import { expectEventually } from '../support/expect-eventually.js'
+import { type MedicalContent, medicalContent, ok, pdfBytes } from '../support/medical-content.js'
 import {
   activeConnectionCountries,
   type ConnectedCrm,
@@ -34,60 +36,13 @@ let medical: ServedVault
 const crms: Record<'A' | 'B' | 'C', Crm> = {} as Record<'A' | 'B' | 'C', Crm>
 const country: Record<string, string> = {}
 let cholecap: string
+let content: MedicalContent
 
-async function pdfBytes(pages: readonly string[]): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create()
-  const font = await pdf.embedFont(StandardFonts.Helvetica)
-  for (const text of pages) pdf.addPage([400, 300]).drawText(text, { x: 20, y: 150, size: 14, font })
-  return pdf.save()
-}
-
-function ok(body: Json): Json {
-  expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
-  return body
-}
-
-/** Creates a slide through the REST API, with a one-page PDF; answers its id. */
-async function slide(name: string, extra: Record<string, string> = {}): Promise<number> {
-  const form = new FormData()
-  const fields: Record<string, string> = {
-    name__v: name,
-    type__v: 'multichannel_slide__v',
-    lifecycle__v: 'medical_content_lifecycle__v',
-    country__v: country.US!,
-    product__v: cholecap,
-    clm_content__v: 'true',
-    ...extra,
-  }
-  for (const [k, v] of Object.entries(fields)) form.append(k, v)
-  form.append('file', new Blob([await pdfBytes([name])], { type: 'application/pdf' }), `${name}.pdf`)
-  return Number(ok(await medical.call('POST', '/objects/documents', form)).id)
-}
-
-/** Creates a presentation binder through the REST API; answers its id. */
-async function binder(name: string, countries: readonly string[], extra: Record<string, string> = {}) {
-  const form = new URLSearchParams({
-    name__v: name,
-    type__v: 'multichannel_presentation__v',
-    lifecycle__v: 'medical_content_lifecycle__v',
-    country__v: countries.map((c) => country[c]!).join(','),
-    product__v: cholecap,
-    clm_content__v: 'true',
-    ...extra,
-  })
-  return Number(ok(await medical.call('POST', '/objects/binders', form)).id)
-}
-
-async function addNode(binderId: number, documentId: number): Promise<number> {
-  const body = ok(
-    await medical.call(
-      'POST',
-      `/objects/binders/${binderId}/documents`,
-      new URLSearchParams({ document_id__v: String(documentId) }),
-    ),
-  )
-  return Number(body.id)
-}
+/** Creates a slide for the US through the REST API, with a one-page PDF; answers its id. */
+const slide = (name: string, extra: Record<string, string> = {}) => content.slide(name, ['US'], extra)
+const binder = (name: string, countries: readonly string[], extra: Record<string, string> = {}) =>
+  content.binder(name, countries, extra)
+const addNode = (binderId: number, documentId: number) => content.addNode(binderId, documentId)
 
 async function nodesOf(binderId: number): Promise<{ id: number; document_id__v: number }[]> {
   const body = ok(await medical.call('GET', `/objects/binders/${binderId}`))
@@ -126,7 +81,7 @@ async function newVersion(id: number, text: string): Promise<void> {
   ok(await medical.call('POST', `/objects/documents/${id}`, form))
 }
 
-const link = (id: number) => `${medical.vault.id}_${id}`
+const link = (id: number) => content.link(id)
 
 async function presentation(crm: Crm, binderId: number): Promise<Json | undefined> {
   const rows = await crm.node.query(
@@ -219,6 +174,7 @@ beforeAll(async () => {
     { name__v: 'Cholecap', external_id__v: 'PRD-CHOLECAP' },
   ])
   cholecap = product!.id!
+  content = medicalContent(medical, country, cholecap)
   const filters = { A: ['us__v'], B: ['us__v', 'ca__v'], C: ['ca__v'] } as const
   for (const name of ['A', 'B', 'C'] as const) {
     const node = await startServedVault(`crm-clm-${name.toLowerCase()}`, crmProfile)

@@ -268,7 +268,7 @@ describe('B21: the CLM Content Metrics dashboard of a presentation, in Chromium'
     )
     expect(await cells(page.getByRole('table', { name: 'Times shown and link click rate by CRM' }))).toEqual(
       expected.crm.map((r) => [
-        String(r.connection_name),
+        String(r.crm_name),
         String(r.times_shown__v),
         String(r.times_sent_as_link__v),
         rate(r.link_click_rate__v),

@@ -31,6 +31,8 @@ export interface MetricsRow {
   readonly crm_org__v?: string | null
   readonly connection__sys?: string | null
   readonly connection_name?: string | null
+  /** The CRM vault's name (`crm-na`). */
+  readonly crm_name?: string | null
   readonly country__v?: string | null
   readonly country_name?: string | null
   readonly country_abbreviation?: string | null
@@ -123,11 +125,11 @@ export function formatRate(rate: number): string {
   return `${(Math.round(rate * 10_000) / 100).toFixed(2)} %`
 }
 
-/** The name of a group's row: the country (with its abbreviation) or the CRM's connection. */
+/** The name of a group's row: the country (with its abbreviation) or the CRM (its vault name). */
 export function groupLabel(row: MetricsRow, groupBy: Grouping): string {
   if (groupBy === 'country')
     return row.country_name === null || row.country_name === undefined
       ? String(row.country_abbreviation ?? row.country__v ?? '')
       : `${row.country_name}${row.country_abbreviation ? ` (${row.country_abbreviation})` : ''}`
-  return String(row.connection_name ?? row.crm_org__v ?? row.connection__sys ?? '')
+  return String(row.crm_name ?? row.connection_name ?? row.crm_org__v ?? row.connection__sys ?? '')
 }

@@ -16,7 +16,15 @@ describe('B21: the CLM Content Metrics charts and their tables', () => {
     expect(groupLabel(row({ country_name: 'Canada', country_abbreviation: 'CA' }), 'country')).toBe(
       'Canada (CA)',
     )
-    expect(groupLabel(row({ connection_name: 'crm-na', crm_org__v: 'V1' }), 'crm')).toBe('crm-na')
+    expect(
+      groupLabel(
+        row({ crm_name: 'crm-na', connection_name: 'Medical-CRM connection', crm_org__v: 'V1' }),
+        'crm',
+      ),
+    ).toBe('crm-na')
+    expect(groupLabel(row({ connection_name: 'Medical-CRM connection', crm_org__v: 'V1' }), 'crm')).toBe(
+      'Medical-CRM connection',
+    )
     expect(groupLabel(row({ crm_org__v: 'V1' }), 'crm')).toBe('V1')
   })
 

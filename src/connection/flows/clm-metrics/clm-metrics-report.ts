@@ -25,6 +25,8 @@ export interface ReportRow extends ClmFigures {
   readonly crm_org__v?: string | null
   readonly connection__sys?: string | null
   readonly connection_name?: string | null
+  /** The CRM vault's name (`crm-na`), as the connection knows it. */
+  readonly crm_name?: string | null
   /** With group_by=country: the country record, its name and abbreviation. */
   readonly country__v?: string | null
   readonly country_name?: string | null
@@ -67,6 +69,7 @@ export async function clmMetricsReport(
     .selectAll('m')
     .select([
       'c.name__v as connection_name',
+      'c.remote_vault_name__sys as crm_name',
       'k.name__v as country_name',
       'k.abbreviation__v as country_abbreviation',
     ])
@@ -91,6 +94,7 @@ export async function clmMetricsReport(
             crm_org__v: row.crm_org__v === null ? null : String(row.crm_org__v),
             connection__sys: String(row.connection__sys),
             connection_name: row.connection_name === null ? null : String(row.connection_name),
+            crm_name: row.crm_name === null ? null : String(row.crm_name),
           }
         : groupBy === 'country'
           ? {
@@ -118,7 +122,8 @@ export async function clmMetricsReport(
       last_calculated__v: g.last,
     }),
   )
-  const sortKey = (r: ReportRow) => String(r.country_abbreviation ?? r.connection_name ?? r.crm_org__v ?? '')
+  const sortKey = (r: ReportRow) =>
+    String(r.country_abbreviation ?? r.crm_name ?? r.connection_name ?? r.crm_org__v ?? '')
   out.sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
   return { documentId, objectType, groupBy, rows: out }
 }
