@@ -449,9 +449,12 @@ describe.skipIf(TEST_DB_KIND !== 'postgres')('chaos on PostgreSQL (B24)', () => 
         { timeoutMs: Math.max(1_000, settleBy - performance.now()), intervalMs: 2_000 },
       )
     }
-    const cases = await query(medical, 'SELECT id, crm_id__v FROM case__v PAGESIZE 1000')
+    const cases = await query(medical, 'SELECT id, crm_org__v, crm_id__v FROM case__v PAGESIZE 1000')
     expect(cases).toHaveLength(SIZE.inquiries)
-    expect(new Set(cases.map((c) => c.crm_id__v)).size).toBe(SIZE.inquiries)
+    // Each CRM numbers its own inquiries: a case is one inquiry of one CRM.
+    expect(new Set(cases.map((c) => `${String(c.crm_org__v)} ${String(c.crm_id__v)}`)).size).toBe(
+      SIZE.inquiries,
+    )
     for (const crm of crms)
       await expectEventually(
         async () => {
