@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { LiaisonError } from '../platform/errors/index.js'
 import type { CompiledObject } from '../platform/metadata/index.js'
 import { runVql } from '../platform/vql/index.js'
 import { send } from './envelope.js'
@@ -172,6 +173,75 @@ export async function userRoutes(base: FastifyInstance): Promise<void> {
         return send(reply, { responseStatus: 'SUCCESS', users: [{ user: vaultUser(row, app.vault.id) }] })
       },
     )
+
+  app.get(
+    '/objects/users/me/permissions',
+    {
+      schema: {
+        summary:
+          'Retrieve My User Permissions: what the signed-in user may do with each object and with documents',
+        description:
+          'One entry per object (`object.{name}.object_actions`) and one for documents (`documents.object_actions`), each with read, create, edit and delete. `filter=name__v::object.{name}` answers one object. Clients hide what the user may not do; the API still checks every call.',
+        tags: ['auth'],
+        params: pathParams({}),
+        querystring: Type.Object({
+          filter: Type.Optional(Type.String({ description: 'name__v::object.{object}: only this object' })),
+        }),
+        response: envelopeResponse(
+          {
+            data: Type.Array(
+              openObject({
+                name__v: Type.String(),
+                permissions: openObject({
+                  read: Type.Boolean(),
+                  create: Type.Boolean(),
+                  edit: Type.Boolean(),
+                  delete: Type.Boolean(),
+                }),
+              }),
+            ),
+          },
+          {
+            responseStatus: 'SUCCESS',
+            data: [
+              {
+                name__v: 'object.medical_inquiry__v.object_actions',
+                permissions: { read: true, create: true, edit: true, delete: true },
+              },
+            ],
+          },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { actor } = sessionOf(request)
+      const filter = request.query.filter
+      const only = filter === undefined ? undefined : /^name__v::object\.([a-z0-9_]+)$/.exec(filter)?.[1]
+      if (filter !== undefined && only === undefined)
+        throw new LiaisonError(
+          'PARAMETER_INVALID',
+          `filter must be name__v::object.{object name}, e.g. name__v::object.case__v, not "${filter}".`,
+        )
+      const names = [
+        ...app.vault.metadata.current.objects
+          .map((o) => o.name)
+          .filter((n) => only === undefined || n === only),
+        ...(only === undefined ? ['documents'] : []),
+      ]
+      if (only !== undefined && names.length === 0)
+        throw new LiaisonError('OBJECT_UNKNOWN', `This vault has no object ${only}.`)
+      const data = names.map((name) => ({
+        name__v: name === 'documents' ? 'documents.object_actions' : `object.${name}.object_actions`,
+        permissions: Object.fromEntries(
+          (['read', 'create', 'edit', 'delete'] as const).map((access) => [
+            access,
+            app.vault.records.canAccess(actor, name, access),
+          ]),
+        ),
+      }))
+      return send(reply, { responseStatus: 'SUCCESS', data })
+    },
+  )
 
   app.get(
     '/metadata/objects/users',

@@ -465,3 +465,51 @@ describe('metadata, custom fields and the envelope', () => {
     expect((after.body.errors as Json[])[0]!.type).toBe('INVALID_SESSION_ID')
   })
 })
+
+describe('what the signed-in user may do (Retrieve My User Permissions)', () => {
+  it('answers read, create, edit and delete per object and for documents, as the API enforces them', async () => {
+    const mine = async (session: string, filter?: string) => {
+      const { body } = await t.call(
+        'GET',
+        `${API}/objects/users/me/permissions${filter === undefined ? '' : `?filter=${encodeURIComponent(filter)}`}`,
+        { session },
+      )
+      expect(body.responseStatus, JSON.stringify(body)).toBe('SUCCESS')
+      return new Map(
+        (body.data as { name__v: string; permissions: Record<string, boolean> }[]).map((e) => [
+          e.name__v,
+          e.permissions,
+        ]),
+      )
+    }
+    const agentCan = await mine(agent)
+    expect(agentCan.get('object.case__v.object_actions')).toEqual({
+      read: true,
+      create: true,
+      edit: true,
+      delete: false,
+    })
+    expect(agentCan.get('object.product__v.object_actions')).toMatchObject({ read: true, edit: false })
+    expect(agentCan.get('documents.object_actions')).toMatchObject({ read: true, create: false })
+    const readerCan = await mine(reader, 'name__v::object.case__v')
+    expect([...readerCan]).toEqual([
+      ['object.case__v.object_actions', { read: true, create: false, edit: false, delete: false }],
+    ])
+    expect((await mine(admin, 'name__v::object.case__v')).get('object.case__v.object_actions')).toEqual({
+      read: true,
+      create: true,
+      edit: true,
+      delete: true,
+    })
+    // What it says is what the API does: the reader's edit is refused.
+    const refused = await t.call('PUT', `${API}/vobjects/case__v`, {
+      session: reader,
+      body: [{ id: 'V0X000000000001', response_notes__v: 'x' }],
+    })
+    expect(JSON.stringify(refused.body)).toMatch(/may not edit case__v/)
+    const bad = await t.call('GET', `${API}/objects/users/me/permissions?filter=everything`, {
+      session: reader,
+    })
+    expect(bad.body.responseStatus).toBe('FAILURE')
+  })
+})

@@ -55,6 +55,7 @@ describe('every route of the API', () => {
       'GET /api/:version/vobjects/:object',
       'GET /api/:version/objects/users',
       'GET /api/:version/objects/users/me',
+      'GET /api/:version/objects/users/me/permissions',
       'GET /api/:version/objects/users/:id',
       'GET /api/:version/metadata/objects/users',
       'GET /api/:version/metadata/objects/documents/properties',

@@ -449,16 +449,22 @@ describe('the web app in Chromium, on the embedded world', () => {
     await expectAccessible(rep)
     await screenshot(rep, 'rep-inquiries-bulk-transferred')
   })
-  it("hides the actions a read-only user may not run, and shows the API's message when they try to save", async () => {
+  it("hides what a read-only user may not do (Edit, New, actions), and shows the API's message when they try anyway", async () => {
     const reader = await newPage()
     await logIn(reader, 'crm-na', 'read_only', '/ui/objects/medical_inquiry__v')
     const grid = reader.getByRole('grid', { name: 'Medical Inquiries' })
     await grid.getByRole('row').nth(1).getByRole('link').first().click()
-    await reader.getByRole('button', { name: 'Edit' }).waitFor()
     await reader.getByRole('region', { name: 'Medical status' }).waitFor()
+    // Trace is the last control of the record's bar: by then the user's permissions are known.
+    await reader.getByRole('link', { name: 'Trace' }).waitFor()
+    await expect.poll(() => reader.getByRole('button', { name: 'Edit' }).count()).toBe(0)
     expect(await reader.getByRole('button', { name: 'Transfer to Medical' }).count()).toBe(0)
-    await reader.getByRole('button', { name: 'Edit' }).click()
-    await reader.getByLabel('Inquiry Text').fill('A reader cannot change this.')
+    await reader.goto(`${vault('crm-na').url}/ui/objects/medical_inquiry__v`)
+    await reader.getByRole('grid', { name: 'Medical Inquiries' }).waitFor()
+    expect(await reader.getByRole('link', { name: /^New / }).count()).toBe(0)
+    // A deep link to the form still opens it; the API refuses the save, and the page says why.
+    await reader.goto(`${vault('crm-na').url}/ui/objects/medical_inquiry__v/new`)
+    await reader.getByLabel('Inquiry Text').fill('A reader cannot create this.')
     await reader.getByRole('button', { name: 'Save' }).click()
     await expect
       .poll(() => reader.getByRole('alert').textContent())

@@ -77,6 +77,35 @@ export function useObjectMeta(object: string) {
   })
 }
 
+/** What the signed-in user may do with an object's records (GET /objects/users/me/permissions). */
+export interface ObjectPermissions {
+  readonly read: boolean
+  readonly create: boolean
+  readonly edit: boolean
+  readonly delete: boolean
+}
+
+/**
+ * The user's permissions on one object, so a page offers only what the API would allow (it still
+ * checks every call). Undefined while loading: the page shows nothing it may not do until known.
+ */
+export function useObjectPermissions(object: string): ObjectPermissions | undefined {
+  const { client } = useSession()
+  const answer = useQuery({
+    queryKey: ['permissions', object],
+    staleTime: METADATA_STALE_MS,
+    queryFn: async () => {
+      const body = await client.call(
+        'GET',
+        `/objects/users/me/permissions?filter=${encodeURIComponent(`name__v::object.${object}`)}`,
+      )
+      const [entry] = body.data as { permissions: ObjectPermissions }[]
+      return entry?.permissions ?? { read: true, create: false, edit: false, delete: false }
+    },
+  })
+  return answer.data
+}
+
 /** Fields a person reads on a record page: all but the machinery of global ids and links. */
 export function visibleFields(meta: ObjectMeta): FieldMeta[] {
   const hidden = new Set(['id', 'global_id__sys', 'link__sys'])

@@ -2,7 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useEffect, useId, useState } from 'react'
 import { Button, Checkbox, Input, Label, Link, SearchField, type Selection } from 'react-aria-components'
 import { LIVE_LIST_MAX_ROWS, LIVE_OBJECTS, LIVE_REFRESH_MS } from '../api/live'
-import { openStates, useObjectMeta, usePicklists, useRelationships } from '../api/metadata'
+import {
+  openStates,
+  useObjectMeta,
+  useObjectPermissions,
+  usePicklists,
+  useRelationships,
+} from '../api/metadata'
 import { selectColumns } from '../api/values'
 import { listQuery, vqlString } from '../api/vql'
 import { ErrorMessage } from '../app/ErrorMessage'
@@ -19,6 +25,7 @@ const SEARCH_DELAY_MS = 300
 export function ObjectListPage({ object }: { object: string }) {
   const { client } = useSession()
   const meta = useObjectMeta(object)
+  const permissions = useObjectPermissions(object)
   const [typed, setTyped] = useState('')
   const [search, setSearch] = useState('')
   const [page, setPage] = useState(0)
@@ -82,9 +89,11 @@ export function ObjectListPage({ object }: { object: string }) {
     <main>
       <div className="page-title">
         <h1>{title}</h1>
-        <Link className="button" href={`${objectPath(object)}/new`}>
-          New {m.label}
-        </Link>
+        {permissions?.create === true && (
+          <Link className="button" href={`${objectPath(object)}/new`}>
+            New {m.label}
+          </Link>
+        )}
       </div>
       <div className="toolbar">
         <SearchField value={typed} onChange={setTyped} aria-label={`Search ${title}`}>

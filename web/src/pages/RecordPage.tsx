@@ -7,6 +7,7 @@ import {
   type FieldMeta,
   type ObjectMeta,
   useObjectMeta,
+  useObjectPermissions,
   usePicklists,
   useRelationships,
   visibleFields,
@@ -80,6 +81,7 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
   const { client } = useSession()
   const queryClient = useQueryClient()
   const meta = useObjectMeta(object)
+  const permissions = useObjectPermissions(object)
   const creating = id === undefined
   const [editing, setEditing] = useState(creating)
   const live = !editing && LIVE_OBJECTS.has(object)
@@ -179,9 +181,11 @@ export function RecordPage({ object, id }: { object: string; id?: string }) {
       <ErrorMessage error={record.error} />
       {!creating && !editing && (
         <div className="actions">
-          <Button onPress={() => setEditing(true)} isDisabled={busy}>
-            Edit
-          </Button>
+          {permissions?.edit === true && (
+            <Button onPress={() => setEditing(true)} isDisabled={busy}>
+              Edit
+            </Button>
+          )}
           {(actions.data ?? []).map((action) => (
             <Button key={action.name} onPress={() => void run(action)} isDisabled={busy}>
               {action.label}
