@@ -355,6 +355,23 @@ describe('B21: CLM Content Metrics', () => {
     expect(Date.now() - started).toBeLessThan(15_000)
   })
 
+  it('B22: every write of the figures, in the CRM and in Medical, is audited as the connection (in Medical with the message)', async () => {
+    const ofMedical = await medical.vault.storage.db
+      .selectFrom('audit_trail')
+      .select(['connection', 'message_id', 'action'])
+      .where('object_name', '=', 'clm_content_metrics__v')
+      .execute()
+    expect(ofMedical.length).toBeGreaterThan(0)
+    expect(ofMedical.filter((e) => e.connection === null || e.message_id === null)).toEqual([])
+    const ofCrm = await crms.A.node.vault.storage.db
+      .selectFrom('audit_trail')
+      .select(['connection', 'action'])
+      .where('object_name', '=', 'clm_content_metrics__v')
+      .execute()
+    expect(ofCrm.length).toBeGreaterThan(0)
+    expect(ofCrm.filter((e) => e.connection === null)).toEqual([])
+  })
+
   it('B21: the report adds the CRMs as sums (weighted averages), per CRM and per country, and answers CSV', async () => {
     const all = await report(deck)
     expect(all.responseDetails).toEqual({

@@ -1,6 +1,7 @@
 export { type CreateJobQueueOptions, createJobQueue, type JobEngine } from './create-job-queue.js'
 export type { RetryPolicy } from './defaults.js'
 export type { GraphileJobQueueOptions, GraphileLogLevel } from './graphile-job-queue.js'
+export { isLostJobWrite } from './graphile-lost-writes.js'
 export type {
   DeadJob,
   EnqueueOptions,

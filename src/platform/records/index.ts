@@ -24,3 +24,4 @@ export {
 } from './record-types.js'
 export type { RecordWriter } from './record-writer.js'
 export { idsByKey, referenceKeys } from './reference-keys.js'
+export { inChunks } from './stored-rows.js'

@@ -16,6 +16,11 @@ export const OBJECT_TYPE_OF_LEVEL: Readonly<Record<MetricLevel, string>> = {
   presentation: 'pres_level_metrics__v',
 }
 
+/** The level of a `clm_content_metrics__v` object type, or undefined for any other value. */
+export function levelOfObjectType(objectType: unknown): MetricLevel | undefined {
+  return METRIC_LEVELS.find((level) => OBJECT_TYPE_OF_LEVEL[level] === objectType)
+}
+
 export interface ClmSums {
   /** Call key message rows. */
   readonly shown: number

@@ -5,7 +5,7 @@ import {
   type ClmFigures,
   type ClmSums,
   figuresOf,
-  type MetricLevel,
+  levelOfObjectType,
   OBJECT_TYPE_OF_LEVEL,
   sumsOfFigures,
   ZERO_SUMS,
@@ -45,10 +45,6 @@ export interface ClmMetricsReport {
   readonly rows: readonly ReportRow[]
 }
 
-const LEVEL_OF_TYPE = new Map<string, MetricLevel>(
-  (Object.entries(OBJECT_TYPE_OF_LEVEL) as [MetricLevel, string][]).map(([level, type]) => [type, level]),
-)
-
 interface Group {
   sums: ClmSums
   crms: Set<string>
@@ -81,7 +77,7 @@ export async function clmMetricsReport(
     a === OBJECT_TYPE_OF_LEVEL.presentation ? -1 : b === OBJECT_TYPE_OF_LEVEL.presentation ? 1 : 0,
   )
   const objectType = types[0]
-  const level = LEVEL_OF_TYPE.get(objectType ?? '') ?? 'presentation'
+  const level = levelOfObjectType(objectType ?? '') ?? 'presentation'
   const groups = new Map<string, Group>()
   for (const row of rows) {
     if (String(row.object_type__v) !== objectType) continue

@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { inChunks } from '../../../platform/records/index.js'
 import type { StorageDialect, VaultDb } from '../../../platform/storage/index.js'
 import { addSums, type ClmSums, type MetricLevel, ZERO_SUMS } from './clm-metric-sums.js'
 
@@ -114,14 +115,6 @@ async function pendingFeed(trx: Trx, limit: number): Promise<FeedBatch> {
   }
 }
 
-const IN_LIST = 500
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += IN_LIST) out.push(items.slice(i, i + IN_LIST))
-  return out
-}
-
 function num(value: unknown): number {
   const n = Number(value ?? 0)
   return Number.isFinite(n) ? n : 0
@@ -145,7 +138,7 @@ const isCustom = (value: unknown) => value === 1 || value === true || value === 
  */
 async function rowsSummedBefore(trx: Trx, calls: readonly string[]) {
   const out: { p: string; c: string | null; call: string; n: number; custom: number }[] = []
-  for (const part of chunks(calls)) {
+  for (const part of inChunks(calls)) {
     const result = await sql<{ p: string; c: string | null; call: string; n: unknown; custom: unknown }>`
       select k.clm_presentation__v as p, k.country__v as c, k.call2__v as call, count(*) as n,
         sum(case when k.custom_presentation__v = 1 then 1 else 0 end) as custom
@@ -163,7 +156,7 @@ async function rowsSummedBefore(trx: Trx, calls: readonly string[]) {
 async function foldCallKeyMessages(trx: Trx, ids: readonly string[], deltas: SumDeltas): Promise<void> {
   if (ids.length === 0) return
   const rows: Record<string, unknown>[] = []
-  for (const part of chunks(ids))
+  for (const part of inChunks(ids))
     rows.push(
       ...(await trx
         .selectFrom(CALL_KEY_MESSAGES)
@@ -231,7 +224,7 @@ async function foldCallKeyMessages(trx: Trx, ids: readonly string[], deltas: Sum
 
 /** Sums the activity lines of a batch: previews, links sent and clicked, for the slide and the presentation. */
 async function foldActivityLines(trx: Trx, ids: readonly string[], deltas: SumDeltas): Promise<void> {
-  for (const part of chunks(ids)) {
+  for (const part of inChunks(ids)) {
     const rows = await trx
       .selectFrom(ACTIVITY_LINES)
       .select(['event_type__v', 'key_message__v', 'clm_presentation__v', 'country__v'])
@@ -327,7 +320,7 @@ export async function foldFeed(
   await foldActivityLines(trx, batch.activityLines, deltas)
   const entries = deltas.entries()
   await addToSums(trx, dialect, entries)
-  for (const part of chunks(batch.seqs))
+  for (const part of inChunks(batch.seqs))
     await trx.deleteFrom('activity_change').where('seq', 'in', part).execute()
   return {
     entries: batch.seqs.length,
@@ -423,7 +416,7 @@ export async function readSums(
   targetIds: readonly string[],
 ): Promise<Map<string, Map<string, ClmSums>>> {
   const out = new Map<string, Map<string, ClmSums>>()
-  for (const part of chunks(targetIds)) {
+  for (const part of inChunks(targetIds)) {
     const rows = await trx
       .selectFrom('activity_sum')
       .selectAll()

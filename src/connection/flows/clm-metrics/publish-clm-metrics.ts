@@ -1,13 +1,13 @@
 import type { Transaction } from 'kysely'
 import { isoTimestamp } from '../../../platform/clock/index.js'
-import { LiaisonError } from '../../../platform/errors/index.js'
 import { type ConnectionInfo, environmentOf, MESSAGE_ITEMS_MAX } from '../../../platform/messaging/index.js'
-import type { ChangeHook, RecordResult } from '../../../platform/records/index.js'
+import { type ChangeHook, inChunks } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
 import { INTEGRATION_POINTS } from '../../rules/index.js'
 import { connectionActor, type FlowVault } from '../flow-ports.js'
 import { onOutboundSwitchedOn } from '../shared/outbound-switched-on.js'
 import { enqueueItems } from '../shared/routed-messages.js'
+import { assertWritten } from '../shared/written-records.js'
 import {
   addSums,
   type ClmFigures,
@@ -32,8 +32,6 @@ type Trx = Transaction<VaultDb>
 
 /** Metrics messages of one connection travel, and are processed, in order. */
 export const CLM_METRICS_ORDERING_KEY = 'clm-content-metrics'
-
-const RECORDS_PER_CALL = 500
 
 /** `{vaultId}_{documentId}`: the Medical Vault and document a published record came from. */
 export function parseSourceLink(link: unknown): { vaultId: string; documentId: string } | undefined {
@@ -98,7 +96,7 @@ async function targetsOf(trx: Trx, level: MetricLevel, changedIds: readonly stri
     )
     .execute()
   const links = new Set(unrecorded.map((r) => String(r.link__v)))
-  for (const part of chunk([...changedIds]))
+  for (const part of inChunks([...changedIds]))
     for (const row of await trx
       .selectFrom(object)
       .select('link__v')
@@ -107,7 +105,7 @@ async function targetsOf(trx: Trx, level: MetricLevel, changedIds: readonly stri
       .execute())
       links.add(String(row.link__v))
   const byLink = new Map<string, Record<string, unknown>[]>()
-  for (const part of chunk([...links]))
+  for (const part of inChunks([...links]))
     for (const row of await trx
       .selectFrom(object)
       .select(['id', 'link__v', 'status__v', 'crosslink_document__v', 'created_date__v'])
@@ -134,12 +132,6 @@ async function targetsOf(trx: Trx, level: MetricLevel, changedIds: readonly stri
   })
 }
 
-function chunk<T>(items: readonly T[]): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += RECORDS_PER_CALL) out.push(items.slice(i, i + RECORDS_PER_CALL))
-  return out
-}
-
 /** The CRM's metrics records of these sources, by `type|link|country|connection`. */
 async function existingRecords(trx: Trx, targets: readonly Target[]) {
   const out = new Map<string, Record<string, unknown>>()
@@ -147,7 +139,7 @@ async function existingRecords(trx: Trx, targets: readonly Target[]) {
     const links = targets.filter((t) => t.level === level).map((t) => t.link)
     const object = level === 'slide' ? 'key_message__v' : 'clm_presentation__v'
     const field = level === 'slide' ? 'm.key_message__v' : 'm.clm_presentation__v'
-    for (const part of chunk(links))
+    for (const part of inChunks(links))
       for (const row of await trx
         .selectFrom('clm_content_metrics__v as m')
         .innerJoin(`${object} as t`, 't.id', field)
@@ -176,16 +168,6 @@ export interface PublishResult {
   readonly records: number
   /** Outbound messages written. */
   readonly messages: number
-}
-
-function assertWritten(results: readonly RecordResult[]): string[] {
-  const failed = results.find((r) => r.responseStatus === 'FAILURE' || r.id === undefined)
-  if (failed !== undefined)
-    throw new LiaisonError(
-      'OPERATION_NOT_ALLOWED',
-      `CLM Content Metrics could not be written: ${failed.errors?.map((e) => e.message).join(' ') ?? 'no result'}`,
-    )
-  return results.map((r) => r.id!)
 }
 
 /**
@@ -253,9 +235,14 @@ export async function publishClmMetrics(
     const connection = [...connections.values()].find((c) => c.id === connectionId)!
     const actor = connectionActor(connection)
     const ids: string[] = []
-    for (const part of chunk(batch.creates))
-      ids.push(...assertWritten(await vault.records.createIn(trx, actor, 'clm_content_metrics__v', part)))
-    for (const part of chunk(batch.updates))
+    for (const part of inChunks(batch.creates))
+      ids.push(
+        ...assertWritten(
+          await vault.records.createIn(trx, actor, 'clm_content_metrics__v', part),
+          'CLM Content Metrics',
+        ),
+      )
+    for (const part of inChunks(batch.updates))
       ids.push(
         ...assertWritten(
           await vault.records.updateIn(
@@ -264,6 +251,7 @@ export async function publishClmMetrics(
             'clm_content_metrics__v',
             part.map((u) => ({ id: u.id, values: u.values })),
           ),
+          'CLM Content Metrics',
         ),
       )
     if (ids.length === 0) continue

@@ -11,7 +11,7 @@ import { vqlStringList } from '../../../platform/vql/index.js'
 import { applyFieldRules, CLM_METRICS_RULE, loadRuleSet, queryFieldsFor } from '../../rules/index.js'
 import { type FlowVault, parseRecordIds } from '../flow-ports.js'
 import { medicalLookupResolvers } from '../shared/medical-lookups.js'
-import { type MetricLevel, OBJECT_TYPE_OF_LEVEL } from './clm-metric-sums.js'
+import { levelOfObjectType, type MetricLevel, OBJECT_TYPE_OF_LEVEL } from './clm-metric-sums.js'
 import { parseSourceLink } from './publish-clm-metrics.js'
 
 /**
@@ -31,10 +31,6 @@ const SOURCE_TYPE: Readonly<Record<MetricLevel, string>> = {
   slide: 'multichannel_slide__v',
   presentation: 'multichannel_presentation__v',
 }
-
-const LEVEL_OF_TYPE = new Map<string, MetricLevel>(
-  (Object.entries(OBJECT_TYPE_OF_LEVEL) as [MetricLevel, string][]).map(([level, type]) => [type, level]),
-)
 
 const CALLBACK_FIELDS = [
   'id',
@@ -96,7 +92,7 @@ async function upsert(
       .where('document__v', 'in', documents.slice(i, i + 500))
       .execute())
       existing.set(
-        recordKey(LEVEL_OF_TYPE.get(String(row.object_type__v))!, row.document__v, row.country__v),
+        recordKey(levelOfObjectType(String(row.object_type__v))!, row.document__v, row.country__v),
         row,
       )
   const creates: Mapped[] = []
@@ -190,7 +186,7 @@ export function receiveClmMetrics(vault: FlowVault): MessageProcessor {
         const rows = [...byId.values()]
         const sources = new Map<string, { level: MetricLevel | undefined; documentId: number | undefined }>()
         for (const row of rows) {
-          const level = LEVEL_OF_TYPE.get(first(row.object_type__v) ?? '')
+          const level = levelOfObjectType(first(row.object_type__v) ?? '')
           const link = parseSourceLink(
             first(row[level === 'presentation' ? 'clm_presentation__vr.link__v' : 'key_message__vr.link__v']),
           )

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely'
-import { LiaisonError } from '../../../platform/errors/index.js'
-import type { RecordActor, RecordResult, RecordService } from '../../../platform/records/index.js'
+import type { RecordActor, RecordService } from '../../../platform/records/index.js'
 import type { VaultDb } from '../../../platform/storage/index.js'
+import { assertWritten } from '../shared/written-records.js'
 import { needsNewKeyMessage, type SourceRow, versionOf } from './clm-publication.js'
 
 /**
@@ -20,16 +20,6 @@ type Trx = Transaction<VaultDb>
 
 function clip(text: string): string {
   return text.length <= NAME_MAX ? text : text.slice(0, NAME_MAX)
-}
-
-function assertWritten(results: readonly RecordResult[], what: string): string[] {
-  const failed = results.find((r) => r.responseStatus === 'FAILURE' || r.id === undefined)
-  if (failed !== undefined)
-    throw new LiaisonError(
-      'OPERATION_NOT_ALLOWED',
-      `${what} could not be written: ${failed.errors?.map((e) => e.message).join(' ') ?? 'no result'}`,
-    )
-  return results.map((r) => r.id!)
 }
 
 /** Only the values that differ from the stored row (null and undefined alike). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLostJobWrite } from './unhandled-rejections.js'
+import { isLostJobWrite } from './graphile-lost-writes.js'
 
 function rejection(message: string, frames: readonly string[]): Error {
   const error = new Error(message)
@@ -7,7 +7,7 @@ function rejection(message: string, frames: readonly string[]): Error {
   return error
 }
 
-describe('unhandled rejections of serve and worker', () => {
+describe('graphile-worker rejections the process survives', () => {
   it("B24: graphile-worker losing the write of a job's end to a database cut is survived; anything else is not", () => {
     expect(
       isLostJobWrite(
